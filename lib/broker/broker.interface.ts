@@ -1,0 +1,77 @@
+import type { ResultRecord, ResultWrite } from '../results/result-record';
+
+/** A message to enqueue. `body` is the encoded TaskMessage. */
+export interface PublishRequest {
+  id: string;
+  queue: string;
+  body: string;
+  /** Not before this time, ms; absent or past means now. */
+  eta?: number;
+  priority?: number;
+}
+
+/** A message leased to a worker. `body` is null when the id had no stored message. */
+export interface ReservedMessage {
+  id: string;
+  queue: string;
+  body: string | null;
+  /** 1 on first delivery; grows each time a lease ran out (a lost worker). */
+  delivery: number;
+}
+
+export interface ReserveResult {
+  messages: ReservedMessage[];
+  /** Earliest time a delayed message or a lease comes due in this queue, ms; null if none. */
+  wakeAt: number | null;
+}
+
+/** How a worker settles a reserved message. All of one flush travel together. */
+export type SettleOp =
+  /** Done: remove the message. */
+  | { kind: 'ack'; queue: string; id: string; delivery: number }
+  /** Retry: replace the body and schedule it again (eta in ms, 0 = now). */
+  | { kind: 'requeue'; queue: string; id: string; delivery: number; body: string; eta: number }
+  /** Give it back untouched, at the front of the queue (shutdown). */
+  | { kind: 'release'; queue: string; id: string; delivery: number }
+  /** Cannot be processed: move it to the queue's dead-letter list with the reason. */
+  | { kind: 'dead'; queue: string; id: string; delivery: number; raw: string | null; reason: string };
+
+/** One entry of a dead-letter list. */
+export interface DeadLetter {
+  id: string;
+  queue: string;
+  raw: string | null;
+  reason: string;
+  at: number;
+}
+
+/**
+ * The one interface between the library and where messages and results live.
+ * The Redis broker is the product; the memory broker serves one process.
+ */
+export interface Broker {
+  /** Safe to print: the address without credentials. */
+  readonly description: string;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+
+  publish(requests: PublishRequest[]): Promise<void>;
+  /** Leases up to `max` messages of `queue` for `leaseMs`, promoting due delayed ones first. */
+  reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult>;
+  /** Resolves when any of `queues` may have work, when `timeoutMs` passes, or on `interrupt()`. */
+  waitForWork(queues: string[], timeoutMs: number): Promise<void>;
+  /** Ends every pending `waitForWork` now. */
+  interrupt(): Promise<void>;
+  /** Result writes go first, then the message operations; one round trip where possible. */
+  settle(ops: SettleOp[], results: ResultWrite[]): Promise<void>;
+  extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void>;
+  deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
+  /** Messages waiting now (ready) and later (delayed) in `queue`. */
+  queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
+
+  storeResults(writes: ResultWrite[]): Promise<void>;
+  getResult(id: string): Promise<ResultRecord | null>;
+  /** Resolves with the record once it is in a ready state (SUCCESS, FAILURE, REVOKED); null on timeout. */
+  waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null>;
+  deleteResult(id: string): Promise<void>;
+}

@@ -1,0 +1,18 @@
+import type { TaskConfig } from '../module/task-config';
+import type { Broker } from './broker.interface';
+import { MemoryBroker } from './memory/memory-broker';
+import { RedisBroker } from './redis/redis-broker';
+
+/** The broker named by the configuration (not yet connected). Eager mode needs only a local result store. */
+export function createBroker(config: TaskConfig): Broker {
+  const { broker } = config;
+  if (config.eager || broker === 'memory://' || (typeof broker === 'string' && broker.startsWith('memory://'))) {
+    return new MemoryBroker(config.maxDeliveries);
+  }
+  return new RedisBroker(broker, {
+    prefix: config.prefix,
+    maxDeliveries: config.maxDeliveries,
+    connectRetries: config.connectRetries,
+    connectRetryDelay: config.connectRetryDelay,
+  });
+}

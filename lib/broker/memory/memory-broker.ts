@@ -1,0 +1,217 @@
+import type { Broker, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import { NestTasksError } from '../../errors';
+import type { ResultRecord, ResultWrite } from '../../results/result-record';
+import { isReadyState } from '../../results/task-state';
+import { MemoryQueue } from './memory-queue';
+
+const DEAD_LETTERS_KEPT = 10_000;
+
+/**
+ * The embedded broker for one process (development, the sample, quick tests):
+ * the same interface and the same semantics as the Redis broker, kept in memory.
+ */
+export class MemoryBroker implements Broker {
+  readonly description = 'memory://';
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly results = new Map<string, { record: ResultRecord; expiresAt: number }>();
+  private readonly resultWaiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
+  private readonly workWaiters = new Set<{ queues: string[]; wake: () => void }>();
+  private closed = false;
+
+  constructor(private readonly maxDeliveries = 10) {}
+
+  async connect(): Promise<void> {
+    this.closed = false;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.interrupt();
+    for (const set of this.resultWaiters.values()) {
+      for (const settle of set) settle(null, new NestTasksError('The broker was closed while waiting for a result'));
+    }
+    this.resultWaiters.clear();
+  }
+
+  async publish(requests: PublishRequest[]): Promise<void> {
+    const now = Date.now();
+    const touched = new Set<string>();
+    for (const request of requests) {
+      const q = this.queue(request.queue);
+      if (q.messages.has(request.id)) continue;
+      q.messages.set(request.id, request.body);
+      if (request.priority) q.priorities.set(request.id, request.priority);
+      if (request.eta && request.eta > now) q.delayed.set(request.id, request.eta);
+      else q.pushReady(request.id, false);
+      touched.add(request.queue);
+    }
+    this.signal(touched);
+  }
+
+  async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    const q = this.queue(queue);
+    const now = Date.now();
+    for (const [id, deadline] of [...q.active]) {
+      if (deadline > now) continue;
+      q.active.delete(id);
+      const lost = (q.lost.get(id) ?? 0) + 1;
+      q.lost.set(id, lost);
+      if (lost >= this.maxDeliveries) {
+        this.deadLetter(q, id, now, `delivered ${lost} times without finishing (maxDeliveries ${this.maxDeliveries})`);
+      } else {
+        q.pushReady(id, true);
+      }
+    }
+    const due = [...q.delayed].filter(([, eta]) => eta <= now).sort((a, b) => a[1] - b[1]);
+    for (const [id] of due) {
+      q.delayed.delete(id);
+      q.pushReady(id, false);
+    }
+    const messages: ReserveResult['messages'] = [];
+    while (messages.length < max && q.hasReady) {
+      const id = q.prio.length > 0 ? q.prio.shift()!.id : q.ready.shift()!;
+      q.active.set(id, now + leaseMs);
+      messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1 });
+    }
+    const wakeAt = minOf(q.earliest(q.delayed), q.earliest(q.active));
+    return { messages, wakeAt };
+  }
+
+  waitForWork(queues: string[], timeoutMs: number): Promise<void> {
+    if (this.closed || queues.some((name) => this.queue(name).hasReady)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        queues,
+        wake: () => {
+          clearTimeout(timer);
+          this.workWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, Math.max(1, timeoutMs));
+      this.workWaiters.add(waiter);
+    });
+  }
+
+  async interrupt(): Promise<void> {
+    for (const waiter of [...this.workWaiters]) waiter.wake();
+  }
+
+  async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
+    await this.storeResults(results);
+    const now = Date.now();
+    const touched = new Set<string>();
+    for (const op of ops) {
+      const q = this.queue(op.queue);
+      if (op.kind === 'dead') {
+        if (op.delivery > 0 && !q.isCurrentDelivery(op.id, op.delivery)) continue;
+        q.active.delete(op.id);
+        this.deadLetter(q, op.id, now, op.reason, op.raw);
+        continue;
+      }
+      if (!q.isCurrentDelivery(op.id, op.delivery)) continue;
+      q.active.delete(op.id);
+      if (op.kind === 'ack') {
+        q.forget(op.id);
+      } else if (op.kind === 'requeue') {
+        q.messages.set(op.id, op.body);
+        q.lost.delete(op.id);
+        if (op.eta > now) q.delayed.set(op.id, op.eta);
+        else q.pushReady(op.id, false);
+        touched.add(op.queue);
+      } else {
+        q.pushReady(op.id, true);
+        touched.add(op.queue);
+      }
+    }
+    this.signal(touched);
+  }
+
+  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
+    const q = this.queue(queue);
+    const deadline = Date.now() + leaseMs;
+    for (const id of ids) if (q.active.has(id)) q.active.set(id, deadline);
+  }
+
+  async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
+    return this.queue(queue)
+      .dead.slice(0, limit)
+      .map((entry) => ({ queue, ...(JSON.parse(entry) as Omit<DeadLetter, 'queue'>) }));
+  }
+
+  async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
+    const q = this.queue(queue);
+    return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size };
+  }
+
+  async storeResults(writes: ResultWrite[]): Promise<void> {
+    for (const { record, ttl } of writes) {
+      const copy = JSON.parse(JSON.stringify(record)) as ResultRecord;
+      this.results.set(record.id, { record: copy, expiresAt: Date.now() + ttl });
+      if (isReadyState(record.state)) {
+        for (const settle of [...(this.resultWaiters.get(record.id) ?? [])]) settle(copy);
+      }
+    }
+  }
+
+  async getResult(id: string): Promise<ResultRecord | null> {
+    const entry = this.results.get(id);
+    if (!entry) return null;
+    if (entry.expiresAt <= Date.now()) {
+      this.results.delete(id);
+      return null;
+    }
+    return entry.record;
+  }
+
+  async deleteResult(id: string): Promise<void> {
+    this.results.delete(id);
+  }
+
+  async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
+    const existing = await this.getResult(id);
+    if (existing && isReadyState(existing.state)) return existing;
+    if (this.closed) throw new NestTasksError('The broker is closed');
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (record: ResultRecord | null, error?: Error) => {
+        if (timer) clearTimeout(timer);
+        const set = this.resultWaiters.get(id);
+        set?.delete(settle);
+        if (set?.size === 0) this.resultWaiters.delete(id);
+        if (error) reject(error);
+        else resolve(record);
+      };
+      let set = this.resultWaiters.get(id);
+      if (!set) this.resultWaiters.set(id, (set = new Set()));
+      set.add(settle);
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
+    });
+  }
+
+  private queue(name: string): MemoryQueue {
+    let q = this.queues.get(name);
+    if (!q) this.queues.set(name, (q = new MemoryQueue()));
+    return q;
+  }
+
+  private deadLetter(q: MemoryQueue, id: string, now: number, reason: string, raw?: string | null): void {
+    const body = raw || q.messages.get(id);
+    q.dead.unshift(JSON.stringify({ id, reason, at: now, raw: body ?? null }));
+    if (q.dead.length > DEAD_LETTERS_KEPT) q.dead.length = DEAD_LETTERS_KEPT;
+    q.forget(id);
+  }
+
+  private signal(queues: Set<string>): void {
+    if (queues.size === 0) return;
+    for (const waiter of [...this.workWaiters]) {
+      if (waiter.queues.some((name) => queues.has(name))) waiter.wake();
+    }
+  }
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

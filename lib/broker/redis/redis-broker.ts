@@ -1,0 +1,333 @@
+import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
+import type { Broker, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import { NestTasksError } from '../../errors';
+import type { ResultRecord, ResultWrite } from '../../results/result-record';
+import { isReadyState } from '../../results/task-state';
+import { defineScripts, type QueueScriptName } from './lua-scripts';
+import { connectWithRetries, createRedis, describeRedis, isRedisInstance, reconnectDelay } from './redis-connection';
+import { RedisKeys } from './redis-keys';
+
+export interface RedisBrokerSettings {
+  prefix: string;
+  maxDeliveries: number;
+  connectRetries: number;
+  connectRetryDelay: number;
+}
+
+type Callback<T> = (error: Error | null | undefined, result?: T) => void;
+type ScriptCall = (...args: unknown[]) => unknown;
+
+const PUBLISH_CHUNK = 1000;
+const MAX_BLOCK_MS = 5000;
+
+/**
+ * The Redis broker. Commands issued in one tick share one pipeline (one round trip);
+ * every multi-key change is a Lua script; blocking waits and result subscriptions
+ * use connections of their own.
+ */
+export class RedisBroker implements Broker {
+  readonly description: string;
+  private readonly keys: RedisKeys;
+  private readonly commands: Redis;
+  private readonly ownsCommands: boolean;
+  private blocking?: Redis;
+  private blockingId?: number;
+  private subscriber?: Promise<Redis>;
+  private readonly waiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
+  private readonly knownQueues = new Set<string>();
+  private batch?: ChainableCommander;
+  private closed = false;
+
+  constructor(
+    source: string | { redis: RedisOptions | Redis },
+    private readonly settings: RedisBrokerSettings,
+  ) {
+    this.keys = new RedisKeys(settings.prefix);
+    if (typeof source === 'string') {
+      this.commands = createRedis(source);
+      this.ownsCommands = true;
+    } else if (isRedisInstance(source.redis)) {
+      this.commands = source.redis;
+      this.ownsCommands = false;
+    } else {
+      this.commands = createRedis(source.redis);
+      this.ownsCommands = true;
+    }
+    this.description = describeRedis(this.commands.options);
+    this.commands.on('error', () => undefined); // reconnects are handled by ioredis; callers see failed commands
+  }
+
+  get redisKeys(): RedisKeys {
+    return this.keys;
+  }
+
+  /** The command connection, for tools that inspect keys directly. */
+  get connection(): Redis {
+    return this.commands;
+  }
+
+  async connect(): Promise<void> {
+    const { connectRetries, connectRetryDelay } = this.settings;
+    await connectWithRetries(this.commands, this.description, connectRetries, connectRetryDelay);
+    defineScripts(this.commands);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, set] of this.waiters) {
+      for (const settle of set) settle(null, new NestTasksError('The broker was closed while waiting for a result'));
+    }
+    this.waiters.clear();
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    await Promise.allSettled([
+      this.blocking?.quit(),
+      subscriber?.then((s) => s.quit()),
+      this.ownsCommands ? this.commands.quit() : Promise.resolve(),
+    ]);
+    this.blocking?.disconnect();
+    if (this.ownsCommands) this.commands.disconnect();
+  }
+
+  // ---- producing -------------------------------------------------------------------------
+
+  async publish(requests: PublishRequest[]): Promise<void> {
+    if (requests.length === 0) return;
+    const now = Date.now();
+    const byQueue = new Map<string, PublishRequest[]>();
+    for (const request of requests) {
+      let list = byQueue.get(request.queue);
+      if (!list) byQueue.set(request.queue, (list = []));
+      list.push(request);
+    }
+    const calls: Promise<unknown>[] = [];
+    for (const [queue, list] of byQueue) {
+      if (!this.knownQueues.has(queue)) {
+        this.knownQueues.add(queue);
+        calls.push(this.send((p, cb) => p.sadd(this.keys.queues, queue, cb)));
+      }
+      for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
+        const args: Array<string | number> = [now];
+        for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
+          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0);
+        }
+        calls.push(this.script('ntPublish', queue, args));
+      }
+    }
+    await Promise.all(calls);
+  }
+
+  // ---- consuming -------------------------------------------------------------------------
+
+  async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    const reply = (await this.script('ntReserve', queue, [Date.now(), max, leaseMs, this.settings.maxDeliveries])) as
+      | Array<string | number | null>;
+    const messages: ReserveResult['messages'] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]) });
+    }
+    const wakeAt = Number(reply[0]);
+    return { messages, wakeAt: wakeAt >= 0 ? wakeAt : null };
+  }
+
+  async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    const blocking = await this.blockingConnection();
+    const seconds = Math.max(0.01, Math.min(timeoutMs, MAX_BLOCK_MS) / 1000);
+    await blocking.blpop(...queues.map((q) => this.keys.queue(q).wake), seconds.toFixed(3));
+  }
+
+  async interrupt(): Promise<void> {
+    if (!this.blocking || this.blockingId === undefined) return;
+    try {
+      await this.commands.client('UNBLOCK', this.blockingId);
+    } catch {
+      this.blocking.disconnect(true);
+    }
+  }
+
+  async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
+    const calls: Promise<unknown>[] = [this.storeResults(results)];
+    const acks = new Map<string, Array<string | number>>();
+    const now = Date.now();
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'ack': {
+          let list = acks.get(op.queue);
+          if (!list) acks.set(op.queue, (list = []));
+          list.push(op.id, op.delivery);
+          break;
+        }
+        case 'requeue':
+          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, '0']));
+          break;
+        case 'release':
+          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, '1']));
+          break;
+        case 'dead':
+          calls.push(this.script('ntDeadLetter', op.queue, [now, op.id, op.delivery, op.raw ?? '', op.reason]));
+          break;
+      }
+    }
+    for (const [queue, args] of acks) calls.push(this.script('ntAck', queue, args));
+    await Promise.all(calls);
+  }
+
+  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    const deadline = Date.now() + leaseMs;
+    const args: Array<string | number> = [];
+    for (const id of ids) args.push(deadline, id);
+    await this.send((p, cb) => p.zadd(this.keys.queue(queue).active, 'XX', ...args, cb));
+  }
+
+  async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
+    const entries = await this.commands.lrange(this.keys.queue(queue).dead, 0, limit - 1);
+    return entries.map((entry) => {
+      try {
+        const parsed = JSON.parse(entry) as Partial<DeadLetter>;
+        return { id: String(parsed.id), queue, raw: parsed.raw ?? null, reason: String(parsed.reason), at: Number(parsed.at) };
+      } catch {
+        return { id: '', queue, raw: entry, reason: 'unreadable dead letter', at: 0 };
+      }
+    });
+  }
+
+  async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
+    const k = this.keys.queue(queue);
+    const [ready, prio, delayed, active] = await Promise.all([
+      this.send<number>((p, cb) => p.llen(k.ready, cb)),
+      this.send<number>((p, cb) => p.zcard(k.prio, cb)),
+      this.send<number>((p, cb) => p.zcard(k.delayed, cb)),
+      this.send<number>((p, cb) => p.zcard(k.active, cb)),
+    ]);
+    return { ready: ready + prio, delayed, active };
+  }
+
+  // ---- results ---------------------------------------------------------------------------
+
+  async storeResults(writes: ResultWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const calls: Promise<unknown>[] = [];
+    for (const { record, ttl } of writes) {
+      const json = JSON.stringify(record);
+      calls.push(this.send((p, cb) => p.set(this.keys.result(record.id), json, 'PX', Math.ceil(ttl), cb)));
+      if (isReadyState(record.state)) {
+        calls.push(this.send((p, cb) => p.publish(this.keys.resultChannel(record.id), json, cb)));
+      }
+    }
+    await Promise.all(calls);
+  }
+
+  async getResult(id: string): Promise<ResultRecord | null> {
+    return parseRecord(await this.send<string | null>((p, cb) => p.get(this.keys.result(id), cb)));
+  }
+
+  async deleteResult(id: string): Promise<void> {
+    await this.send((p, cb) => p.del(this.keys.result(id), cb));
+  }
+
+  async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
+    const channel = this.keys.resultChannel(id);
+    const subscriber = await this.subscriberConnection();
+    return new Promise<ResultRecord | null>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (record: ResultRecord | null, error?: Error) => {
+        if (timer) clearTimeout(timer);
+        const set = this.waiters.get(channel);
+        set?.delete(settle);
+        if (set && set.size === 0) {
+          this.waiters.delete(channel);
+          if (!this.closed) subscriber.unsubscribe(channel).catch(() => undefined);
+        }
+        if (error) reject(error);
+        else resolve(record);
+      };
+      let set = this.waiters.get(channel);
+      if (!set) this.waiters.set(channel, (set = new Set()));
+      set.add(settle);
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
+      // Subscribe first, then read: a result stored in between is seen either way.
+      subscriber
+        .subscribe(channel)
+        .then(() => this.getResult(id))
+        .then((record) => {
+          if (record && isReadyState(record.state)) settle(record);
+        })
+        .catch((error: Error) => settle(null, error));
+    });
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------
+
+  /** Adds a command to this tick's pipeline. */
+  private send<T = unknown>(add: (pipeline: ChainableCommander, callback: Callback<T>) => void): Promise<T> {
+    if (!this.batch) {
+      const batch = (this.batch = this.commands.pipeline());
+      process.nextTick(() => {
+        this.batch = undefined;
+        batch.exec().catch(() => undefined);
+      });
+    }
+    const pipeline = this.batch;
+    return new Promise<T>((resolve, reject) => add(pipeline, (error, result) => (error ? reject(error) : resolve(result as T))));
+  }
+
+  private script(name: QueueScriptName, queue: string, args: Array<string | number>): Promise<unknown> {
+    const keys = this.keys.queue(queue).list;
+    return this.send((pipeline, callback) => {
+      const call = (pipeline as unknown as Record<QueueScriptName, ScriptCall>)[name];
+      call.call(pipeline, ...keys, ...args, callback);
+    });
+  }
+
+  private async blockingConnection(): Promise<Redis> {
+    if (!this.blocking) {
+      const blocking = this.commands.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
+      blocking.on('error', () => undefined);
+      blocking.on('ready', () => {
+        blocking.client('ID').then((id) => (this.blockingId = Number(id)), () => undefined);
+      });
+      this.blocking = blocking;
+      await blocking.connect();
+      this.blockingId = Number(await blocking.client('ID'));
+    }
+    return this.blocking;
+  }
+
+  private subscriberConnection(): Promise<Redis> {
+    this.subscriber ??= (async () => {
+      const subscriber = this.commands.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (channel: string, message: string) => {
+        const record = parseRecord(message);
+        const set = this.waiters.get(channel);
+        if (record && set) for (const settle of [...set]) settle(record);
+      });
+      // A result announced while we were disconnected is missed by pub/sub: read it on reconnect.
+      subscriber.on('ready', () => {
+        for (const channel of this.waiters.keys()) {
+          const id = channel.slice(this.keys.resultChannel('').length);
+          this.getResult(id).then((record) => {
+            const set = this.waiters.get(channel);
+            if (record && isReadyState(record.state) && set) for (const settle of [...set]) settle(record);
+          }, () => undefined);
+        }
+      });
+      await subscriber.connect();
+      return subscriber;
+    })();
+    return this.subscriber;
+  }
+}
+
+function parseRecord(json: string | null | undefined): ResultRecord | null {
+  if (!json) return null;
+  try {
+    const record = JSON.parse(json) as ResultRecord;
+    return record && typeof record === 'object' && typeof record.state === 'string' ? record : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+import IORedis, { type Redis, type RedisOptions } from 'ioredis';
+import { BrokerConnectionError } from '../../errors';
+
+/** How long to wait between reconnects once running: grows to 2 s and never gives up. */
+export const reconnectDelay = (times: number): number => Math.min(times * 100, 2000);
+
+/** An address safe to print: no password. */
+export function describeRedis(options: RedisOptions): string {
+  const scheme = options.tls ? 'rediss' : 'redis';
+  if (options.path) return `${scheme}://${options.path}`;
+  return `${scheme}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}/${options.db ?? 0}`;
+}
+
+export function isRedisInstance(value: unknown): value is Redis {
+  return value instanceof IORedis || (typeof value === 'object' && value !== null && 'duplicate' in value && 'options' in value);
+}
+
+/** Creates a connection that does not connect until asked to. */
+export function createRedis(source: string | RedisOptions): Redis {
+  const extra: RedisOptions = { lazyConnect: true, retryStrategy: reconnectDelay };
+  return typeof source === 'string' ? new IORedis(source, extra) : new IORedis({ ...source, ...extra });
+}
+
+/**
+ * Connects (or checks an existing connection) with `attempts` tries, `delayMs` apart;
+ * throws BrokerConnectionError with the address and the last error.
+ */
+export async function connectWithRetries(redis: Redis, address: string, attempts: number, delayMs: number): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      if (redis.status === 'wait' || redis.status === 'end') {
+        await connectOnce(redis);
+      }
+      await redis.ping();
+      return;
+    } catch (error) {
+      lastError = error;
+      if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+  redis.disconnect();
+  throw new BrokerConnectionError(address, attempts, lastError);
+}
+
+/** One try: no automatic reconnects while we are still deciding whether Redis is there. */
+async function connectOnce(redis: Redis): Promise<void> {
+  const strategy = redis.options.retryStrategy;
+  redis.options.retryStrategy = () => null;
+  try {
+    await redis.connect();
+  } finally {
+    redis.options.retryStrategy = strategy;
+  }
+}

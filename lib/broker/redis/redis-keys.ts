@@ -1,0 +1,57 @@
+/**
+ * Every Redis key the library writes, in one place. All keys of a queue share the
+ * hash tag `{queue}` so that a queue lives in one Redis Cluster slot.
+ */
+export interface QueueKeys {
+  /** In the order the Lua scripts expect them (scripts/includes/queue-helpers.lua). */
+  readonly list: readonly string[];
+  readonly ready: string;
+  readonly prio: string;
+  readonly delayed: string;
+  readonly active: string;
+  readonly messages: string;
+  readonly wake: string;
+  readonly dead: string;
+}
+
+export class RedisKeys {
+  private readonly queueCache = new Map<string, QueueKeys>();
+
+  constructor(readonly prefix: string) {}
+
+  queue(name: string): QueueKeys {
+    let keys = this.queueCache.get(name);
+    if (!keys) {
+      const base = `${this.prefix}:{${name}}`;
+      const list = ['ready', 'prio', 'delayed', 'active', 'messages', 'lost', 'wake', 'dead', 'pri', 'seq'].map(
+        (part) => `${base}:${part}`,
+      );
+      keys = {
+        list,
+        ready: list[0],
+        prio: list[1],
+        delayed: list[2],
+        active: list[3],
+        messages: list[4],
+        wake: list[6],
+        dead: list[7],
+      };
+      this.queueCache.set(name, keys);
+    }
+    return keys;
+  }
+
+  /** Set of queue names ever used in this namespace (for inspection tools). */
+  get queues(): string {
+    return `${this.prefix}:queues`;
+  }
+
+  result(id: string): string {
+    return `${this.prefix}:result:${id}`;
+  }
+
+  /** Pub/sub channel on which a task's ready result is announced. */
+  resultChannel(id: string): string {
+    return `${this.prefix}:done:${id}`;
+  }
+}

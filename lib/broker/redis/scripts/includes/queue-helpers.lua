@@ -1,0 +1,67 @@
+-- Helpers shared by the queue scripts. Every queue script takes the same KEYS:
+--   1 ready     list of ids at priority 0 (LPUSH in, RPOP out)
+--   2 prio      sorted set of ids with a priority (lower score first)
+--   3 delayed   sorted set of ids by eta (ms)
+--   4 active    sorted set of leased ids by lease deadline (ms)
+--   5 messages  hash id -> encoded message
+--   6 lost      hash id -> deliveries whose lease ran out
+--   7 wake      list holding one token while there may be work (workers BLPOP it)
+--   8 dead      list of dead letters (JSON), newest first
+--   9 pri       hash id -> priority, for ids with a priority
+--  10 seq       counter that keeps FIFO order within a priority
+
+local BAND = 8796093022208 -- 2^43; priority bands never overlap since seq stays below 2^42
+local DEAD_LETTERS_KEPT = 10000
+
+local function signalWork()
+  if redis.call('LLEN', KEYS[7]) == 0 then
+    redis.call('RPUSH', KEYS[7], '1')
+  end
+end
+
+local function priorityScore(priority, front)
+  local seq = redis.call('INCR', KEYS[10])
+  if front then
+    return (10 - priority) * BAND - seq
+  end
+  return (10 - priority) * BAND + seq
+end
+
+-- Makes `id` ready to fetch: the priority set when it has one, else the ready list.
+-- `front` puts it first in line (a message given back), else last.
+local function pushReady(id, front)
+  local priority = tonumber(redis.call('HGET', KEYS[9], id) or '0')
+  if priority > 0 then
+    redis.call('ZADD', KEYS[2], priorityScore(priority, front), id)
+  elseif front then
+    redis.call('RPUSH', KEYS[1], id)
+  else
+    redis.call('LPUSH', KEYS[1], id)
+  end
+end
+
+-- True when `delivery` is the message's current delivery (no lease ran out since).
+local function isCurrentDelivery(id, delivery)
+  local lost = tonumber(redis.call('HGET', KEYS[6], id) or '0')
+  return lost + 1 == delivery
+end
+
+local function forget(id)
+  redis.call('HDEL', KEYS[5], id)
+  redis.call('HDEL', KEYS[6], id)
+  redis.call('HDEL', KEYS[9], id)
+end
+
+local function deadLetter(id, now, reason, raw)
+  local body = raw
+  if body == nil or body == '' then
+    body = redis.call('HGET', KEYS[5], id)
+  end
+  local entry = { id = id, reason = reason, at = now }
+  if body then
+    entry.raw = body
+  end
+  redis.call('LPUSH', KEYS[8], cjson.encode(entry))
+  redis.call('LTRIM', KEYS[8], 0, DEAD_LETTERS_KEPT - 1)
+  forget(id)
+end

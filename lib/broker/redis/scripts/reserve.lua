@@ -1,0 +1,83 @@
+--[[
+  Leases up to `count` messages of one queue to a worker.
+  Before that it gives back messages whose lease ran out (their worker is gone),
+  dead-lettering those already delivered maxDeliveries times, and promotes the
+  delayed messages that are due.
+  KEYS    the queue keys (includes/queue-helpers.lua)
+  ARGV[1] now, ms
+  ARGV[2] count
+  ARGV[3] lease, ms
+  ARGV[4] maxDeliveries
+  Returns { wakeAt, id1, body1, delivery1, id2, ... }: wakeAt is the earliest eta or
+  lease deadline left in the queue (-1 if none); a body is nil when the id has no
+  stored message; delivery counts from 1.
+]]
+-- @include queue-helpers
+local now, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+local leaseMs, maxDeliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
+
+local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[4], id)
+  local lost = redis.call('HINCRBY', KEYS[6], id, 1)
+  if lost >= maxDeliveries then
+    deadLetter(id, now, 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')')
+  else
+    pushReady(id, true)
+  end
+end
+
+local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+if #due > 0 then
+  redis.call('ZREM', KEYS[3], unpack(due))
+  for _, id in ipairs(due) do
+    pushReady(id, false)
+  end
+end
+
+local ids = {}
+if count > 0 then
+  local top = redis.call('ZPOPMIN', KEYS[2], count)
+  for i = 1, #top, 2 do
+    ids[#ids + 1] = top[i]
+  end
+  if #ids < count then
+    local rest = redis.call('RPOP', KEYS[1], count - #ids)
+    if rest then
+      for _, id in ipairs(rest) do
+        ids[#ids + 1] = id
+      end
+    end
+  end
+end
+
+local out = { -1 }
+if #ids > 0 then
+  local lease = {}
+  local deadline = now + leaseMs
+  for i, id in ipairs(ids) do
+    lease[2 * i - 1] = deadline
+    lease[2 * i] = id
+  end
+  redis.call('ZADD', KEYS[4], unpack(lease))
+  local bodies = redis.call('HMGET', KEYS[5], unpack(ids))
+  local lost = redis.call('HMGET', KEYS[6], unpack(ids))
+  for i, id in ipairs(ids) do
+    out[#out + 1] = id
+    out[#out + 1] = bodies[i]
+    out[#out + 1] = (tonumber(lost[i]) or 0) + 1
+  end
+  if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
+    signalWork()
+  end
+end
+
+local nextDue = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
+local nextLease = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
+if nextDue then
+  out[1] = tonumber(nextDue)
+end
+if nextLease and (out[1] == -1 or tonumber(nextLease) < out[1]) then
+  out[1] = tonumber(nextLease)
+end
+return out

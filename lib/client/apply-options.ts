@@ -1,0 +1,21 @@
+/** Per-call options of `applyAsync` and `send`. */
+export interface ApplyOptions {
+  /** Run no sooner than this many ms from now. */
+  countdown?: number;
+  /** Run no sooner than this time (Date or ms timestamp). */
+  eta?: Date | number;
+  /** Revoke if not started by then: ms from now, or a Date. */
+  expires?: number | Date;
+  /** Overrides routes and the task's queue. */
+  queue?: string;
+  /** 0 to 9; higher runs first within a queue. */
+  priority?: number;
+  /** Use this id instead of a random one; a second enqueue with the same id is a no-op while the first is queued. */
+  taskId?: string;
+  /** Overrides the task's maxRetries for this call. */
+  maxRetries?: number;
+  /** Overrides the task's ignoreResult for this call. */
+  ignoreResult?: boolean;
+  /** Overrides how long the result is kept, ms. */
+  resultExpires?: number;
+}

@@ -1,0 +1,29 @@
+import type { Broker } from '../broker/broker.interface';
+import type { TaskConfig } from '../module/task-config';
+import { recordForOutcome, resultTtl } from '../results/outcome-records';
+import type { TaskMessage } from '../serialization/task-message';
+import type { TaskExecutor } from '../worker/task-executor';
+
+/**
+ * Eager mode: runs a message inline through the same executor a worker uses,
+ * after the same JSON trip, and stores the outcome where `AsyncResult` reads it.
+ * Retries run at once (their countdown is skipped), as Celery's eager mode does.
+ */
+export class EagerRunner {
+  constructor(
+    private readonly executor: TaskExecutor,
+    private readonly results: Pick<Broker, 'storeResults'>,
+    private readonly config: TaskConfig,
+  ) {}
+
+  async run(body: string): Promise<void> {
+    let message = JSON.parse(body) as TaskMessage;
+    for (;;) {
+      const outcome = await this.executor.execute(message, { delivery: 1 });
+      const write = recordForOutcome(message, outcome, resultTtl(message, this.config.resultExpires), 'eager');
+      if (write) await this.results.storeResults([write]);
+      if (outcome.kind !== 'retry') return;
+      message = JSON.parse(JSON.stringify(outcome.message)) as TaskMessage;
+    }
+  }
+}

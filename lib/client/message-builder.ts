@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
+import type { TaskOptions } from '../decorators/task-options.interface';
+import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
+import type { TaskConfig } from '../module/task-config';
+import type { RouteMatcher } from '../routing/route-matcher';
+import { findJsonProblem } from '../serialization/json-safety';
+import { encodeMessage, type TaskMessage } from '../serialization/task-message';
+import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
+import type { ApplyOptions } from './apply-options';
+
+/** A message ready for the broker. */
+export interface BuiltMessage {
+  message: TaskMessage;
+  body: string;
+}
+
+/**
+ * Turns a call into a message: validates options and arguments (the earliest
+ * point a mistake can be caught), routes it, encodes it, checks its size.
+ */
+export class MessageBuilder {
+  constructor(
+    private readonly config: TaskConfig,
+    private readonly routes: RouteMatcher,
+  ) {}
+
+  build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: ApplyOptions = {}): BuiltMessage {
+    if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
+    validateApplyOptions(options);
+    for (let i = 0; i < args.length; i++) {
+      const problem = findJsonProblem(args[i], `args[${i}]`);
+      if (problem) throw new TaskArgumentError(name, i, problem.path, problem.reason);
+    }
+    const now = Date.now();
+    const route = this.routes.match(name);
+    const expires = options.expires instanceof Date ? options.expires.getTime() : options.expires !== undefined ? now + options.expires : undefined;
+    const eta = options.countdown !== undefined ? now + options.countdown : toTimestamp('eta', options.eta);
+    const message: TaskMessage = {
+      v: MESSAGE_VERSION,
+      id: options.taskId ?? randomUUID(),
+      task: name,
+      args: trimTrailingUndefined(args),
+      queue: options.queue ?? route?.queue ?? taskOptions.queue ?? this.config.defaults.queue ?? DEFAULT_QUEUE,
+      sentAt: now,
+      retries: 0,
+    };
+    if (eta !== undefined && eta > now) message.eta = eta;
+    if (expires !== undefined) message.expires = expires;
+    const priority = options.priority ?? route?.priority ?? taskOptions.priority;
+    if (priority) message.priority = priority;
+    if (options.maxRetries !== undefined) message.maxRetries = options.maxRetries;
+    const ignoreResult = options.ignoreResult ?? taskOptions.ignoreResult;
+    if (ignoreResult) message.ignoreResult = true;
+    const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
+    if (resultExpires !== undefined) message.resultExpires = resultExpires;
+    const body = encodeMessage(message);
+    this.checkSize(name, body);
+    return { message, body };
+  }
+
+  checkSize(name: string, body: string): void {
+    const limit = this.config.maxPayloadBytes;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only long bodies need counting.
+    if (body.length * 3 <= limit) return;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > limit) throw new PayloadTooLargeError(name, bytes, limit);
+  }
+}
+
+function validateApplyOptions(options: ApplyOptions): void {
+  if (options === null || typeof options !== 'object') throw new TaskConfigError('options', options, 'an options object');
+  assertDuration('countdown', options.countdown);
+  if (options.countdown !== undefined && options.eta !== undefined) {
+    throw new TaskConfigError('eta', options.eta, 'either countdown or eta, not both');
+  }
+  toTimestamp('eta', options.eta);
+  if (!(options.expires instanceof Date)) assertDuration('expires', options.expires);
+  else toTimestamp('expires', options.expires);
+  assertQueueName('queue', options.queue);
+  assertInteger('priority', options.priority, 0, 9);
+  assertInteger('maxRetries', options.maxRetries, 0);
+  assertBoolean('ignoreResult', options.ignoreResult);
+  assertDuration('resultExpires', options.resultExpires, 1);
+  if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
+    throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
+  }
+}
+
+function trimTrailingUndefined(args: readonly unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  return args.slice(0, end);
+}

@@ -1,0 +1,43 @@
+/** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => Error;
+
+/** Options that any task can set, and `forRoot({ defaults })` can default. */
+export interface TaskBehaviourOptions {
+  /** Queue the task is sent to unless a route or the call says otherwise. */
+  queue?: string;
+  /** 0 (default) to 9; a higher number is fetched first within a queue. */
+  priority?: number;
+  /** Retries after the first failure; 0 disables. Default 3. */
+  maxRetries?: number;
+  /** Delay before a retry, ms. Default 1000. */
+  retryDelay?: number;
+  /** Exponential backoff: delay n = retryDelay * 2^n. */
+  retryBackoff?: boolean;
+  /** Upper bound of the backoff delay, ms. Default 600000. */
+  retryBackoffMax?: number;
+  /** Draw the delay uniformly in [0, delay]. Default true. */
+  retryJitter?: boolean;
+  /** Only errors of these classes are retried automatically. */
+  autoretryFor?: ErrorClass[];
+  /** Errors of these classes are never retried automatically. */
+  dontAutoretryFor?: ErrorClass[];
+  /** After this many ms the task's `signal` aborts with SoftTimeLimitExceeded. */
+  softTimeLimit?: number;
+  /** After this many ms the task is stopped and fails with TimeLimitExceeded. */
+  timeLimit?: number;
+  /** Acknowledge after the task ends (default true); false acknowledges at start (at-most-once). */
+  acksLate?: boolean;
+  /** Store no result. */
+  ignoreResult?: boolean;
+  /** How long the result is kept, ms. Default: the module's resultExpires. */
+  resultExpires?: number;
+  /** Start at most this many tasks per second/minute/hour across all workers: '10/m'. */
+  rateLimit?: string;
+}
+
+/** Options of `@Task()`. */
+export interface TaskOptions extends TaskBehaviourOptions {
+  /** Pins the task name; default `ClassName.methodName`. */
+  name?: string;
+}

@@ -1,0 +1,41 @@
+import { TaskConfigError } from '../errors';
+import { parseRate } from '../utils/rate-limit';
+import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import type { TaskOptions } from './task-options.interface';
+
+/** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
+export function validateTaskOptions(options: TaskOptions, where: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TaskConfigError(where, options, 'an options object');
+  }
+  const at = (key: string) => `${where}.${key}`;
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
+    throw new TaskConfigError(at('name'), options.name, 'a non-empty string');
+  }
+  assertQueueName(at('queue'), options.queue);
+  assertInteger(at('priority'), options.priority, 0, 9);
+  assertInteger(at('maxRetries'), options.maxRetries, 0);
+  assertDuration(at('retryDelay'), options.retryDelay);
+  assertDuration(at('retryBackoffMax'), options.retryBackoffMax);
+  assertDuration(at('softTimeLimit'), options.softTimeLimit, 1);
+  assertDuration(at('timeLimit'), options.timeLimit, 1);
+  assertDuration(at('resultExpires'), options.resultExpires, 1);
+  assertBoolean(at('retryBackoff'), options.retryBackoff);
+  assertBoolean(at('retryJitter'), options.retryJitter);
+  assertBoolean(at('acksLate'), options.acksLate);
+  assertBoolean(at('ignoreResult'), options.ignoreResult);
+  for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
+    const list = options[key];
+    if (list !== undefined && (!Array.isArray(list) || list.some((c) => typeof c !== 'function'))) {
+      throw new TaskConfigError(at(key), list, 'an array of error classes');
+    }
+  }
+  if (options.rateLimit !== undefined) parseRate(options.rateLimit, at('rateLimit'));
+  if (
+    options.softTimeLimit !== undefined &&
+    options.timeLimit !== undefined &&
+    options.softTimeLimit >= options.timeLimit
+  ) {
+    throw new TaskConfigError(at('softTimeLimit'), options.softTimeLimit, `less than timeLimit (${options.timeLimit})`);
+  }
+}

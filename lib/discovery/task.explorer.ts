@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { TASK_CONFIG } from '../constants';
+import { getTaskMetadata } from '../decorators/task.decorator';
+import type { TaskConfig } from '../module/task-config';
+import { TaskRegistry } from '../registry/task-registry';
+
+/** Finds `@Task` methods on every provider at bootstrap and hands them to the registry. */
+@Injectable()
+export class TaskExplorer implements OnModuleInit {
+  private readonly logger = new Logger('TaskExplorer');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly registry: TaskRegistry,
+    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance } = wrapper;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      if (!prototype || prototype === Object.prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = prototype[methodName];
+        const metadata = getTaskMetadata(method);
+        if (!metadata) continue;
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(`${metadata.name} is on a request-scoped provider and cannot run as a task`);
+          continue;
+        }
+        this.registry.register({
+          name: metadata.name,
+          className: instance.constructor.name,
+          methodName,
+          options: { ...this.config.defaults, ...metadata.options },
+          handler: (...args: unknown[]) => method.apply(instance, args),
+        });
+      }
+    }
+  }
+}

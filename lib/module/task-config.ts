@@ -1,0 +1,76 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, DEFAULT_RESULT_EXPIRES, DEFAULT_VISIBILITY_TIMEOUT } from '../constants';
+import type { TaskBehaviourOptions } from '../decorators/task-options.interface';
+import { validateTaskOptions } from '../decorators/validate-task-options';
+import { TaskConfigError } from '../errors';
+import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
+
+/** The module's options after validation, with every default filled in. */
+export interface TaskConfig {
+  readonly broker: BrokerOption;
+  readonly prefix: string;
+  readonly eager: boolean;
+  readonly defaults: Readonly<TaskBehaviourOptions>;
+  readonly routes: Readonly<Record<string, RouteOptions>>;
+  readonly resultExpires: number;
+  readonly visibilityTimeout: number;
+  readonly maxPayloadBytes: number;
+  readonly maxDeliveries: number;
+  readonly connectRetries: number;
+  readonly connectRetryDelay: number;
+}
+
+const PREFIX = /^[A-Za-z0-9_.:\-]{1,100}$/;
+
+export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new TaskConfigError('TaskModule.forRoot', options, 'an options object');
+  }
+  const broker = options.broker ?? 'memory://';
+  if (typeof broker === 'string') {
+    if (!/^(redis|rediss|memory):\/\//.test(broker)) {
+      throw new TaskConfigError('broker', broker, "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
+    }
+  } else if (broker === null || typeof broker !== 'object' || !('redis' in broker) || typeof broker.redis !== 'object') {
+    throw new TaskConfigError('broker', broker, "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
+  }
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw new TaskConfigError('prefix', prefix, 'letters, digits and _ . : - (1 to 100 characters)');
+  }
+  if (options.eager !== undefined && typeof options.eager !== 'boolean') {
+    throw new TaskConfigError('eager', options.eager, 'true or false');
+  }
+  assertDuration('resultExpires', options.resultExpires, 1);
+  assertDuration('visibilityTimeout', options.visibilityTimeout, 1000);
+  assertInteger('maxPayloadBytes', options.maxPayloadBytes, 256);
+  assertInteger('maxDeliveries', options.maxDeliveries, 1);
+  assertInteger('connectRetries', options.connectRetries, 1);
+  assertDuration('connectRetryDelay', options.connectRetryDelay);
+  const defaults = options.defaults ?? {};
+  validateTaskOptions(defaults, 'defaults');
+  const routes = options.routes ?? {};
+  if (routes === null || typeof routes !== 'object') {
+    throw new TaskConfigError('routes', routes, 'an object keyed by task name or glob');
+  }
+  for (const [pattern, route] of Object.entries(routes)) {
+    if (route === null || typeof route !== 'object') {
+      throw new TaskConfigError(`routes['${pattern}']`, route, '{ queue?, priority? }');
+    }
+    assertQueueName(`routes['${pattern}'].queue`, route.queue);
+    assertInteger(`routes['${pattern}'].priority`, route.priority, 0, 9);
+  }
+  return {
+    broker,
+    prefix,
+    eager: options.eager ?? false,
+    defaults: { maxRetries: 3, ...defaults },
+    routes,
+    resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
+    visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
+    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxDeliveries: options.maxDeliveries ?? 10,
+    connectRetries: options.connectRetries ?? 3,
+    connectRetryDelay: options.connectRetryDelay ?? 500,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import type { TaskBehaviourOptions } from '../decorators/task-options.interface';
+
+/** Where a task goes: by exact task name or glob (`'EmailTasks.*'`, `'reports.**'`). */
+export interface RouteOptions {
+  queue?: string;
+  priority?: number;
+}
+
+/**
+ * `'redis://…'`, `'rediss://…'`, `'memory://'`, or `{ redis }`: ioredis options,
+ * or an ioredis instance that the caller owns and closes.
+ */
+export type BrokerOption = string | { redis: RedisOptions | Redis };
+
+export interface TaskModuleOptions {
+  /** Default `'memory://'`. */
+  broker?: BrokerOption;
+  /** Key namespace in Redis. Default `'tasks'`. */
+  prefix?: string;
+  /** Run tasks inline on `delay()` (tests). No broker connection is opened. */
+  eager?: boolean;
+  /** Defaults for every task's options. */
+  defaults?: TaskBehaviourOptions;
+  /** Routes keyed by task name or glob. */
+  routes?: Record<string, RouteOptions>;
+  /** How long results are kept, ms. Default 24 h. */
+  resultExpires?: number;
+  /** Lease of a fetched message, ms; extended while the task runs. Default 30 s. */
+  visibilityTimeout?: number;
+  /** Largest serialized message, bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Deliveries of one message (lost workers included) before it is dead-lettered. Default 10. */
+  maxDeliveries?: number;
+  /** Attempts to reach the broker at start-up. Default 3. */
+  connectRetries?: number;
+  /** Pause between start-up attempts, ms. Default 500. */
+  connectRetryDelay?: number;
+}

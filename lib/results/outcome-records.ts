@@ -1,0 +1,36 @@
+import type { TaskMessage } from '../serialization/task-message';
+import type { ExecutionOutcome } from '../worker/execution-outcome';
+import type { ResultRecord, ResultWrite } from './result-record';
+import { TaskState } from './task-state';
+
+/** Retention of a message's result: per call, per task, then the module's default. */
+export function resultTtl(message: TaskMessage, fallback: number): number {
+  return message.resultExpires ?? fallback;
+}
+
+/** The result record an outcome leaves, or null when the task keeps no result. */
+export function recordForOutcome(
+  message: TaskMessage,
+  outcome: ExecutionOutcome,
+  ttl: number,
+  worker?: string,
+): ResultWrite | null {
+  if (message.ignoreResult) return null;
+  const base = { id: message.id, task: message.task, queue: message.queue, worker };
+  let record: ResultRecord;
+  switch (outcome.kind) {
+    case 'success':
+      record = { ...base, state: TaskState.SUCCESS, result: outcome.value, retries: message.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+      break;
+    case 'failure':
+      record = { ...base, state: TaskState.FAILURE, error: outcome.error, retries: outcome.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+      break;
+    case 'retry':
+      record = { ...base, state: TaskState.RETRY, error: outcome.error, retries: message.retries, eta: outcome.eta, startedAt: outcome.startedAt };
+      break;
+    case 'revoked':
+      record = { ...base, state: TaskState.REVOKED, reason: outcome.reason, finishedAt: Date.now() };
+      break;
+  }
+  return { record, ttl };
+}

@@ -1,0 +1,27 @@
+import type { SerializedError } from '../errors';
+import type { TaskState } from './task-state';
+
+/** What the result backend keeps for a task id. */
+export interface ResultRecord {
+  id: string;
+  state: TaskState;
+  task?: string;
+  queue?: string;
+  result?: unknown;
+  error?: SerializedError;
+  /** REVOKED: why (revoked, expired). */
+  reason?: string;
+  retries?: number;
+  /** RETRY: when the next attempt is due, ms. */
+  eta?: number;
+  worker?: string;
+  /** ms timestamps. */
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** A result write: the record, how long to keep it, and whether waiters are told. */
+export interface ResultWrite {
+  record: ResultRecord;
+  ttl: number;
+}

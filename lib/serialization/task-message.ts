@@ -1,0 +1,55 @@
+import { MESSAGE_VERSION } from '../constants';
+import { MessageDecodeError } from '../errors';
+
+/** A task on the wire. Everything in it is data: nothing is evaluated or imported. */
+export interface TaskMessage {
+  v: number;
+  id: string;
+  task: string;
+  args: unknown[];
+  queue: string;
+  /** When the producer sent it, ms. */
+  sentAt: number;
+  /** Not before this time, ms. */
+  eta?: number;
+  /** Not after this time, ms: the task is revoked if not started by then. */
+  expires?: number;
+  /** Retries so far. */
+  retries: number;
+  priority?: number;
+  ignoreResult?: boolean;
+  resultExpires?: number;
+  /** Per-call override of the task's maxRetries. */
+  maxRetries?: number;
+}
+
+export function encodeMessage(message: TaskMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Parses and checks the shape of a raw message; throws MessageDecodeError saying what is wrong. */
+export function decodeMessage(raw: string): TaskMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new MessageDecodeError(`not JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new MessageDecodeError('not a JSON object');
+  }
+  const m = parsed as Record<string, unknown>;
+  if (m.v !== MESSAGE_VERSION) throw new MessageDecodeError(`unsupported message version ${JSON.stringify(m.v)}`);
+  if (typeof m.id !== 'string' || m.id === '') throw new MessageDecodeError('missing id');
+  if (typeof m.task !== 'string' || m.task === '') throw new MessageDecodeError('missing task name');
+  if (!Array.isArray(m.args)) throw new MessageDecodeError('args is not an array');
+  if (typeof m.queue !== 'string') throw new MessageDecodeError('missing queue');
+  if (typeof m.sentAt !== 'number') throw new MessageDecodeError('missing sentAt');
+  if (typeof m.retries !== 'number' || !Number.isInteger(m.retries) || m.retries < 0) {
+    throw new MessageDecodeError('retries is not a non-negative integer');
+  }
+  for (const key of ['eta', 'expires', 'priority', 'resultExpires', 'maxRetries'] as const) {
+    if (m[key] !== undefined && typeof m[key] !== 'number') throw new MessageDecodeError(`${key} is not a number`);
+  }
+  return m as unknown as TaskMessage;
+}

@@ -1,0 +1,10 @@
+import type { SerializedError } from '../errors';
+import type { TaskMessage } from '../serialization/task-message';
+
+/** How one run of a task ended. */
+export type ExecutionOutcome =
+  | { kind: 'success'; value: unknown; startedAt: number; finishedAt: number }
+  | { kind: 'failure'; error: SerializedError; startedAt?: number; finishedAt: number; retries: number }
+  /** Run again: `message` is the next attempt, due at `eta`. */
+  | { kind: 'retry'; error: SerializedError; eta: number; message: TaskMessage; startedAt: number }
+  | { kind: 'revoked'; reason: string };

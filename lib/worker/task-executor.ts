@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { taskContextStorage, type RetryOptions, type TaskContext } from '../context/task-context';
+import {
+  MaxRetriesExceededError,
+  SoftTimeLimitExceeded,
+  TaskConfigError,
+  TaskResultError,
+  TaskRetryRequest,
+  TimeLimitExceeded,
+  UnknownTaskError,
+} from '../errors';
+import { TaskRegistry } from '../registry/task-registry';
+import { serializeError } from '../serialization/error-serializer';
+import { findJsonProblem } from '../serialization/json-safety';
+import type { TaskMessage } from '../serialization/task-message';
+import { assertDuration, toTimestamp } from '../utils/validate';
+import type { ExecutionOutcome } from './execution-outcome';
+import { isAutoRetryable, retryDelay } from './retry-policy';
+
+export interface ExecutionRun {
+  /** Delivery number of the message (1 unless a worker was lost). */
+  delivery: number;
+  /** Aborting it aborts the task's signal (revoke with terminate, shutdown). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one task message: finds the handler, runs it in its context with its time
+ * limits, and decides success, retry or failure. Used by workers and by eager mode.
+ */
+@Injectable()
+export class TaskExecutor {
+  constructor(private readonly registry: TaskRegistry) {}
+
+  async execute(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
+    const startedAt = Date.now();
+    if (message.expires !== undefined && startedAt > message.expires) {
+      return { kind: 'revoked', reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
+    }
+    const definition = this.registry.get(message.task);
+    if (!definition) {
+      return { kind: 'failure', error: serializeError(new UnknownTaskError(message.task)), finishedAt: startedAt, retries: message.retries };
+    }
+    const options = definition.options;
+    const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
+    const controller = new AbortController();
+    const onExternalAbort = () => controller.abort(run.signal?.reason);
+    if (run.signal?.aborted) onExternalAbort();
+    run.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+    const context: TaskContext = {
+      id: message.id,
+      name: message.task,
+      args: message.args,
+      queue: message.queue,
+      retries: message.retries,
+      deliveries: run.delivery,
+      signal: controller.signal,
+      retry: (retryOptions: RetryOptions = {}): never => {
+        assertDuration('retry().countdown', retryOptions.countdown);
+        const eta = toTimestamp('retry().eta', retryOptions.eta);
+        throw new TaskRetryRequest(retryOptions.countdown, eta, retryOptions.cause, retryOptions.maxRetries);
+      },
+    };
+
+    const timers: NodeJS.Timeout[] = [];
+    if (options.softTimeLimit) {
+      const limit = options.softTimeLimit;
+      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(limit)), limit));
+    }
+    const hardLimit = options.timeLimit
+      ? new Promise<never>((_, reject) => {
+          const limit = options.timeLimit!;
+          timers.push(
+            setTimeout(() => {
+              const error = new TimeLimitExceeded(limit);
+              controller.abort(error);
+              reject(error);
+            }, limit),
+          );
+        })
+      : undefined;
+
+    try {
+      const running = Promise.resolve(taskContextStorage.run(context, () => definition.handler(...message.args)));
+      const value = hardLimit ? await Promise.race([running, hardLimit]) : await running;
+      const problem = findJsonProblem(value);
+      if (problem) {
+        const error = new TaskResultError(message.task, problem.path, problem.reason);
+        return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
+      }
+      return { kind: 'success', value: value === undefined ? null : JSON.parse(JSON.stringify(value)), startedAt, finishedAt: Date.now() };
+    } catch (thrown) {
+      return this.afterError(message, thrown, maxRetries, startedAt, options);
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onExternalAbort);
+    }
+  }
+
+  private afterError(
+    message: TaskMessage,
+    thrown: unknown,
+    maxRetries: number,
+    startedAt: number,
+    options: Parameters<typeof retryDelay>[0],
+  ): ExecutionOutcome {
+    const finishedAt = Date.now();
+    if (thrown instanceof TaskRetryRequest) {
+      const limit = thrown.maxRetries ?? maxRetries;
+      if (message.retries >= limit) {
+        const error = new MaxRetriesExceededError(message.task, limit, thrown.retryCause);
+        if (thrown.retryCause instanceof Error) error.stack = `${error.stack}\nCaused by: ${thrown.retryCause.stack}`;
+        return { kind: 'failure', error: serializeError(error), startedAt, finishedAt, retries: message.retries };
+      }
+      const eta = thrown.eta ?? finishedAt + (thrown.countdown ?? retryDelay(options, message.retries));
+      const cause = thrown.retryCause ?? new Error('retry requested');
+      return { kind: 'retry', error: serializeError(cause), eta, startedAt, message: nextAttempt(message) };
+    }
+    if (thrown instanceof TaskConfigError || message.retries >= maxRetries || !isAutoRetryable(thrown, options)) {
+      return { kind: 'failure', error: serializeError(thrown), startedAt, finishedAt, retries: message.retries };
+    }
+    const eta = finishedAt + retryDelay(options, message.retries);
+    return { kind: 'retry', error: serializeError(thrown), eta, startedAt, message: nextAttempt(message) };
+  }
+}
+
+function nextAttempt(message: TaskMessage): TaskMessage {
+  return { ...message, retries: message.retries + 1, eta: undefined };
+}

@@ -1,0 +1,308 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Broker, ReservedMessage, SettleOp } from '../broker/broker.interface';
+import { TASK_BROKER, TASK_CONFIG } from '../constants';
+import { MessageDecodeError, NestTasksError } from '../errors';
+import type { TaskConfig } from '../module/task-config';
+import { TaskRegistry } from '../registry/task-registry';
+import { recordForOutcome, resultTtl } from '../results/outcome-records';
+import { TaskState } from '../results/task-state';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../serialization/task-message';
+import type { ExecutionOutcome } from './execution-outcome';
+import { SettleBuffer } from './settle-buffer';
+import { TaskExecutor } from './task-executor';
+import { assertNotRunning, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerStartOptions } from './worker-options';
+
+/** A reserved message while this worker holds it. */
+interface Job {
+  readonly reserved: ReservedMessage;
+  readonly message: TaskMessage;
+  readonly controller: AbortController;
+  /** Set once the message went back to the broker; its outcome is then ignored. */
+  released: boolean;
+  /** Acknowledged at start (acksLate: false). */
+  acked: boolean;
+}
+
+const ERROR_PAUSE_MS = 1000;
+const MAX_IDLE_WAIT_MS = 5000;
+
+/**
+ * Consumes queues and runs their tasks in this Nest application context.
+ * Fetches as many messages per round trip as it has free slots; acknowledgements
+ * and results are pipelined; leases are extended while tasks run.
+ */
+@Injectable()
+export class TaskWorker implements OnModuleDestroy {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly logger = new Logger('TaskWorker');
+  private state: 'idle' | 'running' | 'stopping' = 'idle';
+  private options!: ResolvedWorkerOptions;
+  private readonly running = new Set<Job>();
+  private readonly waiting: Job[] = [];
+  private buffer!: SettleBuffer;
+  private loop?: Promise<void>;
+  private leaseTimer?: NodeJS.Timeout;
+  private slotFreed?: () => void;
+  private stopping?: Promise<void>;
+  private nextQueue = 0;
+  private readonly stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, startedAt: 0 };
+
+  constructor(
+    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
+    @Inject(TASK_BROKER) private readonly broker: Broker,
+    private readonly registry: TaskRegistry,
+    private readonly executor: TaskExecutor,
+  ) {}
+
+  /** Starts consuming. Resolves once the worker is running (not when it stops). */
+  async start(options: WorkerStartOptions = {}): Promise<void> {
+    assertNotRunning(this.state);
+    if (this.config.eager) {
+      throw new NestTasksError('TaskWorker cannot start in eager mode: tasks already run inline on delay()');
+    }
+    this.options = resolveWorkerOptions(options);
+    this.buffer = new SettleBuffer(this.broker, this.logger);
+    this.state = 'running';
+    this.stats.startedAt = Date.now();
+    const lease = this.config.visibilityTimeout;
+    this.leaseTimer = setInterval(() => void this.extendLeases(), Math.max(250, Math.floor(lease / 3)));
+    this.leaseTimer.unref();
+    this.loop = this.consume();
+    const { queues, concurrency } = this.options;
+    this.logger.log(
+      `Worker ${this.id} consuming ${queues.join(', ')} on ${this.broker.description} (concurrency ${concurrency}); tasks: ${this.registry.names().join(', ') || 'none'}`,
+    );
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Counters since start. */
+  getStats(): { id: string; active: number; reserved: number } & typeof this.stats {
+    return { id: this.id, active: this.running.size, reserved: this.waiting.length, ...this.stats };
+  }
+
+  /**
+   * Stops fetching, lets running tasks finish within `shutdownGrace`, records their
+   * results and acknowledges them; tasks still running after that are given back
+   * to the queue. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'idle') return Promise.resolve();
+    this.stopping ??= this.shutdown().finally(() => {
+      this.state = 'idle';
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------
+
+  private async consume(): Promise<void> {
+    const wakeAt = new Map<string, number | null>();
+    while (this.state === 'running') {
+      try {
+        const free = this.options.prefetch - this.running.size - this.waiting.length;
+        if (free <= 0) {
+          await new Promise<void>((resolve) => (this.slotFreed = resolve));
+          // Let the tasks finishing in this turn finish too: one fetch for all their slots.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        const got = await this.reserve(free, wakeAt);
+        if (got === 0 && this.state === 'running') {
+          await this.broker.waitForWork(this.options.queues, this.idleWait(wakeAt));
+        }
+      } catch (error) {
+        if (this.state !== 'running') break;
+        this.logger.warn(`Fetching failed, retrying in ${ERROR_PAUSE_MS} ms: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
+      }
+    }
+  }
+
+  /** Fills `free` slots from the queues, starting at a rotating queue so none is starved. */
+  private async reserve(free: number, wakeAt: Map<string, number | null>): Promise<number> {
+    const { queues } = this.options;
+    let got = 0;
+    for (let i = 0; i < queues.length && got < free; i++) {
+      const queue = queues[(this.nextQueue + i) % queues.length];
+      const result = await this.broker.reserve(queue, free - got, this.config.visibilityTimeout);
+      wakeAt.set(queue, result.wakeAt);
+      got += result.messages.length;
+      for (const reserved of result.messages) {
+        if (this.state === 'running') this.accept(reserved);
+        else this.buffer.add({ kind: 'release', id: reserved.id, queue, delivery: reserved.delivery }, null);
+      }
+    }
+    this.nextQueue = (this.nextQueue + 1) % queues.length;
+    return got;
+  }
+
+  private idleWait(wakeAt: Map<string, number | null>): number {
+    let soonest = Date.now() + MAX_IDLE_WAIT_MS;
+    for (const at of wakeAt.values()) if (at !== null && at < soonest) soonest = at;
+    return Math.max(1, soonest - Date.now());
+  }
+
+  private accept(reserved: ReservedMessage): void {
+    if (reserved.body === null) {
+      this.deadLetter(reserved, null, `no stored message for id ${JSON.stringify(reserved.id)}`);
+      return;
+    }
+    let message: TaskMessage;
+    try {
+      message = decodeMessage(reserved.body);
+    } catch (error) {
+      this.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
+      return;
+    }
+    const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false };
+    if (this.running.size < this.options.concurrency) this.run(job);
+    else {
+      this.waiting.push(job);
+      this.record(job, TaskState.RECEIVED);
+    }
+  }
+
+  private deadLetter(reserved: ReservedMessage, raw: string | null, reason: string): void {
+    this.logger.error(`Message ${reserved.id} on queue ${reserved.queue} moved to the dead-letter list: ${reason}`);
+    const { id, queue, delivery } = reserved;
+    this.buffer.add({ kind: 'dead', id, queue, delivery, raw, reason }, null);
+  }
+
+  private run(job: Job): void {
+    this.running.add(job);
+    const definition = this.registry.get(job.message.task);
+    if (definition?.options.acksLate === false) {
+      job.acked = true;
+      this.buffer.add(this.ackOp(job), null);
+    }
+    this.record(job, TaskState.STARTED);
+    this.executor
+      .execute(job.message, { delivery: job.reserved.delivery, signal: job.controller.signal })
+      .then((outcome) => this.finish(job, outcome))
+      .catch((error: Error) => this.logger.error(`Settling task ${job.message.id} failed: ${error.message}`))
+      .finally(() => {
+        this.running.delete(job);
+        const next = this.waiting.shift();
+        if (next && this.state === 'running') this.run(next);
+        this.slotFreed?.();
+        this.slotFreed = undefined;
+      });
+  }
+
+  private finish(job: Job, outcome: ExecutionOutcome): void {
+    if (job.released) return;
+    const { message } = job;
+    const ttl = resultTtl(message, this.config.resultExpires);
+    const write = recordForOutcome(message, outcome, ttl, this.id);
+    let op: SettleOp | null = job.acked ? null : this.ackOp(job);
+    this.stats.processed++;
+    switch (outcome.kind) {
+      case 'success':
+        this.stats.succeeded++;
+        break;
+      case 'failure':
+        this.stats.failed++;
+        this.logger.error(`Task ${message.task}[${message.id}] failed: ${outcome.error.name}: ${outcome.error.message}`);
+        break;
+      case 'retry': {
+        this.stats.retried++;
+        const body = encodeMessage(outcome.message);
+        const retryIn = Math.max(0, outcome.eta - Date.now());
+        this.logger.warn(`Task ${message.task}[${message.id}] retry ${outcome.message.retries} in ${retryIn} ms: ${outcome.error.message}`);
+        if (job.acked) {
+          const { id, queue, priority } = outcome.message;
+          void this.broker.publish([{ id, queue, body, eta: outcome.eta, priority }]).catch((error: Error) =>
+            this.logger.error(`Could not schedule retry of ${message.id}: ${error.message}`),
+          );
+        } else {
+          const { id, queue, delivery } = job.reserved;
+          op = { kind: 'requeue', id, queue, delivery, body, eta: outcome.eta };
+        }
+        break;
+      }
+      case 'revoked':
+        this.logger.warn(`Task ${message.task}[${message.id}] revoked: ${outcome.reason}`);
+        break;
+    }
+    this.buffer.add(op, write);
+  }
+
+  private ackOp(job: Job): SettleOp {
+    const { id, queue, delivery } = job.reserved;
+    return { kind: 'ack', id, queue, delivery };
+  }
+
+  private record(job: Job, state: typeof TaskState.RECEIVED | typeof TaskState.STARTED): void {
+    const { message } = job;
+    if (message.ignoreResult) return;
+    const record = { id: message.id, state, task: message.task, queue: message.queue, worker: this.id, retries: message.retries, startedAt: state === TaskState.STARTED ? Date.now() : undefined };
+    this.buffer.add(null, { record, ttl: resultTtl(message, this.config.resultExpires) });
+  }
+
+  private async extendLeases(): Promise<void> {
+    const byQueue = new Map<string, string[]>();
+    for (const job of [...this.running, ...this.waiting]) {
+      if (job.acked || job.released) continue;
+      const list = byQueue.get(job.reserved.queue) ?? [];
+      list.push(job.reserved.id);
+      byQueue.set(job.reserved.queue, list);
+    }
+    for (const [queue, ids] of byQueue) {
+      await this.broker
+        .extendLeases(queue, ids, this.config.visibilityTimeout)
+        .catch((error: Error) => this.logger.warn(`Could not extend leases on ${queue}: ${error.message}`));
+    }
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  private async shutdown(): Promise<void> {
+    this.state = 'stopping';
+    const deadline = Date.now() + this.options.shutdownGrace;
+    this.slotFreed?.();
+    await this.broker.interrupt().catch(() => undefined);
+    for (const job of this.waiting.splice(0)) this.release(job);
+    if (this.running.size > 0) {
+      this.logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.running.size} running task(s)`);
+      await this.waitForRunning(deadline);
+    }
+    for (const job of this.running) {
+      job.controller.abort(new NestTasksError('worker shutting down'));
+      this.release(job);
+    }
+    await this.loop?.catch(() => undefined);
+    await this.buffer.drain(Math.max(deadline, Date.now() + 2000));
+    this.buffer.dispose();
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.logger.log(`Worker ${this.id} stopped after ${this.stats.processed} task(s)`);
+  }
+
+  private release(job: Job): void {
+    if (job.acked) return;
+    job.released = true;
+    const { id, queue, delivery } = job.reserved;
+    this.buffer.add({ kind: 'release', id, queue, delivery }, null);
+  }
+
+  private async waitForRunning(deadline: number): Promise<void> {
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now())));
+        this.slotFreed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}

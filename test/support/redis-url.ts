@@ -1,0 +1,13 @@
+import { randomBytes } from 'node:crypto';
+
+/** The Redis the suite runs against (its own server, or REDIS_URL). */
+export function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through jest (global setup starts Redis)');
+  return url;
+}
+
+/** A key prefix no other test uses, so tests never touch each other's keys. */
+export function uniquePrefix(name = 't'): string {
+  return `${name}-${randomBytes(4).toString('hex')}`;
+}
