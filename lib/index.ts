@@ -15,6 +15,11 @@ export type { TaskClass, TaskMethodName, TaskArgs, TaskReturn } from './client/t
 export { TaskWorker } from './worker/task-worker';
 export type { WorkerStartOptions } from './worker/worker-options';
 export { TaskExecutor } from './worker/task-executor';
+export { TaskHooks } from './worker/task-hooks';
+export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './worker/task-hooks';
+export type { ExecutionOutcome } from './worker/execution-outcome';
+export { TaskEventBus } from './events/task-event-bus';
+export type { TaskEvent, TaskEventType } from './events/task-event';
 export { TaskRegistry } from './registry/task-registry';
 export type { TaskDefinition } from './registry/task-definition';
 

@@ -1,4 +1,6 @@
 import type { Broker } from '../broker/broker.interface';
+import { eventForOutcome } from '../events/outcome-events';
+import type { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../module/task-config';
 import { recordForOutcome, resultTtl } from '../results/outcome-records';
 import type { TaskMessage } from '../serialization/task-message';
@@ -14,12 +16,15 @@ export class EagerRunner {
     private readonly executor: TaskExecutor,
     private readonly results: Pick<Broker, 'storeResults'>,
     private readonly config: TaskConfig,
+    private readonly events: TaskEventBus,
   ) {}
 
   async run(body: string): Promise<void> {
     let message = JSON.parse(body) as TaskMessage;
     for (;;) {
-      const outcome = await this.executor.execute(message, { delivery: 1 });
+      const outcome = await this.executor.execute(message, { delivery: 1, worker: 'eager' });
+      await this.executor.complete(message, outcome);
+      if (this.events.active) this.events.emit(eventForOutcome(message, outcome, 'eager'));
       const write = recordForOutcome(message, outcome, resultTtl(message, this.config.resultExpires), 'eager');
       if (write) await this.results.storeResults([write]);
       if (outcome.kind !== 'retry') return;

@@ -4,6 +4,7 @@ import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import type { TaskOptions } from '../decorators/task-options.interface';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskConfigError, TaskNotDecoratedError } from '../errors';
+import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
@@ -31,9 +32,10 @@ export class TaskClient {
     @Inject(TASK_BROKER) private readonly broker: Broker,
     private readonly registry: TaskRegistry,
     executor: TaskExecutor,
+    private readonly events: TaskEventBus,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
-    if (config.eager) this.eager = new EagerRunner(executor, broker, config);
+    if (config.eager) this.eager = new EagerRunner(executor, broker, config, events);
   }
 
   /** Enqueues `Class.method(...args)`; the arguments are checked against the method's parameters. */
@@ -90,7 +92,14 @@ export class TaskClient {
     return this.result<R>(built.message.id);
   }
 
-  private async dispatch(built: BuiltMessage[]): Promise<void> {
+  /** Publishes built messages (or runs them, in eager mode). Workflows use it too. */
+  async dispatch(built: BuiltMessage[]): Promise<void> {
+    if (this.events.active) {
+      const at = Date.now();
+      for (const { message } of built) {
+        this.events.emit({ type: 'sent', at, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta });
+      }
+    }
     if (this.eager) {
       for (const { body } of built) await this.eager.run(body);
       return;

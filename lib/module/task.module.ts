@@ -5,8 +5,10 @@ import { createBroker } from '../broker/create-broker';
 import { TaskClient } from '../client/task-client';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { TaskExplorer } from '../discovery/task.explorer';
+import { TaskEventBus } from '../events/task-event-bus';
 import { TaskRegistry } from '../registry/task-registry';
 import { TaskExecutor } from '../worker/task-executor';
+import { TaskHooks } from '../worker/task-hooks';
 import { TaskWorker } from '../worker/task-worker';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { resolveTaskConfig, type TaskConfig } from './task-config';
@@ -37,10 +39,12 @@ import type { TaskModuleOptions } from './task-module-options.interface';
     BrokerLifecycle,
     TaskRegistry,
     TaskExplorer,
+    TaskHooks,
+    TaskEventBus,
     TaskExecutor,
     TaskClient,
     TaskWorker,
   ],
-  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskExecutor, TaskClient, TaskWorker],
+  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskClient, TaskWorker],
 })
 export class TaskModule extends ConfigurableTaskModule {}

@@ -14,14 +14,18 @@ import { serializeError } from '../serialization/error-serializer';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { TaskMessage } from '../serialization/task-message';
 import { assertDuration, toTimestamp } from '../utils/validate';
+import { TaskEventBus } from '../events/task-event-bus';
 import type { ExecutionOutcome } from './execution-outcome';
 import { isAutoRetryable, retryDelay } from './retry-policy';
+import { TaskHooks } from './task-hooks';
 
 export interface ExecutionRun {
   /** Delivery number of the message (1 unless a worker was lost). */
   delivery: number;
   /** Aborting it aborts the task's signal (revoke with terminate, shutdown). */
   signal?: AbortSignal;
+  /** Who runs it, for events. */
+  worker?: string;
 }
 
 /**
@@ -30,12 +34,28 @@ export interface ExecutionRun {
  */
 @Injectable()
 export class TaskExecutor {
-  constructor(private readonly registry: TaskRegistry) {}
+  constructor(
+    private readonly registry: TaskRegistry,
+    private readonly hooks: TaskHooks,
+    private readonly events: TaskEventBus,
+  ) {}
+
+  /** Runs the outcome hooks (workflow steps and the like); a throw means: do not acknowledge. */
+  complete(message: TaskMessage, outcome: ExecutionOutcome): Promise<void> | void {
+    if (this.hooks.hasOutcomeHooks) return this.hooks.runOutcome(message, outcome);
+  }
 
   async execute(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
-    const startedAt = Date.now();
-    if (message.expires !== undefined && startedAt > message.expires) {
+    if (message.expires !== undefined && Date.now() > message.expires) {
       return { kind: 'revoked', reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
+    }
+    if (this.hooks.hasBeforeRunHooks) {
+      const reason = await this.hooks.runBeforeRun(message);
+      if (reason) return { kind: 'revoked', reason };
+    }
+    const startedAt = Date.now();
+    if (this.events.active) {
+      this.events.emit({ type: 'started', at: startedAt, taskId: message.id, task: message.task, queue: message.queue, worker: run.worker, retries: message.retries });
     }
     const definition = this.registry.get(message.task);
     if (!definition) {

@@ -9,9 +9,12 @@ import { TaskRegistry } from '../registry/task-registry';
 import { recordForOutcome, resultTtl } from '../results/outcome-records';
 import { TaskState } from '../results/task-state';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../serialization/task-message';
+import { eventForOutcome } from '../events/outcome-events';
+import { TaskEventBus } from '../events/task-event-bus';
 import type { ExecutionOutcome } from './execution-outcome';
 import { SettleBuffer } from './settle-buffer';
 import { TaskExecutor } from './task-executor';
+import { TaskHooks, type WorkerInfo } from './task-hooks';
 import { assertNotRunning, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerStartOptions } from './worker-options';
 
 /** A reserved message while this worker holds it. */
@@ -23,6 +26,7 @@ interface Job {
   released: boolean;
   /** Acknowledged at start (acksLate: false). */
   acked: boolean;
+  startedAt: number;
 }
 
 const ERROR_PAUSE_MS = 1000;
@@ -54,6 +58,8 @@ export class TaskWorker implements OnModuleDestroy {
     @Inject(TASK_BROKER) private readonly broker: Broker,
     private readonly registry: TaskRegistry,
     private readonly executor: TaskExecutor,
+    private readonly events: TaskEventBus,
+    private readonly hooks: TaskHooks,
   ) {}
 
   /** Starts consuming. Resolves once the worker is running (not when it stops). */
@@ -71,6 +77,7 @@ export class TaskWorker implements OnModuleDestroy {
     this.leaseTimer.unref();
     this.loop = this.consume();
     const { queues, concurrency } = this.options;
+    await this.hooks.workerStarted(this.info());
     this.logger.log(
       `Worker ${this.id} consuming ${queues.join(', ')} on ${this.broker.description} (concurrency ${concurrency}); tasks: ${this.registry.names().join(', ') || 'none'}`,
     );
@@ -78,6 +85,24 @@ export class TaskWorker implements OnModuleDestroy {
 
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /** Who this worker is and what it consumes. */
+  info(): WorkerInfo {
+    const { queues, concurrency, beat } = this.options;
+    return { id: this.id, queues, concurrency, beat };
+  }
+
+  /** The tasks this worker holds now: running (with start time) and reserved (waiting for a slot). */
+  snapshot(): {
+    running: Array<{ id: string; task: string; queue: string; args: unknown[]; retries: number; delivery: number; startedAt: number }>;
+    reserved: Array<{ id: string; task: string; queue: string; args: unknown[] }>;
+  } {
+    const describe = (job: Job) => ({ id: job.message.id, task: job.message.task, queue: job.reserved.queue, args: job.message.args });
+    return {
+      running: [...this.running].map((job) => ({ ...describe(job), retries: job.message.retries, delivery: job.reserved.delivery, startedAt: job.startedAt })),
+      reserved: this.waiting.map(describe),
+    };
   }
 
   /** Counters since start. */
@@ -164,7 +189,10 @@ export class TaskWorker implements OnModuleDestroy {
       this.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
       return;
     }
-    const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false };
+    const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false, startedAt: 0 };
+    if (this.events.active) {
+      this.events.emit({ type: 'received', at: Date.now(), taskId: message.id, task: message.task, queue: message.queue, worker: this.id, retries: message.retries });
+    }
     if (this.running.size < this.options.concurrency) this.run(job);
     else {
       this.waiting.push(job);
@@ -180,6 +208,7 @@ export class TaskWorker implements OnModuleDestroy {
 
   private run(job: Job): void {
     this.running.add(job);
+    job.startedAt = Date.now();
     const definition = this.registry.get(job.message.task);
     if (definition?.options.acksLate === false) {
       job.acked = true;
@@ -187,7 +216,7 @@ export class TaskWorker implements OnModuleDestroy {
     }
     this.record(job, TaskState.STARTED);
     this.executor
-      .execute(job.message, { delivery: job.reserved.delivery, signal: job.controller.signal })
+      .execute(job.message, { delivery: job.reserved.delivery, signal: job.controller.signal, worker: this.id })
       .then((outcome) => this.finish(job, outcome))
       .catch((error: Error) => this.logger.error(`Settling task ${job.message.id} failed: ${error.message}`))
       .finally(() => {
@@ -199,9 +228,17 @@ export class TaskWorker implements OnModuleDestroy {
       });
   }
 
-  private finish(job: Job, outcome: ExecutionOutcome): void {
+  private async finish(job: Job, outcome: ExecutionOutcome): Promise<void> {
     if (job.released) return;
     const { message } = job;
+    try {
+      await this.executor.complete(message, outcome);
+    } catch (error) {
+      // Not acknowledged: the lease runs out and the message is delivered again.
+      this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${(error as Error).message}`);
+      return;
+    }
+    if (this.events.active) this.events.emit(eventForOutcome(message, outcome, this.id));
     const ttl = resultTtl(message, this.config.resultExpires);
     const write = recordForOutcome(message, outcome, ttl, this.id);
     let op: SettleOp | null = job.acked ? null : this.ackOp(job);
@@ -268,6 +305,7 @@ export class TaskWorker implements OnModuleDestroy {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
+    await this.hooks.workerStopping(this.info()).catch((error: Error) => this.logger.warn(`A stop hook failed: ${error.message}`));
     const deadline = Date.now() + this.options.shutdownGrace;
     this.slotFreed?.();
     await this.broker.interrupt().catch(() => undefined);

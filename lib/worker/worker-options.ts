@@ -1,6 +1,6 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE, DEFAULT_SHUTDOWN_GRACE } from '../constants';
 import { TaskConfigError } from '../errors';
-import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 
 /** Options of `TaskWorker.start()`. */
 export interface WorkerStartOptions {
@@ -12,9 +12,12 @@ export interface WorkerStartOptions {
   prefetch?: number;
   /** On stop, how long running tasks may take to finish before they are released, ms. Default 30 s. */
   shutdownGrace?: number;
+  /** Also run the periodic scheduler in this process (like `celery worker -B`). */
+  beat?: boolean;
 }
 
 export interface ResolvedWorkerOptions {
+  beat: boolean;
   queues: string[];
   concurrency: number;
   prefetch: number;
@@ -31,7 +34,9 @@ export function resolveWorkerOptions(options: WorkerStartOptions = {}): Resolved
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   assertInteger('prefetch', options.prefetch, concurrency, 100_000);
   assertDuration('shutdownGrace', options.shutdownGrace);
+  assertBoolean('beat', options.beat);
   return {
+    beat: options.beat ?? false,
     queues: [...new Set(queues)],
     concurrency,
     prefetch: options.prefetch ?? concurrency,
