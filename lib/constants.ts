@@ -11,3 +11,23 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_GRACE = 30_000;
 export const MESSAGE_VERSION = 1;
+
+/** Periodic scheduling (beat). */
+export const PERIODIC_METADATA = 'nestjs-tasks:periodic';
+/** A `TaskClock` (`{ now(): number }`); override it in tests to move time by hand. */
+export const TASK_CLOCK = Symbol('nestjs-tasks:clock');
+/** Where schedules, their state and the leader lease live (Redis or memory). */
+export const TASK_SCHEDULE_STORE = Symbol('nestjs-tasks:schedule-store');
+export const DEFAULT_BEAT_LEADER_LEASE = 5000;
+export const DEFAULT_BEAT_CHECK_INTERVAL = 1000;
+export const DEFAULT_BEAT_MISFIRE_GRACE = 10_000;
+
+/** Operations: events, remote control, heartbeats, dashboard, metrics (lib/monitoring, lib/dashboard). */
+export const ON_TASK_EVENT_METADATA = 'nestjs-tasks:on-task-event';
+export const TASK_MONITORING_CONFIG = Symbol('nestjs-tasks:monitoring-config');
+export const TASK_MONITORING_BACKEND = Symbol('nestjs-tasks:monitoring-backend');
+export const TASK_DASHBOARD_OPTIONS = Symbol('nestjs-tasks:dashboard-options');
+export const TASK_METRICS_OPTIONS = Symbol('nestjs-tasks:metrics-options');
+export const DEFAULT_EVENTS_MAX_LEN = 10_000;
+export const DEFAULT_HEARTBEAT_INTERVAL = 5000;
+export const DEFAULT_CONTROL_TIMEOUT = 2000;

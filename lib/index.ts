@@ -6,14 +6,14 @@ export { TASK_BROKER, TASK_CONFIG } from './constants';
 
 export { Task, getTaskMetadata } from './decorators/task.decorator';
 export type { TaskMetadata } from './decorators/task.decorator';
-export type { TaskOptions, TaskBehaviourOptions, ErrorClass } from './decorators/task-options.interface';
+export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions } from './decorators/task-options.interface';
 
 export { TaskClient } from './client/task-client';
 export type { ApplyOptions } from './client/apply-options';
 export type { TaskClass, TaskMethodName, TaskArgs, TaskReturn } from './client/task-types';
 
 export { TaskWorker } from './worker/task-worker';
-export type { WorkerStartOptions } from './worker/worker-options';
+export type { WorkerStartOptions, QueueSpec } from './worker/worker-options';
 export { TaskExecutor } from './worker/task-executor';
 export { TaskHooks } from './worker/task-hooks';
 export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './worker/task-hooks';
@@ -31,7 +31,7 @@ export type { GetOptions } from './results/async-result';
 export { TaskState } from './results/task-state';
 export type { ResultRecord } from './results/result-record';
 
-export type { Broker, DeadLetter, PublishRequest, ReservedMessage } from './broker/broker.interface';
+export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage } from './broker/broker.interface';
 export { RedisBroker } from './broker/redis/redis-broker';
 export { MemoryBroker } from './broker/memory/memory-broker';
 export type { TaskMessage } from './serialization/task-message';

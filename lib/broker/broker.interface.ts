@@ -29,12 +29,18 @@ export interface ReserveResult {
 export type SettleOp =
   /** Done: remove the message. */
   | { kind: 'ack'; queue: string; id: string; delivery: number }
-  /** Retry: replace the body and schedule it again (eta in ms, 0 = now). */
+  /** Retry or wait for a rate slot: replace the body ('' keeps it) and schedule it again (eta in ms, 0 = now). */
   | { kind: 'requeue'; queue: string; id: string; delivery: number; body: string; eta: number }
-  /** Give it back untouched, at the front of the queue (shutdown). */
-  | { kind: 'release'; queue: string; id: string; delivery: number }
+  /** Give it back untouched, at the front of the queue (shutdown); `lost`: its process died, count it. */
+  | { kind: 'release'; queue: string; id: string; delivery: number; lost?: boolean }
   /** Cannot be processed: move it to the queue's dead-letter list with the reason. */
   | { kind: 'dead'; queue: string; id: string; delivery: number; raw: string | null; reason: string };
+
+/** A message to every worker and client of the namespace (revocations, rate limits, remote control). */
+export interface ControlMessage {
+  type: string;
+  [key: string]: unknown;
+}
 
 /** One entry of a dead-letter list. */
 export interface DeadLetter {
@@ -62,12 +68,34 @@ export interface Broker {
   waitForWork(queues: string[], timeoutMs: number): Promise<void>;
   /** Ends every pending `waitForWork` now. */
   interrupt(): Promise<void>;
+  /**
+   * Unique tasks: publishes `request` unless a task holding `lockKey` is still queued or
+   * running; returns the id that holds the lock (the new one, or the existing one).
+   */
+  publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string>;
   /** Result writes go first, then the message operations; one round trip where possible. */
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void>;
   extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   /** Messages waiting now (ready) and later (delayed) in `queue`. */
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
+
+  /** Sends a control message to every subscriber of the namespace. */
+  broadcast(message: ControlMessage): Promise<void>;
+  /** Listens to control messages; resolves once subscribed, with a function that stops listening. */
+  onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void>;
+  /** Remembers revoked ids until `until` (ms timestamp), for workers that start later. */
+  rememberRevoked(ids: string[], until: number): Promise<void>;
+  /** Ids revoked and not yet forgotten. */
+  revokedIds(): Promise<string[]>;
+  /**
+   * Asks to start one run of a rate-limited task: 0 means start now (the start is counted);
+   * otherwise the ms to wait, a later start slot having been reserved for the caller.
+   */
+  acquireRateSlot(task: string, intervalMs: number): Promise<number>;
+  /** Runtime rate-limit overrides by task name (null clears one). */
+  setRateLimit(task: string, rate: string | null): Promise<void>;
+  rateLimits(): Promise<Record<string, string>>;
 
   storeResults(writes: ResultWrite[]): Promise<void>;
   getResult(id: string): Promise<ResultRecord | null>;

@@ -18,4 +18,8 @@ export interface ApplyOptions {
   ignoreResult?: boolean;
   /** Overrides how long the result is kept, ms. */
   resultExpires?: number;
+  /** While a task with this key is queued or running, return it instead of enqueueing another. */
+  uniqueKey?: string;
+  /** Longest life of the unique lock, ms. Default: the task's unique.ttl, else 1 hour. */
+  uniqueTtl?: number;
 }

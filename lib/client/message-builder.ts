@@ -13,7 +13,11 @@ import type { ApplyOptions } from './apply-options';
 export interface BuiltMessage {
   message: TaskMessage;
   body: string;
+  /** Unique tasks: the lock this message takes while queued or running. */
+  lock?: { key: string; ttl: number };
 }
+
+const DEFAULT_UNIQUE_TTL = 3_600_000;
 
 /**
  * Turns a call into a message: validates options and arguments (the earliest
@@ -56,7 +60,8 @@ export class MessageBuilder {
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
     const body = encodeMessage(message);
     this.checkSize(name, body);
-    return { message, body };
+    const lock = uniqueLock(name, taskOptions, message.args, options);
+    return lock ? { message, body, lock } : { message, body };
   }
 
   checkSize(name: string, body: string): void {
@@ -82,9 +87,29 @@ function validateApplyOptions(options: ApplyOptions): void {
   assertInteger('maxRetries', options.maxRetries, 0);
   assertBoolean('ignoreResult', options.ignoreResult);
   assertDuration('resultExpires', options.resultExpires, 1);
+  if (options.uniqueKey !== undefined && (typeof options.uniqueKey !== 'string' || options.uniqueKey === '' || options.uniqueKey.length > 500)) {
+    throw new TaskConfigError('uniqueKey', options.uniqueKey, 'a non-empty string of at most 500 characters');
+  }
+  assertDuration('uniqueTtl', options.uniqueTtl, 1);
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
     throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
   }
+}
+
+function uniqueLock(name: string, taskOptions: TaskOptions, args: unknown[], options: ApplyOptions): BuiltMessage['lock'] {
+  let key = options.uniqueKey;
+  if (key === undefined && taskOptions.unique) {
+    try {
+      key = taskOptions.unique.key(...args);
+    } catch (error) {
+      throw new TaskConfigError(`@Task(${name}).unique.key`, args, `a function that returns a key for these arguments (it threw ${String(error)})`);
+    }
+    if (typeof key !== 'string' || key === '') {
+      throw new TaskConfigError(`@Task(${name}).unique.key`, key, 'a function returning a non-empty string');
+    }
+  }
+  if (key === undefined) return undefined;
+  return { key: `${name}:${key}`, ttl: options.uniqueTtl ?? taskOptions.unique?.ttl ?? DEFAULT_UNIQUE_TTL };
 }
 
 function trimTrailingUndefined(args: readonly unknown[]): unknown[] {

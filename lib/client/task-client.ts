@@ -8,6 +8,8 @@ import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
+import { TaskState } from '../results/task-state';
+import { parseRate } from '../utils/rate-limit';
 import { RouteMatcher } from '../routing/route-matcher';
 import { TaskExecutor } from '../worker/task-executor';
 import type { ApplyOptions } from './apply-options';
@@ -59,7 +61,7 @@ export class TaskClient {
   }
 
   /** Enqueues a task by name, for producers that do not have its class. */
-  send<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
+  async send<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
     if (typeof name !== 'string' || name === '') throw new TaskConfigError('name', name, 'a task name');
     const options_ = this.registry.get(name)?.options ?? this.config.defaults;
     return this.enqueue<R>({ name, options: options_ }, args, options);
@@ -77,36 +79,76 @@ export class TaskClient {
   ): Promise<Array<AsyncResult<TaskReturn<T, K>>>> {
     const task = this.resolve(cls, method);
     const built = argsList.map((args) => this.builder.build(task.name, task.options, args as unknown[], options));
-    await this.dispatch(built);
-    return built.map(({ message }) => this.result<TaskReturn<T, K>>(message.id));
+    const ids = await this.dispatch(built);
+    return ids.map((id) => this.result<TaskReturn<T, K>>(id));
   }
 
   /** The result of a task enqueued anywhere, by id. */
   result<R = unknown>(id: string): AsyncResult<R> {
-    return new AsyncResult<R>(id, this.broker);
+    return new AsyncResult<R>(id, this.broker, this.revoker);
+  }
+
+  private readonly revoker = (id: string, options?: { terminate?: boolean }) => this.revoke(id, options);
+
+  /**
+   * Revokes tasks by id, on every worker: one that has not started never runs (also
+   * from the delayed set); with `terminate`, a running one has its signal aborted
+   * (on the process pool, its child is killed) and ends REVOKED.
+   */
+  async revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
+    const list = Array.isArray(ids) ? ids : [ids];
+    await this.broker.rememberRevoked(list, Date.now() + this.config.resultExpires);
+    const notStarted = new Set<string>([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
+    const writes = [];
+    for (const id of list) {
+      const record = await this.broker.getResult(id);
+      if (!record || notStarted.has(record.state)) {
+        writes.push({ record: { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: Date.now() }, ttl: this.config.resultExpires });
+      }
+    }
+    await this.broker.storeResults(writes);
+    await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true });
+  }
+
+  /** Changes a task's rate limit at runtime on every worker ('5/s'); null restores the decorator's. */
+  async setRateLimit(name: string, rate: string | null): Promise<void> {
+    if (rate !== null) parseRate(rate, `setRateLimit(${name})`);
+    await this.broker.setRateLimit(name, rate);
+    await this.broker.broadcast({ type: 'rate-limit', task: name, rate });
   }
 
   private async enqueue<R>(task: ResolvedTask, args: unknown[], options: ApplyOptions): Promise<AsyncResult<R>> {
     const built = this.builder.build(task.name, task.options, args, options);
-    await this.dispatch([built]);
-    return this.result<R>(built.message.id);
+    const [id] = await this.dispatch([built]);
+    return this.result<R>(id);
   }
 
-  /** Publishes built messages (or runs them, in eager mode). Workflows use it too. */
-  async dispatch(built: BuiltMessage[]): Promise<void> {
-    if (this.events.active) {
-      const at = Date.now();
-      for (const { message } of built) {
-        this.events.emit({ type: 'sent', at, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta });
-      }
-    }
+  /**
+   * Publishes built messages in one round trip (or runs them, in eager mode). Returns
+   * the id each one is known by: a unique task already queued answers with its own id.
+   * Workflows use it too.
+   */
+  async dispatch(built: BuiltMessage[]): Promise<string[]> {
     if (this.eager) {
+      this.emitSent(built);
       for (const { body } of built) await this.eager.run(body);
-      return;
+      return built.map(({ message }) => message.id);
     }
-    await this.broker.publish(
-      built.map(({ message, body }) => ({ id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority })),
-    );
+    const plain = built.filter((b) => !b.lock);
+    const [ids] = await Promise.all([
+      Promise.all(built.map((b) => (b.lock ? this.broker.publishUnique(toRequest(b), b.lock.key, b.lock.ttl) : b.message.id))),
+      plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
+    ]);
+    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
+    return ids;
+  }
+
+  private emitSent(built: BuiltMessage[]): void {
+    if (!this.events.active) return;
+    const at = Date.now();
+    for (const { message } of built) {
+      this.events.emit({ type: 'sent', at, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta });
+    }
   }
 
   private resolve(cls: TaskClass, method: string): ResolvedTask {
@@ -116,4 +158,8 @@ export class TaskClient {
     const registered = this.registry.get(metadata.name);
     return { name: metadata.name, options: registered?.options ?? { ...this.config.defaults, ...metadata.options } };
   }
+}
+
+function toRequest({ message, body }: BuiltMessage) {
+  return { id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority };
 }

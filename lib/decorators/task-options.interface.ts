@@ -28,6 +28,8 @@ export interface TaskBehaviourOptions {
   timeLimit?: number;
   /** Acknowledge after the task ends (default true); false acknowledges at start (at-most-once). */
   acksLate?: boolean;
+  /** Process pool: when the child running the task dies, deliver it again (default true) or fail it with WorkerLostError. */
+  rejectOnWorkerLost?: boolean;
   /** Store no result. */
   ignoreResult?: boolean;
   /** How long the result is kept, ms. Default: the module's resultExpires. */
@@ -36,8 +38,18 @@ export interface TaskBehaviourOptions {
   rateLimit?: string;
 }
 
+/** While a task with the same key is queued or running, enqueueing another returns the existing one. */
+export interface UniqueOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  key: (...args: any[]) => string;
+  /** The lock's longest life, ms. Default 1 hour. */
+  ttl?: number;
+}
+
 /** Options of `@Task()`. */
 export interface TaskOptions extends TaskBehaviourOptions {
   /** Pins the task name; default `ClassName.methodName`. */
   name?: string;
+  /** Deduplicates enqueues by a key computed from the arguments. */
+  unique?: UniqueOptions;
 }

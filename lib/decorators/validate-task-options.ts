@@ -23,6 +23,7 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
   assertBoolean(at('retryBackoff'), options.retryBackoff);
   assertBoolean(at('retryJitter'), options.retryJitter);
   assertBoolean(at('acksLate'), options.acksLate);
+  assertBoolean(at('rejectOnWorkerLost'), options.rejectOnWorkerLost);
   assertBoolean(at('ignoreResult'), options.ignoreResult);
   for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
     const list = options[key];
@@ -31,6 +32,12 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     }
   }
   if (options.rateLimit !== undefined) parseRate(options.rateLimit, at('rateLimit'));
+  if (options.unique !== undefined) {
+    if (options.unique === null || typeof options.unique !== 'object' || typeof options.unique.key !== 'function') {
+      throw new TaskConfigError(at('unique'), options.unique, '{ key: (...args) => string, ttl? }');
+    }
+    assertDuration(at('unique.ttl'), options.unique.ttl, 1);
+  }
   if (
     options.softTimeLimit !== undefined &&
     options.timeLimit !== undefined &&

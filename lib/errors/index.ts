@@ -206,3 +206,92 @@ export class TaskRetryRequest extends NestTasksError {
     super('Retry requested');
   }
 }
+
+/** A schedule whose cron expression, time zone or interval cannot be used; names where it was declared. */
+export class InvalidScheduleError extends NestTasksError {
+  constructor(
+    readonly where: string,
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid schedule ${expression} at ${where}: ${reason}`);
+  }
+}
+
+/** Two periodic schedules share one name. */
+export class DuplicateScheduleError extends NestTasksError {
+  constructor(
+    readonly scheduleName: string,
+    readonly first: string,
+    readonly second: string,
+  ) {
+    super(`Schedule name '${scheduleName}' is used by both ${first} and ${second}; give one a name of its own`);
+  }
+}
+
+/** No schedule of that name, in code or in the store. */
+export class UnknownScheduleError extends NestTasksError {
+  constructor(readonly scheduleName: string) {
+    super(`Unknown schedule '${scheduleName}'`);
+  }
+}
+
+/** A schedule declared in code (@Periodic, forRoot beat.schedule) cannot be replaced or removed at runtime. */
+export class StaticScheduleError extends NestTasksError {
+  constructor(
+    readonly scheduleName: string,
+    readonly declaredAt: string,
+    action: string,
+  ) {
+    super(`Schedule '${scheduleName}' is declared in code (${declaredAt}) and cannot be ${action} at runtime; disable it instead, or change the code`);
+  }
+}
+
+/** An optional peer dependency (prom-client, @nestjs/platform-express, ...) is not installed. */
+export class OptionalDependencyError extends NestTasksError {
+  constructor(
+    readonly packageName: string,
+    readonly feature: string,
+    cause?: unknown,
+  ) {
+    super(`${feature} needs the optional peer dependency '${packageName}': npm install ${packageName}`, { cause });
+  }
+}
+
+/** `nest-tasks --module <path>[#Export]` could not be loaded; says what was looked for. */
+export class ModuleLoadError extends NestTasksError {
+  constructor(
+    readonly modulePath: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`Cannot load --module ${modulePath}: ${reason}`, { cause });
+  }
+}
+
+/** No dead letter with that id in that queue (already requeued or deleted). */
+export class DeadLetterNotFoundError extends NestTasksError {
+  constructor(
+    readonly queue: string,
+    readonly taskId: string,
+  ) {
+    super(`No dead letter ${JSON.stringify(taskId)} in queue '${queue}' (already requeued or deleted?)`);
+  }
+}
+
+/** A task cannot be sent again: its message is not kept (only failed or revoked tasks' are). */
+export class TaskNotRetryableError extends NestTasksError {
+  constructor(
+    readonly taskId: string,
+    readonly reason: string,
+  ) {
+    super(`Task ${taskId} cannot be retried: ${reason}`);
+  }
+}
+
+/** A remote-control command no worker of this version knows. */
+export class UnknownControlCommandError extends NestTasksError {
+  constructor(readonly command: unknown) {
+    super(`Unknown remote-control command ${describeValue(command)}`);
+  }
+}

@@ -6,6 +6,7 @@ import {
   TaskConfigError,
   TaskResultError,
   TaskRetryRequest,
+  TaskTerminatedError,
   TimeLimitExceeded,
   UnknownTaskError,
 } from '../errors';
@@ -101,9 +102,22 @@ export class TaskExecutor {
         })
       : undefined;
 
+    // Revoke with terminate (or shutdown) stops waiting for the task, as the time limit does.
+    let onAbort: (() => void) | undefined;
+    const stopped = run.signal
+      ? new Promise<never>((_, reject) => {
+          onAbort = () => reject(run.signal!.reason);
+          if (run.signal!.aborted) onAbort();
+          else run.signal!.addEventListener('abort', onAbort, { once: true });
+        })
+      : undefined;
+
     try {
       const running = Promise.resolve(taskContextStorage.run(context, () => definition.handler(...message.args)));
-      const value = hardLimit ? await Promise.race([running, hardLimit]) : await running;
+      const contenders: Array<Promise<unknown>> = [running];
+      if (hardLimit) contenders.push(hardLimit);
+      if (stopped) contenders.push(stopped);
+      const value = contenders.length > 1 ? await Promise.race(contenders) : await running;
       const problem = findJsonProblem(value);
       if (problem) {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
@@ -111,11 +125,19 @@ export class TaskExecutor {
       }
       return { kind: 'success', value: value === undefined ? null : JSON.parse(JSON.stringify(value)), startedAt, finishedAt: Date.now() };
     } catch (thrown) {
+      if (thrown instanceof TaskTerminatedError) return { kind: 'revoked', reason: thrown.message };
       return this.afterError(message, thrown, maxRetries, startedAt, options);
     } finally {
       for (const timer of timers) clearTimeout(timer);
       run.signal?.removeEventListener('abort', onExternalAbort);
+      if (onAbort) run.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The outcome of an error that ended a run outside the task (a killed pool child): retry or failure. */
+  outcomeForError(message: TaskMessage, error: Error, startedAt: number): ExecutionOutcome {
+    const options = this.registry.get(message.task)?.options ?? {};
+    return this.afterError(message, error, message.maxRetries ?? options.maxRetries ?? 0, startedAt, options);
   }
 
   private afterError(

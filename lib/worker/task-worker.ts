@@ -1,21 +1,32 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Broker, ReservedMessage, SettleOp } from '../broker/broker.interface';
+import type { Broker, ControlMessage, ReservedMessage, SettleOp } from '../broker/broker.interface';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
-import { MessageDecodeError, NestTasksError } from '../errors';
+import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../errors';
+import { eventForOutcome } from '../events/outcome-events';
+import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 import { recordForOutcome, resultTtl } from '../results/outcome-records';
 import { TaskState } from '../results/task-state';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../serialization/task-message';
-import { eventForOutcome } from '../events/outcome-events';
-import { TaskEventBus } from '../events/task-event-bus';
-import type { ExecutionOutcome } from './execution-outcome';
+import { InlinePool } from './pool/inline-pool';
+import { PoolChild } from './pool/pool-child';
+import { isPoolChild } from './pool/pool-protocol';
+import { ProcessPool } from './pool/process-pool';
+import type { PoolResult, TaskPool } from './pool/task-pool';
 import { SettleBuffer } from './settle-buffer';
 import { TaskExecutor } from './task-executor';
 import { TaskHooks, type WorkerInfo } from './task-hooks';
-import { assertNotRunning, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerStartOptions } from './worker-options';
+import { WorkerControl } from './worker-control';
+import {
+  assertNotRunning,
+  resolveWorkerOptions,
+  shareSlots,
+  type ResolvedWorkerOptions,
+  type WorkerStartOptions,
+} from './worker-options';
 
 /** A reserved message while this worker holds it. */
 interface Job {
@@ -29,6 +40,8 @@ interface Job {
   startedAt: number;
 }
 
+type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
+
 const ERROR_PAUSE_MS = 1000;
 const MAX_IDLE_WAIT_MS = 5000;
 
@@ -41,17 +54,20 @@ const MAX_IDLE_WAIT_MS = 5000;
 export class TaskWorker implements OnModuleDestroy {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger('TaskWorker');
-  private state: 'idle' | 'running' | 'stopping' = 'idle';
+  private state: WorkerState = 'idle';
   private options!: ResolvedWorkerOptions;
   private readonly running = new Set<Job>();
   private readonly waiting: Job[] = [];
   private buffer!: SettleBuffer;
+  private pool!: TaskPool;
+  private control!: WorkerControl;
   private loop?: Promise<void>;
   private leaseTimer?: NodeJS.Timeout;
   private slotFreed?: () => void;
   private stopping?: Promise<void>;
-  private nextQueue = 0;
-  private readonly stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, startedAt: 0 };
+  private cold = false;
+  private rotation = 0;
+  private readonly stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, startedAt: 0 };
 
   constructor(
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
@@ -62,24 +78,45 @@ export class TaskWorker implements OnModuleDestroy {
     private readonly hooks: TaskHooks,
   ) {}
 
-  /** Starts consuming. Resolves once the worker is running (not when it stops). */
+  /**
+   * Starts consuming. Resolves once the worker is running (not when it stops).
+   * In a process-pool child it serves its parent instead.
+   */
   async start(options: WorkerStartOptions = {}): Promise<void> {
     assertNotRunning(this.state);
     if (this.config.eager) {
       throw new NestTasksError('TaskWorker cannot start in eager mode: tasks already run inline on delay()');
     }
     this.options = resolveWorkerOptions(options);
+    if (isPoolChild()) {
+      this.state = 'pool-child';
+      new PoolChild(this.executor, this.logger).serve();
+      return;
+    }
     this.buffer = new SettleBuffer(this.broker, this.logger);
+    this.control = new WorkerControl(this.broker, this.logger, (ids) => this.terminate(ids), (message) => this.onControl(message));
+    await this.control.start();
+    this.pool =
+      this.options.pool === 'process'
+        ? new ProcessPool(this.executor, this.registry, {
+            size: this.options.concurrency,
+            maxTasksPerChild: this.options.maxTasksPerChild,
+            maxMemoryPerChild: this.options.maxMemoryPerChild,
+            entry: this.options.poolEntry,
+          }, this.logger)
+        : new InlinePool(this.executor);
+    await this.pool.start();
     this.state = 'running';
+    this.cold = false;
     this.stats.startedAt = Date.now();
     const lease = this.config.visibilityTimeout;
     this.leaseTimer = setInterval(() => void this.extendLeases(), Math.max(250, Math.floor(lease / 3)));
     this.leaseTimer.unref();
     this.loop = this.consume();
-    const { queues, concurrency } = this.options;
     await this.hooks.workerStarted(this.info());
+    const { queues, concurrency, pool } = this.options;
     this.logger.log(
-      `Worker ${this.id} consuming ${queues.join(', ')} on ${this.broker.description} (concurrency ${concurrency}); tasks: ${this.registry.names().join(', ') || 'none'}`,
+      `Worker ${this.id} consuming ${queues.join(', ')} on ${this.broker.description} (${pool} pool, concurrency ${concurrency}); tasks: ${this.registry.names().join(', ') || 'none'}`,
     );
   }
 
@@ -111,12 +148,13 @@ export class TaskWorker implements OnModuleDestroy {
   }
 
   /**
-   * Stops fetching, lets running tasks finish within `shutdownGrace`, records their
-   * results and acknowledges them; tasks still running after that are given back
-   * to the queue. Safe to call twice.
+   * Warm shutdown: stops fetching, lets running tasks finish within `shutdownGrace`,
+   * records their results and acknowledges them; tasks still running after that are
+   * given back to the queue. A SIGTERM or SIGINT meanwhile makes it cold: running tasks
+   * are given back at once. Safe to call twice.
    */
   stop(): Promise<void> {
-    if (this.state === 'idle') return Promise.resolve();
+    if (this.state !== 'running' && this.state !== 'stopping') return Promise.resolve();
     this.stopping ??= this.shutdown().finally(() => {
       this.state = 'idle';
       this.stopping = undefined;
@@ -153,22 +191,40 @@ export class TaskWorker implements OnModuleDestroy {
     }
   }
 
-  /** Fills `free` slots from the queues, starting at a rotating queue so none is starved. */
+  /**
+   * Offers the free slots to the queues by weight, all in one round trip; slots a
+   * queue could not fill are offered to the others. Who goes first rotates.
+   */
   private async reserve(free: number, wakeAt: Map<string, number | null>): Promise<number> {
-    const { queues } = this.options;
+    const { queues, rotation, weights } = this.options;
+    const first = rotation[this.rotation++ % rotation.length];
+    const start = queues.indexOf(first);
+    const order = queues.map((_, i) => queues[(start + i) % queues.length]);
+    const shares = shareSlots(free, order, weights);
+    const asked = order.filter((queue) => shares.get(queue)! > 0);
+    const results = await Promise.all(asked.map((queue) => this.broker.reserve(queue, shares.get(queue)!, this.config.visibilityTimeout)));
     let got = 0;
-    for (let i = 0; i < queues.length && got < free; i++) {
-      const queue = queues[(this.nextQueue + i) % queues.length];
-      const result = await this.broker.reserve(queue, free - got, this.config.visibilityTimeout);
-      wakeAt.set(queue, result.wakeAt);
-      got += result.messages.length;
-      for (const reserved of result.messages) {
-        if (this.state === 'running') this.accept(reserved);
-        else this.buffer.add({ kind: 'release', id: reserved.id, queue, delivery: reserved.delivery }, null);
-      }
+    const full: string[] = [];
+    asked.forEach((queue, i) => {
+      got += this.take(queue, results[i].messages, wakeAt, results[i].wakeAt);
+      if (results[i].messages.length === shares.get(queue)) full.push(queue);
+    });
+    for (const queue of order) {
+      if (got >= free || this.state !== 'running') break;
+      if (asked.includes(queue) && !full.includes(queue)) continue;
+      const more = await this.broker.reserve(queue, free - got, this.config.visibilityTimeout);
+      got += this.take(queue, more.messages, wakeAt, more.wakeAt);
     }
-    this.nextQueue = (this.nextQueue + 1) % queues.length;
     return got;
+  }
+
+  private take(queue: string, messages: ReservedMessage[], wakeAt: Map<string, number | null>, at: number | null): number {
+    wakeAt.set(queue, at);
+    for (const reserved of messages) {
+      if (this.state === 'running') this.accept(reserved);
+      else this.buffer.add({ kind: 'release', id: reserved.id, queue, delivery: reserved.delivery }, null);
+    }
+    return messages.length;
   }
 
   private idleWait(wakeAt: Map<string, number | null>): number {
@@ -193,6 +249,10 @@ export class TaskWorker implements OnModuleDestroy {
     if (this.events.active) {
       this.events.emit({ type: 'received', at: Date.now(), taskId: message.id, task: message.task, queue: message.queue, worker: this.id, retries: message.retries });
     }
+    if (this.control.isRevoked(message.id)) {
+      void this.finish(job, { kind: 'revoked', reason: 'revoked' });
+      return;
+    }
     if (this.running.size < this.options.concurrency) this.run(job);
     else {
       this.waiting.push(job);
@@ -208,29 +268,48 @@ export class TaskWorker implements OnModuleDestroy {
 
   private run(job: Job): void {
     this.running.add(job);
-    job.startedAt = Date.now();
-    const definition = this.registry.get(job.message.task);
-    if (definition?.options.acksLate === false) {
-      job.acked = true;
-      this.buffer.add(this.ackOp(job), null);
-    }
-    this.record(job, TaskState.STARTED);
-    this.executor
-      .execute(job.message, { delivery: job.reserved.delivery, signal: job.controller.signal, worker: this.id })
-      .then((outcome) => this.finish(job, outcome))
+    this.execute(job)
       .catch((error: Error) => this.logger.error(`Settling task ${job.message.id} failed: ${error.message}`))
       .finally(() => {
         this.running.delete(job);
         const next = this.waiting.shift();
         if (next && this.state === 'running') this.run(next);
+        else if (next) this.release(next);
         this.slotFreed?.();
         this.slotFreed = undefined;
       });
   }
 
-  private async finish(job: Job, outcome: ExecutionOutcome): Promise<void> {
+  private async execute(job: Job): Promise<void> {
+    const { message, reserved } = job;
+    const definition = this.registry.get(message.task);
+    const rate = this.control.rateFor(message.task, definition?.options.rateLimit);
+    if (rate) {
+      // A start slot shared by every worker; while waiting for it the message sits in the delayed set.
+      const wait = await this.broker.acquireRateSlot(message.task, rate.intervalMs / rate.count);
+      if (wait > 0) {
+        this.buffer.add({ kind: 'requeue', id: reserved.id, queue: reserved.queue, delivery: reserved.delivery, body: '', eta: Date.now() + wait }, null);
+        return;
+      }
+    }
+    job.startedAt = Date.now();
+    if (definition?.options.acksLate === false) {
+      job.acked = true;
+      this.buffer.add(this.ackOp(job), null);
+    }
+    this.record(job, TaskState.STARTED);
+    const result = await this.pool.run(message, { delivery: reserved.delivery, signal: job.controller.signal, worker: this.id });
+    await this.finish(job, result);
+  }
+
+  private async finish(job: Job, result: PoolResult): Promise<void> {
     if (job.released) return;
     const { message } = job;
+    if (result.kind === 'lost') {
+      this.lost(job, result.reason, this.registry.get(message.task)?.options.rejectOnWorkerLost !== false);
+      return;
+    }
+    const outcome = result;
     try {
       await this.executor.complete(message, outcome);
     } catch (error) {
@@ -239,8 +318,7 @@ export class TaskWorker implements OnModuleDestroy {
       return;
     }
     if (this.events.active) this.events.emit(eventForOutcome(message, outcome, this.id));
-    const ttl = resultTtl(message, this.config.resultExpires);
-    const write = recordForOutcome(message, outcome, ttl, this.id);
+    const write = recordForOutcome(message, outcome, resultTtl(message, this.config.resultExpires), this.id);
     let op: SettleOp | null = job.acked ? null : this.ackOp(job);
     this.stats.processed++;
     switch (outcome.kind) {
@@ -268,10 +346,23 @@ export class TaskWorker implements OnModuleDestroy {
         break;
       }
       case 'revoked':
+        this.stats.revoked++;
         this.logger.warn(`Task ${message.task}[${message.id}] revoked: ${outcome.reason}`);
         break;
     }
     this.buffer.add(op, write);
+  }
+
+  /** The process that ran the task died (a pool child): deliver it again, or fail it. */
+  private lost(job: Job, reason: string, requeue: boolean): void {
+    const { message, reserved } = job;
+    if (requeue && !job.acked) {
+      this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
+      this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, delivery: reserved.delivery, lost: true }, null);
+      return;
+    }
+    const error = { name: 'WorkerLostError', message: `Worker lost: ${reason}` };
+    void this.finish(job, { kind: 'failure', error, startedAt: job.startedAt, finishedAt: Date.now(), retries: message.retries });
   }
 
   private ackOp(job: Job): SettleOp {
@@ -282,8 +373,25 @@ export class TaskWorker implements OnModuleDestroy {
   private record(job: Job, state: typeof TaskState.RECEIVED | typeof TaskState.STARTED): void {
     const { message } = job;
     if (message.ignoreResult) return;
-    const record = { id: message.id, state, task: message.task, queue: message.queue, worker: this.id, retries: message.retries, startedAt: state === TaskState.STARTED ? Date.now() : undefined };
+    const record = { id: message.id, state, task: message.task, queue: message.queue, worker: this.id, retries: message.retries, startedAt: state === TaskState.STARTED ? job.startedAt : undefined };
     this.buffer.add(null, { record, ttl: resultTtl(message, this.config.resultExpires) });
+  }
+
+  private terminate(ids: string[]): void {
+    const wanted = new Set(ids);
+    for (const job of this.running) {
+      if (!wanted.has(job.message.id)) continue;
+      this.logger.warn(`Terminating task ${job.message.task}[${job.message.id}]`);
+      job.controller.abort(new TaskTerminatedError('terminated by revoke'));
+      this.pool.terminate(job.message.id);
+    }
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.type === 'shutdown' && (message.worker === undefined || message.worker === this.id)) {
+      this.logger.warn('Shutdown requested through the control channel');
+      void this.stop();
+    }
   }
 
   private async extendLeases(): Promise<void> {
@@ -305,35 +413,50 @@ export class TaskWorker implements OnModuleDestroy {
 
   private async shutdown(): Promise<void> {
     this.state = 'stopping';
-    await this.hooks.workerStopping(this.info()).catch((error: Error) => this.logger.warn(`A stop hook failed: ${error.message}`));
-    const deadline = Date.now() + this.options.shutdownGrace;
-    this.slotFreed?.();
-    await this.broker.interrupt().catch(() => undefined);
-    for (const job of this.waiting.splice(0)) this.release(job);
-    if (this.running.size > 0) {
-      this.logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.running.size} running task(s)`);
-      await this.waitForRunning(deadline);
+    const goCold = () => {
+      if (this.cold) return;
+      this.cold = true;
+      this.logger.warn('Cold shutdown: giving running tasks back to the queue now');
+      this.slotFreed?.();
+    };
+    process.on('SIGTERM', goCold);
+    process.on('SIGINT', goCold);
+    try {
+      await this.hooks.workerStopping(this.info()).catch((error: Error) => this.logger.warn(`A stop hook failed: ${error.message}`));
+      const deadline = Date.now() + this.options.shutdownGrace;
+      this.slotFreed?.();
+      await this.broker.interrupt().catch(() => undefined);
+      for (const job of this.waiting.splice(0)) this.release(job);
+      if (this.running.size > 0) {
+        this.logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.running.size} running task(s)`);
+        await this.waitForRunning(deadline);
+      }
+      for (const job of this.running) {
+        job.controller.abort(new NestTasksError('worker shutting down'));
+        this.release(job);
+      }
+      await this.loop?.catch(() => undefined);
+      await this.buffer.drain(Date.now() + 5000);
+      this.buffer.dispose();
+      this.control.stop();
+      await this.pool.stop();
+      if (this.leaseTimer) clearInterval(this.leaseTimer);
+      this.logger.log(`Worker ${this.id} stopped after ${this.stats.processed} task(s)`);
+    } finally {
+      process.off('SIGTERM', goCold);
+      process.off('SIGINT', goCold);
     }
-    for (const job of this.running) {
-      job.controller.abort(new NestTasksError('worker shutting down'));
-      this.release(job);
-    }
-    await this.loop?.catch(() => undefined);
-    await this.buffer.drain(Math.max(deadline, Date.now() + 2000));
-    this.buffer.dispose();
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
-    this.logger.log(`Worker ${this.id} stopped after ${this.stats.processed} task(s)`);
   }
 
   private release(job: Job): void {
-    if (job.acked) return;
+    if (job.acked || job.released) return;
     job.released = true;
     const { id, queue, delivery } = job.reserved;
     this.buffer.add({ kind: 'release', id, queue, delivery }, null);
   }
 
   private async waitForRunning(deadline: number): Promise<void> {
-    while (this.running.size > 0 && Date.now() < deadline) {
+    while (this.running.size > 0 && Date.now() < deadline && !this.cold) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now())));
         this.slotFreed = () => {

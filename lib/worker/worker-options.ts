@@ -2,10 +2,13 @@ import { DEFAULT_CONCURRENCY, DEFAULT_QUEUE, DEFAULT_SHUTDOWN_GRACE } from '../c
 import { TaskConfigError } from '../errors';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 
+/** A queue to consume, optionally weighted: a queue of weight 3 gets three times the share of one of weight 1. */
+export type QueueSpec = string | { name: string; weight?: number };
+
 /** Options of `TaskWorker.start()`. */
 export interface WorkerStartOptions {
   /** Queues to consume. Default `['default']`. */
-  queues?: string[];
+  queues?: QueueSpec[];
   /** Tasks run at once. Default 10. */
   concurrency?: number;
   /** Messages held at once, running or waiting to run (>= concurrency). Default: concurrency. */
@@ -14,34 +17,107 @@ export interface WorkerStartOptions {
   shutdownGrace?: number;
   /** Also run the periodic scheduler in this process (like `celery worker -B`). */
   beat?: boolean;
+  /** `'inline'` (default): tasks run on this event loop. `'process'`: `concurrency` child processes. */
+  pool?: 'inline' | 'process';
+  /** Process pool: replace a child after this many tasks. */
+  maxTasksPerChild?: number;
+  /** Process pool: replace a child whose resident memory passes this many bytes. */
+  maxMemoryPerChild?: number;
+  /** Process pool: the script children run. Default: this process's entry script. */
+  poolEntry?: string;
 }
 
 export interface ResolvedWorkerOptions {
-  beat: boolean;
   queues: string[];
+  /** Queue names repeated by weight, interleaved: who goes first in each fetch. */
+  rotation: string[];
+  weights: Map<string, number>;
   concurrency: number;
   prefetch: number;
   shutdownGrace: number;
+  beat: boolean;
+  pool: 'inline' | 'process';
+  maxTasksPerChild?: number;
+  maxMemoryPerChild?: number;
+  poolEntry?: string;
 }
 
 export function resolveWorkerOptions(options: WorkerStartOptions = {}): ResolvedWorkerOptions {
-  const queues = options.queues ?? [DEFAULT_QUEUE];
-  if (!Array.isArray(queues) || queues.length === 0) {
-    throw new TaskConfigError('queues', queues, 'a non-empty array of queue names');
+  if (options === null || typeof options !== 'object') throw new TaskConfigError('TaskWorker.start', options, 'an options object');
+  const specs = options.queues ?? [DEFAULT_QUEUE];
+  if (!Array.isArray(specs) || specs.length === 0) {
+    throw new TaskConfigError('queues', specs, 'a non-empty array of queue names');
   }
-  queues.forEach((queue, i) => assertQueueName(`queues[${i}]`, queue));
+  const weights = new Map<string, number>();
+  specs.forEach((spec, i) => {
+    const name = typeof spec === 'string' ? spec : spec?.name;
+    const weight = typeof spec === 'string' ? 1 : (spec?.weight ?? 1);
+    assertQueueName(`queues[${i}]`, name);
+    assertInteger(`queues[${i}].weight`, weight, 1, 100);
+    weights.set(name, weight);
+  });
   assertInteger('concurrency', options.concurrency, 1, 10_000);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   assertInteger('prefetch', options.prefetch, concurrency, 100_000);
   assertDuration('shutdownGrace', options.shutdownGrace);
   assertBoolean('beat', options.beat);
+  if (options.pool !== undefined && options.pool !== 'inline' && options.pool !== 'process') {
+    throw new TaskConfigError('pool', options.pool, "'inline' or 'process'");
+  }
+  assertInteger('maxTasksPerChild', options.maxTasksPerChild, 1);
+  assertInteger('maxMemoryPerChild', options.maxMemoryPerChild, 1024 * 1024);
+  if (options.poolEntry !== undefined && (typeof options.poolEntry !== 'string' || options.poolEntry === '')) {
+    throw new TaskConfigError('poolEntry', options.poolEntry, 'a script path');
+  }
   return {
-    beat: options.beat ?? false,
-    queues: [...new Set(queues)],
+    queues: [...weights.keys()],
+    rotation: weightedRotation(weights),
+    weights,
     concurrency,
     prefetch: options.prefetch ?? concurrency,
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
+    beat: options.beat ?? false,
+    pool: options.pool ?? 'inline',
+    maxTasksPerChild: options.maxTasksPerChild,
+    maxMemoryPerChild: options.maxMemoryPerChild,
+    poolEntry: options.poolEntry,
   };
+}
+
+/** Smooth weighted round robin: weights a:2, b:1 give a, b, a — never a run of one queue longer than needed. */
+export function weightedRotation(weights: Map<string, number>): string[] {
+  const total = [...weights.values()].reduce((a, b) => a + b, 0);
+  const current = new Map([...weights.keys()].map((name) => [name, 0]));
+  const order: string[] = [];
+  for (let step = 0; step < total; step++) {
+    let best = '';
+    for (const [name, weight] of weights) {
+      current.set(name, current.get(name)! + weight);
+      if (best === '' || current.get(name)! > current.get(best)!) best = name;
+    }
+    current.set(best, current.get(best)! - total);
+    order.push(best);
+  }
+  return order;
+}
+
+/**
+ * How many of `free` slots each queue is offered in one fetch: by weight, the
+ * remainder going to the queues first in `order` (so one free slot rotates).
+ */
+export function shareSlots(free: number, order: string[], weights: Map<string, number>): Map<string, number> {
+  const total = order.reduce((sum, name) => sum + weights.get(name)!, 0);
+  const shares = new Map<string, number>();
+  let given = 0;
+  for (const name of order) {
+    const share = Math.floor((free * weights.get(name)!) / total);
+    shares.set(name, share);
+    given += share;
+  }
+  for (let i = 0; given < free; i = (i + 1) % order.length, given++) {
+    shares.set(order[i], shares.get(order[i])! + 1);
+  }
+  return shares;
 }
 
 export function assertNotRunning(state: string): void {

@@ -1,4 +1,4 @@
-import type { Broker, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
 import type { ResultRecord, ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
@@ -16,6 +16,11 @@ export class MemoryBroker implements Broker {
   private readonly results = new Map<string, { record: ResultRecord; expiresAt: number }>();
   private readonly resultWaiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
   private readonly workWaiters = new Set<{ queues: string[]; wake: () => void }>();
+  private readonly controlListeners = new Set<(message: ControlMessage) => void>();
+  private readonly revoked = new Map<string, number>();
+  private readonly rates = new Map<string, { last: number; next: number }>();
+  private readonly rateOverrides = new Map<string, string>();
+  private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
   private closed = false;
 
   constructor(private readonly maxDeliveries = 10) {}
@@ -46,6 +51,70 @@ export class MemoryBroker implements Broker {
       touched.add(request.queue);
     }
     this.signal(touched);
+  }
+
+  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string> {
+    const key = `${request.queue}:${lockKey}`;
+    const now = Date.now();
+    const holder = this.uniqueLocks.get(key);
+    if (holder && holder.id !== request.id && holder.expiresAt > now && this.queue(request.queue).messages.has(holder.id)) {
+      return holder.id;
+    }
+    if (!this.queue(request.queue).messages.has(request.id)) {
+      this.uniqueLocks.set(key, { id: request.id, expiresAt: now + lockTtlMs });
+      await this.publish([request]);
+    }
+    return request.id;
+  }
+
+  async broadcast(message: ControlMessage): Promise<void> {
+    const copy = JSON.parse(JSON.stringify(message)) as ControlMessage;
+    queueMicrotask(() => {
+      for (const listener of this.controlListeners) {
+        try {
+          listener(copy);
+        } catch {
+          // a listener's failure is its own
+        }
+      }
+    });
+  }
+
+  async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
+    this.controlListeners.add(listener);
+    return () => this.controlListeners.delete(listener);
+  }
+
+  async rememberRevoked(ids: string[], until: number): Promise<void> {
+    for (const id of ids) this.revoked.set(id, until);
+  }
+
+  async revokedIds(): Promise<string[]> {
+    const now = Date.now();
+    return [...this.revoked].filter(([, until]) => until > now).map(([id]) => id);
+  }
+
+  async acquireRateSlot(task: string, intervalMs: number): Promise<number> {
+    const now = Date.now();
+    const state = this.rates.get(task) ?? { last: -Infinity, next: 0 };
+    this.rates.set(task, state);
+    if (now >= state.last + intervalMs) {
+      state.last = now;
+      state.next = Math.max(state.next, now + intervalMs);
+      return 0;
+    }
+    const slot = Math.max(state.next, state.last + intervalMs);
+    state.next = slot + intervalMs;
+    return Math.ceil(slot - now);
+  }
+
+  async setRateLimit(task: string, rate: string | null): Promise<void> {
+    if (rate === null) this.rateOverrides.delete(task);
+    else this.rateOverrides.set(task, rate);
+  }
+
+  async rateLimits(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.rateOverrides);
   }
 
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
@@ -114,14 +183,20 @@ export class MemoryBroker implements Broker {
       if (op.kind === 'ack') {
         q.forget(op.id);
       } else if (op.kind === 'requeue') {
-        q.messages.set(op.id, op.body);
+        if (op.body !== '') q.messages.set(op.id, op.body);
         q.lost.delete(op.id);
         if (op.eta > now) q.delayed.set(op.id, op.eta);
         else q.pushReady(op.id, false);
         touched.add(op.queue);
       } else {
-        q.pushReady(op.id, true);
-        touched.add(op.queue);
+        const lost = op.lost ? (q.lost.get(op.id) ?? 0) + 1 : 0;
+        if (op.lost) q.lost.set(op.id, lost);
+        if (lost >= this.maxDeliveries) {
+          this.deadLetter(q, op.id, now, `its process died ${lost} times (maxDeliveries ${this.maxDeliveries})`);
+        } else {
+          q.pushReady(op.id, true);
+          touched.add(op.queue);
+        }
       }
     }
     this.signal(touched);

@@ -5,16 +5,18 @@ import type { Redis } from 'ioredis';
 const SCRIPT_DIR = join(__dirname, 'scripts');
 const QUEUE_KEY_COUNT = 10;
 
-/** The queue scripts, by the command name each is defined under. */
-export const QUEUE_SCRIPTS = {
-  ntPublish: 'publish',
-  ntReserve: 'reserve',
-  ntAck: 'ack',
-  ntRequeue: 'requeue',
-  ntDeadLetter: 'dead-letter',
+/** Every script, by the command name it is defined under: its file and how many KEYS it takes. */
+export const SCRIPTS = {
+  ntPublish: { file: 'publish', keys: QUEUE_KEY_COUNT },
+  ntPublishUnique: { file: 'publish-unique', keys: QUEUE_KEY_COUNT + 1 },
+  ntReserve: { file: 'reserve', keys: QUEUE_KEY_COUNT },
+  ntAck: { file: 'ack', keys: QUEUE_KEY_COUNT },
+  ntRequeue: { file: 'requeue', keys: QUEUE_KEY_COUNT },
+  ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
+  ntRateLimit: { file: 'rate-limit', keys: 1 },
 } as const;
 
-export type QueueScriptName = keyof typeof QUEUE_SCRIPTS;
+export type ScriptName = keyof typeof SCRIPTS;
 
 /** Reads a script and inlines its `-- @include name` lines from scripts/includes. */
 export function readScript(file: string): string {
@@ -24,14 +26,14 @@ export function readScript(file: string): string {
   );
 }
 
-let loaded: Array<[QueueScriptName, string]> | undefined;
+let loaded: Array<[ScriptName, string]> | undefined;
 
 /** Defines every script on a connection once (ioredis sends EVALSHA, loading on NOSCRIPT). */
 export function defineScripts(redis: Redis): void {
-  loaded ??= (Object.keys(QUEUE_SCRIPTS) as QueueScriptName[]).map((name) => [name, readScript(QUEUE_SCRIPTS[name])]);
+  loaded ??= (Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, readScript(SCRIPTS[name].file)]);
   for (const [name, lua] of loaded) {
     if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') {
-      redis.defineCommand(name, { numberOfKeys: QUEUE_KEY_COUNT, lua });
+      redis.defineCommand(name, { numberOfKeys: SCRIPTS[name].keys, lua });
     }
   }
 }

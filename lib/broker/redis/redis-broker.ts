@@ -1,9 +1,9 @@
 import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
-import type { Broker, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
 import type { ResultRecord, ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
-import { defineScripts, type QueueScriptName } from './lua-scripts';
+import { defineScripts, type ScriptName } from './lua-scripts';
 import { connectWithRetries, createRedis, describeRedis, isRedisInstance, reconnectDelay } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 
@@ -35,6 +35,7 @@ export class RedisBroker implements Broker {
   private subscriber?: Promise<Redis>;
   private readonly waiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
   private readonly knownQueues = new Set<string>();
+  private readonly controlListeners = new Set<(message: ControlMessage) => void>();
   private batch?: ChainableCommander;
   private closed = false;
 
@@ -118,6 +119,14 @@ export class RedisBroker implements Broker {
     await Promise.all(calls);
   }
 
+  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string> {
+    const { id, queue, body, eta, priority } = request;
+    const now = Date.now();
+    const lock = this.keys.uniqueLock(queue, lockKey);
+    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs)];
+    return String(await this.script('ntPublishUnique', queue, args, [lock]));
+  }
+
   // ---- consuming -------------------------------------------------------------------------
 
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
@@ -151,6 +160,7 @@ export class RedisBroker implements Broker {
     const calls: Promise<unknown>[] = [this.storeResults(results)];
     const acks = new Map<string, Array<string | number>>();
     const now = Date.now();
+    const max = this.settings.maxDeliveries;
     for (const op of ops) {
       switch (op.kind) {
         case 'ack': {
@@ -160,10 +170,10 @@ export class RedisBroker implements Broker {
           break;
         }
         case 'requeue':
-          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, '0']));
+          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, 'retry', max]));
           break;
         case 'release':
-          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, '1']));
+          calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, op.lost ? 'lost' : 'release', max]));
           break;
         case 'dead':
           calls.push(this.script('ntDeadLetter', op.queue, [now, op.id, op.delivery, op.raw ?? '', op.reason]));
@@ -203,6 +213,49 @@ export class RedisBroker implements Broker {
       this.send<number>((p, cb) => p.zcard(k.active, cb)),
     ]);
     return { ready: ready + prio, delayed, active };
+  }
+
+  // ---- control -------------------------------------------------------------------------------
+
+  async broadcast(message: ControlMessage): Promise<void> {
+    await this.send((p, cb) => p.publish(this.keys.control, JSON.stringify(message), cb));
+  }
+
+  async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
+    const subscriber = await this.subscriberConnection();
+    this.controlListeners.add(listener);
+    if (this.controlListeners.size === 1) await subscriber.subscribe(this.keys.control);
+    return () => {
+      this.controlListeners.delete(listener);
+      if (this.controlListeners.size === 0 && !this.closed) subscriber.unsubscribe(this.keys.control).catch(() => undefined);
+    };
+  }
+
+  async rememberRevoked(ids: string[], until: number): Promise<void> {
+    if (ids.length === 0) return;
+    const args: Array<string | number> = [];
+    for (const id of ids) args.push(until, id);
+    await Promise.all([
+      this.send((p, cb) => p.zadd(this.keys.revoked, ...args, cb)),
+      this.send((p, cb) => p.zremrangebyscore(this.keys.revoked, '-inf', Date.now(), cb)),
+    ]);
+  }
+
+  async revokedIds(): Promise<string[]> {
+    return this.send<string[]>((p, cb) => p.zrangebyscore(this.keys.revoked, Date.now(), '+inf', cb));
+  }
+
+  async acquireRateSlot(task: string, intervalMs: number): Promise<number> {
+    return Number(await this.call('ntRateLimit', [this.keys.rate(task)], [Date.now(), intervalMs]));
+  }
+
+  async setRateLimit(task: string, rate: string | null): Promise<void> {
+    if (rate === null) await this.send((p, cb) => p.hdel(this.keys.rateLimits, task, cb));
+    else await this.send((p, cb) => p.hset(this.keys.rateLimits, task, rate, cb));
+  }
+
+  async rateLimits(): Promise<Record<string, string>> {
+    return this.send<Record<string, string>>((p, cb) => p.hgetall(this.keys.rateLimits, cb));
   }
 
   // ---- results ---------------------------------------------------------------------------
@@ -274,12 +327,27 @@ export class RedisBroker implements Broker {
     return new Promise<T>((resolve, reject) => add(pipeline, (error, result) => (error ? reject(error) : resolve(result as T))));
   }
 
-  private script(name: QueueScriptName, queue: string, args: Array<string | number>): Promise<unknown> {
-    const keys = this.keys.queue(queue).list;
+  private script(name: ScriptName, queue: string, args: Array<string | number>, extraKeys: string[] = []): Promise<unknown> {
+    return this.call(name, [...this.keys.queue(queue).list, ...extraKeys], args);
+  }
+
+  private call(name: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<unknown> {
     return this.send((pipeline, callback) => {
-      const call = (pipeline as unknown as Record<QueueScriptName, ScriptCall>)[name];
-      call.call(pipeline, ...keys, ...args, callback);
+      const run = (pipeline as unknown as Record<ScriptName, ScriptCall>)[name];
+      run.call(pipeline, ...keys, ...args, callback);
     });
+  }
+
+  private dispatchControl(json: string): void {
+    const message = parseControl(json);
+    if (!message) return;
+    for (const listener of this.controlListeners) {
+      try {
+        listener(message);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   private async blockingConnection(): Promise<Redis> {
@@ -301,12 +369,18 @@ export class RedisBroker implements Broker {
       const subscriber = this.commands.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (channel: string, message: string) => {
+        if (channel === this.keys.control) {
+          this.dispatchControl(message);
+          return;
+        }
         const record = parseRecord(message);
         const set = this.waiters.get(channel);
         if (record && set) for (const settle of [...set]) settle(record);
       });
       // A result announced while we were disconnected is missed by pub/sub: read it on reconnect.
       subscriber.on('ready', () => {
+        // Control messages may have been missed too: listeners reload what they keep.
+        if (this.controlListeners.size > 0) this.dispatchControl(JSON.stringify({ type: 'resync' }));
         for (const channel of this.waiters.keys()) {
           const id = channel.slice(this.keys.resultChannel('').length);
           this.getResult(id).then((record) => {
@@ -319,6 +393,15 @@ export class RedisBroker implements Broker {
       return subscriber;
     })();
     return this.subscriber;
+  }
+}
+
+function parseControl(json: string): ControlMessage | null {
+  try {
+    const message = JSON.parse(json) as ControlMessage;
+    return message && typeof message === 'object' && typeof message.type === 'string' ? message : null;
+  } catch {
+    return null;
   }
 }
 

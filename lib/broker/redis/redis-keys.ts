@@ -41,6 +41,31 @@ export class RedisKeys {
     return keys;
   }
 
+  /** Lock of a unique task, in its queue's slot. */
+  uniqueLock(queue: string, lock: string): string {
+    return `${this.prefix}:{${queue}}:unique:${lock}`;
+  }
+
+  /** Start slots of a rate-limited task. */
+  rate(task: string): string {
+    return `${this.prefix}:rate:${task}`;
+  }
+
+  /** Sorted set of revoked ids by the time they may be forgotten. */
+  get revoked(): string {
+    return `${this.prefix}:revoked`;
+  }
+
+  /** Hash of runtime rate-limit overrides, by task name. */
+  get rateLimits(): string {
+    return `${this.prefix}:ratelimits`;
+  }
+
+  /** Pub/sub channel of control messages. */
+  get control(): string {
+    return `${this.prefix}:control`;
+  }
+
   /** Set of queue names ever used in this namespace (for inspection tools). */
   get queues(): string {
     return `${this.prefix}:queues`;

@@ -1,18 +1,19 @@
 --[[
-  Gives a leased message back: a retry (new message, due at eta) or a release at
-  shutdown (unchanged, first in line).
+  Gives a leased message back: a retry (new message, due at eta), a release at
+  shutdown (unchanged, first in line), or a lost run (its process died: first in
+  line, counted as a lost delivery, dead-lettered at maxDeliveries).
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] now, ms
   ARGV[2] id
   ARGV[3] delivery
   ARGV[4] encoded message ('' keeps the stored one)
   ARGV[5] eta, ms (0 = now)
-  ARGV[6] '1': first in line and keep the delivery count (release); '0': a retry
-  Returns 1, or 0 when the delivery is stale.
+  ARGV[6] mode: 'retry', 'release' or 'lost'
+  ARGV[7] maxDeliveries
+  Returns 1, 2 when dead-lettered, or 0 when the delivery is stale.
 ]]
 -- @include queue-helpers
-local now, id, eta = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5])
-local release = ARGV[6] == '1'
+local now, id, eta, mode = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5]), ARGV[6]
 if not isCurrentDelivery(id, tonumber(ARGV[3])) then
   return 0
 end
@@ -20,13 +21,19 @@ redis.call('ZREM', KEYS[4], id)
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[5], id, ARGV[4])
 end
-if not release then
+if mode == 'retry' then
   redis.call('HDEL', KEYS[6], id)
+elseif mode == 'lost' then
+  local lost = redis.call('HINCRBY', KEYS[6], id, 1)
+  if lost >= tonumber(ARGV[7]) then
+    deadLetter(id, now, 'its process died ' .. lost .. ' times (maxDeliveries ' .. ARGV[7] .. ')')
+    return 2
+  end
 end
 if eta > now then
   redis.call('ZADD', KEYS[3], eta, id)
 else
-  pushReady(id, release)
+  pushReady(id, mode ~= 'retry')
 end
 signalWork()
 return 1

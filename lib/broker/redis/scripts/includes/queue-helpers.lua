@@ -40,6 +40,33 @@ local function pushReady(id, front)
   end
 end
 
+-- Stores a new message and schedules it: delayed, prioritised, or (priority 0, due now)
+-- appended to `readyBatch` for one LPUSH by the caller. Returns false when the id exists,
+-- else true and whether waiting workers should be woken.
+local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue)
+  if redis.call('HSETNX', KEYS[5], id, body) == 0 then
+    return false, false
+  end
+  if priority > 0 then
+    redis.call('HSET', KEYS[9], id, priority)
+  end
+  if eta > now then
+    redis.call('ZADD', KEYS[3], eta, id)
+    return true, eta < firstDue
+  end
+  if priority > 0 then
+    redis.call('ZADD', KEYS[2], priorityScore(priority, false), id)
+  else
+    readyBatch[#readyBatch + 1] = id
+  end
+  return true, true
+end
+
+local function firstDueTime()
+  local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
+  return first and tonumber(first) or math.huge
+end
+
 -- True when `delivery` is the message's current delivery (no lease ran out since).
 local function isCurrentDelivery(id, delivery)
   local lost = tonumber(redis.call('HGET', KEYS[6], id) or '0')

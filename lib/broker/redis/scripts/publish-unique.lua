@@ -1,0 +1,30 @@
+--[[
+  Enqueues one message of a unique task unless another with the same lock is still
+  queued or running (its message still stored); a lock whose holder is gone is taken over.
+  KEYS    the queue keys (includes/queue-helpers.lua), then KEYS[11] the lock
+  ARGV[1] now, ms
+  ARGV[2] id
+  ARGV[3] encoded message
+  ARGV[4] eta (ms; 0 = now)
+  ARGV[5] priority (0-9)
+  ARGV[6] lock ttl, ms
+  Returns the id that holds the lock: ARGV[2] when enqueued, else the existing task's.
+]]
+-- @include queue-helpers
+local now, id = tonumber(ARGV[1]), ARGV[2]
+local holder = redis.call('GET', KEYS[11])
+if holder and holder ~= id and redis.call('HEXISTS', KEYS[5], holder) == 1 then
+  return holder
+end
+local ready = {}
+local isNew, wake = enqueueNew(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ready, firstDueTime())
+if isNew then
+  redis.call('SET', KEYS[11], id, 'PX', ARGV[6])
+  if #ready > 0 then
+    redis.call('LPUSH', KEYS[1], unpack(ready))
+  end
+  if wake then
+    signalWork()
+  end
+end
+return id

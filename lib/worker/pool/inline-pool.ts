@@ -1,0 +1,26 @@
+import type { TaskMessage } from '../../serialization/task-message';
+import type { TaskExecutor } from '../task-executor';
+import type { PoolResult, PoolRun, TaskPool } from './task-pool';
+
+/**
+ * Runs tasks on the worker's own event loop. `timeLimit` and terminate stop the
+ * waiting and free the slot, but a task that blocks the loop cannot be preempted here:
+ * use the process pool for CPU-bound work.
+ */
+export class InlinePool implements TaskPool {
+  readonly kind = 'inline';
+
+  constructor(private readonly executor: TaskExecutor) {}
+
+  async start(): Promise<void> {}
+
+  run(message: TaskMessage, run: PoolRun): Promise<PoolResult> {
+    return this.executor.execute(message, run);
+  }
+
+  terminate(): void {
+    // The worker aborts the task's signal; the executor stops waiting for it.
+  }
+
+  async stop(): Promise<void> {}
+}

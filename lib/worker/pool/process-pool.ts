@@ -1,0 +1,215 @@
+import type { Logger } from '@nestjs/common';
+import { fork, type ChildProcess } from 'node:child_process';
+import { NestTasksError, TaskTerminatedError, TimeLimitExceeded } from '../../errors';
+import type { TaskRegistry } from '../../registry/task-registry';
+import type { TaskMessage } from '../../serialization/task-message';
+import type { TaskExecutor } from '../task-executor';
+import { POOL_CHILD_ENV, type ChildToParent, type ParentToChild } from './pool-protocol';
+import type { PoolResult, PoolRun, TaskPool } from './task-pool';
+
+export interface ProcessPoolOptions {
+  size: number;
+  /** Replace a child after this many tasks. */
+  maxTasksPerChild?: number;
+  /** Replace a child whose resident memory passes this many bytes after a task. */
+  maxMemoryPerChild?: number;
+  /** Script the children run; default: this process's entry script, as Node's cluster does. */
+  entry?: string;
+}
+
+interface Run {
+  message: TaskMessage;
+  run: PoolRun;
+  resolve: (result: PoolResult) => void;
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  ready: boolean;
+  retiring: boolean;
+  tasks: number;
+  busy?: Run & { timer?: NodeJS.Timeout; killedFor?: 'time-limit' | 'terminate'; startedAt: number; onAbort: () => void };
+}
+
+/** Grace over timeLimit for the child's own timer to answer before the parent kills it. */
+const KILL_GRACE_MS = 250;
+const BOOT_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs each task in one of `size` child processes that boot the same Nest module
+ * (they re-run the entry script, as Node's cluster module does). A child over its
+ * time limit is killed and replaced; children are recycled by task count or memory.
+ */
+export class ProcessPool implements TaskPool {
+  readonly kind = 'process';
+  private readonly children = new Set<Child>();
+  private readonly backlog: Run[] = [];
+  private stopping = false;
+  private bootFailures = 0;
+
+  constructor(
+    private readonly executor: TaskExecutor,
+    private readonly registry: TaskRegistry,
+    private readonly options: ProcessPoolOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const entry = this.options.entry ?? process.argv[1];
+    if (!entry) throw new NestTasksError('The process pool needs an entry script (process.argv[1] is empty)');
+    const booted = Array.from({ length: this.options.size }, () => this.spawn());
+    await Promise.all(booted);
+    this.logger.log(`Process pool of ${this.options.size} children ready`);
+  }
+
+  run(message: TaskMessage, run: PoolRun): Promise<PoolResult> {
+    return new Promise((resolve) => {
+      const request: Run = { message, run, resolve };
+      const child = this.idleChild();
+      if (child) this.dispatch(child, request);
+      else this.backlog.push(request);
+    });
+  }
+
+  terminate(taskId: string): void {
+    for (const child of this.children) {
+      if (child.busy?.message.id === taskId) this.kill(child, 'terminate');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.children].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
+            child.process.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  /** Pids of the children, for tests and inspection. */
+  pids(): number[] {
+    return [...this.children].map((child) => child.process.pid ?? -1);
+  }
+
+  private spawn(): Promise<void> {
+    const entry = this.options.entry ?? process.argv[1];
+    const proc = fork(entry, process.argv.slice(2), {
+      execArgv: process.execArgv,
+      env: { ...process.env, [POOL_CHILD_ENV]: '1' },
+    });
+    const child: Child = { process: proc, ready: false, retiring: false, tasks: 0 };
+    this.children.add(child);
+    return new Promise<void>((resolve, reject) => {
+      const bootTimer = setTimeout(() => reject(new NestTasksError(`Pool child ${proc.pid} did not boot in ${BOOT_TIMEOUT_MS} ms`)), BOOT_TIMEOUT_MS);
+      proc.on('message', (message: ChildToParent) => {
+        if (message.type === 'ready') {
+          clearTimeout(bootTimer);
+          child.ready = true;
+          this.bootFailures = 0;
+          resolve();
+          this.pump(child);
+        } else if (message.type === 'done') {
+          this.done(child, message);
+        }
+      });
+      proc.on('exit', (code, signal) => {
+        clearTimeout(bootTimer);
+        if (!child.ready) reject(new NestTasksError(`Pool child ${proc.pid} exited while booting (code ${code}, signal ${signal})`));
+        this.exited(child, code, signal);
+      });
+      proc.on('error', (error) => this.logger.error(`Pool child ${proc.pid}: ${error.message}`));
+    });
+  }
+
+  private idleChild(): Child | undefined {
+    for (const child of this.children) if (child.ready && !child.busy && !child.retiring) return child;
+    return undefined;
+  }
+
+  private dispatch(child: Child, request: Run): void {
+    const limit = this.registry.get(request.message.task)?.options.timeLimit;
+    const onAbort = () => {
+      if (request.run.signal.reason instanceof TaskTerminatedError) this.kill(child, 'terminate');
+    };
+    child.busy = { ...request, startedAt: Date.now(), onAbort };
+    if (limit) child.busy.timer = setTimeout(() => this.kill(child, 'time-limit'), limit + KILL_GRACE_MS);
+    request.run.signal.addEventListener('abort', onAbort, { once: true });
+    const message: ParentToChild = { type: 'run', message: request.message, delivery: request.run.delivery, worker: request.run.worker };
+    child.process.send(message);
+  }
+
+  private done(child: Child, message: Extract<ChildToParent, { type: 'done' }>): void {
+    const busy = child.busy;
+    if (!busy || busy.message.id !== message.taskId) return;
+    this.release(child);
+    child.tasks++;
+    busy.resolve(message.outcome);
+    const overTime = message.outcome.kind !== 'success' && 'error' in message.outcome && message.outcome.error.name === TimeLimitExceeded.name;
+    const { maxTasksPerChild, maxMemoryPerChild } = this.options;
+    if (overTime || (maxTasksPerChild && child.tasks >= maxTasksPerChild) || (maxMemoryPerChild && message.rss > maxMemoryPerChild)) {
+      this.retire(child);
+    } else {
+      this.pump(child);
+    }
+  }
+
+  private exited(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    this.children.delete(child);
+    const busy = child.busy;
+    if (busy) {
+      this.release(child);
+      if (busy.killedFor === 'terminate') busy.resolve({ kind: 'revoked', reason: 'terminated' });
+      else if (busy.killedFor === 'time-limit') {
+        const limit = this.registry.get(busy.message.task)?.options.timeLimit ?? 0;
+        busy.resolve(this.executor.outcomeForError(busy.message, new TimeLimitExceeded(limit), busy.startedAt));
+      } else busy.resolve({ kind: 'lost', reason: `its pool child ${child.process.pid} died (code ${code}, signal ${signal})` });
+    }
+    if (this.stopping) return;
+    if (!child.retiring && !busy) this.logger.warn(`Pool child ${child.process.pid} exited (code ${code}, signal ${signal}); replacing it`);
+    if (!child.ready && ++this.bootFailures > 5) {
+      this.logger.error('Pool children keep failing to boot; not replacing them');
+      return;
+    }
+    this.spawn().catch((error: Error) => this.logger.error(error.message));
+  }
+
+  private release(child: Child): void {
+    const busy = child.busy;
+    if (!busy) return;
+    if (busy.timer) clearTimeout(busy.timer);
+    busy.run.signal.removeEventListener('abort', busy.onAbort);
+    child.busy = undefined;
+  }
+
+  private kill(child: Child, reason: 'time-limit' | 'terminate'): void {
+    if (child.busy) child.busy.killedFor = reason;
+    child.retiring = true;
+    child.process.kill('SIGKILL');
+  }
+
+  private retire(child: Child): void {
+    child.retiring = true;
+    const message: ParentToChild = { type: 'exit' };
+    child.process.send(message);
+    this.pumpAny();
+  }
+
+  private pump(child: Child): void {
+    const next = !child.busy && !child.retiring ? this.backlog.shift() : undefined;
+    if (next) this.dispatch(child, next);
+  }
+
+  private pumpAny(): void {
+    const child = this.idleChild();
+    if (child) this.pump(child);
+  }
+}

@@ -1,0 +1,21 @@
+import type { TaskMessage } from '../../serialization/task-message';
+import type { ExecutionOutcome } from '../execution-outcome';
+
+/** How a pool ended a run: an outcome, or `lost` when the process running it died. */
+export type PoolResult = ExecutionOutcome | { kind: 'lost'; reason: string };
+
+export interface PoolRun {
+  delivery: number;
+  signal: AbortSignal;
+  worker: string;
+}
+
+/** Where tasks run: on the worker's event loop, or in child processes. */
+export interface TaskPool {
+  readonly kind: 'inline' | 'process';
+  start(): Promise<void>;
+  run(message: TaskMessage, run: PoolRun): Promise<PoolResult>;
+  /** Stops a running task at once (revoke with terminate). */
+  terminate(taskId: string): void;
+  stop(): Promise<void>;
+}
