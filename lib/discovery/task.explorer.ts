@@ -9,6 +9,7 @@ import { TaskRegistry } from '../registry/task-registry';
 @Injectable()
 export class TaskExplorer implements OnModuleInit {
   private readonly logger = new Logger('TaskExplorer');
+  private explored = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -18,6 +19,13 @@ export class TaskExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.explore();
+  }
+
+  /** Fills the registry once; a worker started before the app's init calls it early. */
+  explore(): void {
+    if (this.explored) return;
+    this.explored = true;
     for (const wrapper of this.discovery.getProviders()) {
       const { instance } = wrapper;
       if (!instance || typeof instance !== 'object') continue;

@@ -5,6 +5,7 @@ import type { Broker, ControlMessage, ReservedMessage, SettleOp } from '../broke
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../errors';
 import { eventForOutcome } from '../events/outcome-events';
+import { TaskExplorer } from '../discovery/task.explorer';
 import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
@@ -76,6 +77,7 @@ export class TaskWorker implements OnModuleDestroy {
     private readonly executor: TaskExecutor,
     private readonly events: TaskEventBus,
     private readonly hooks: TaskHooks,
+    private readonly explorer: TaskExplorer,
   ) {}
 
   /**
@@ -88,6 +90,7 @@ export class TaskWorker implements OnModuleDestroy {
       throw new NestTasksError('TaskWorker cannot start in eager mode: tasks already run inline on delay()');
     }
     this.options = resolveWorkerOptions(options);
+    this.explorer.explore();
     if (isPoolChild()) {
       this.state = 'pool-child';
       new PoolChild(this.executor, this.logger).serve();

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { TaskModule } from 'nestjs-tasks';
+import { sampleConfig } from './config';
+import { EmailTasks } from './emails/email.tasks';
+import { MailerService } from './external/mailer.service';
+import { PaymentGateway } from './external/payment-gateway.service';
+import { OrderTasks } from './orders/order.tasks';
+import { OrdersService } from './orders/orders.service';
+import { ReportTasks } from './reports/report.tasks';
+import { UserTasks } from './users/user.tasks';
+import { UsersService } from './users/users.service';
+
+/** Everything a worker needs: the task providers and what they depend on. No HTTP. */
+@Module({
+  imports: [
+    TaskModule.forRootAsync({
+      useFactory: () => ({
+        broker: sampleConfig.broker,
+        prefix: 'sample',
+        defaults: { maxRetries: 3 },
+        // The article's CELERY_TASK_ROUTES.
+        routes: {
+          'EmailTasks.*': { queue: 'emails' },
+          'ReportTasks.processImage': { queue: 'images' },
+          'ReportTasks.generateReport': { queue: 'reports' },
+        },
+      }),
+    }),
+  ],
+  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks],
+  exports: [UsersService, OrdersService, MailerService],
+})
+export class TasksModule {}
