@@ -37,3 +37,51 @@ export { MemoryBroker } from './broker/memory/memory-broker';
 export type { TaskMessage } from './serialization/task-message';
 
 export * from './errors';
+
+// Workflows (lib/canvas)
+export { Workflow } from './canvas/workflow';
+export type { ResultOf, ResultsOf } from './canvas/workflow';
+export { Signature } from './canvas/signature';
+export type { SignatureOptions } from './canvas/signature-options';
+export type { SignatureArgs } from './canvas/canvas-types';
+export { Chain } from './canvas/chain';
+export { Group } from './canvas/group';
+export { Chord } from './canvas/chord';
+export { GroupResult } from './canvas/group-result';
+export type { GroupGetOptions, GroupItemOutcome, GroupOutcomes } from './canvas/group-result';
+export type { WorkflowFailure } from './canvas/workflow-spec';
+export { WorkflowHooks } from './canvas/workflow-hooks';
+
+export { Periodic, getPeriodicMetadata } from './decorators/periodic.decorator';
+export type { PeriodicOptions, PeriodicEveryOptions, PeriodicCronOptions, PeriodicMetadata } from './decorators/periodic.decorator';
+export { TaskScheduler } from './scheduler/task-scheduler';
+export type { BeatOptions } from './scheduler/beat-options';
+export type { TaskClock } from './scheduler/clock';
+export type { CatchUpMode, ScheduleEntry, CronScheduleEntry, IntervalScheduleEntry, ScheduleInfo, ScheduleSource } from './scheduler/schedule-definition';
+export { TASK_CLOCK } from './constants';
+
+// Operations (lib/monitoring, lib/dashboard): events, remote control, admin, metrics, health, dashboard
+export type { EventStreamOptions, MonitoringConfig } from './monitoring/monitoring-options';
+export { OnTaskEvent } from './monitoring/events/on-task-event.decorator';
+export type { OnTaskEventOptions } from './monitoring/events/on-task-event.decorator';
+export { TaskEventPublisher } from './monitoring/events/task-event-publisher';
+export { TaskEventTail } from './monitoring/events/task-event-tail';
+export type { StoredEvent } from './monitoring/events/stored-event';
+export { TaskInspector } from './monitoring/control/task-inspector';
+export type { HeldTask, Replies } from './monitoring/control/task-inspector';
+export { TaskControl } from './monitoring/control/task-control';
+export type { ControlAnswer } from './monitoring/control/task-control';
+export type { RemoteCallOptions } from './monitoring/control/remote-caller';
+export type { WorkerStats } from './monitoring/control/control-responder';
+export { WorkerMonitor } from './monitoring/workers/worker-monitor';
+export type { WorkerState, WorkerView, WorkerStatus, RunningTask } from './monitoring/workers/worker-state';
+export { TaskAdmin } from './monitoring/admin/task-admin';
+export type { QueueInfo, TaskSummary, TaskDetail, TaskFilter } from './monitoring/admin/task-views';
+export type { QueueCounts, ScheduledMessage, DeadLetterEntry } from './monitoring/admin/queue-admin.interface';
+export { TaskHealthIndicator } from './monitoring/health/task-health.indicator';
+export type { TaskHealthOptions, TaskHealthResult } from './monitoring/health/task-health.indicator';
+export { TaskMetricsModule } from './monitoring/metrics/task-metrics.module';
+export { TaskMetrics } from './monitoring/metrics/task-metrics';
+export type { TaskMetricsOptions } from './monitoring/metrics/metrics-options';
+export { TaskDashboardModule } from './dashboard/task-dashboard.module';
+export type { TaskDashboardOptions, DashboardGuardFunction } from './dashboard/dashboard-options';

@@ -3,6 +3,7 @@ import { TaskModule } from 'nestjs-tasks';
 import { sampleConfig } from './config';
 import { EmailTasks } from './emails/email.tasks';
 import { MailerService } from './external/mailer.service';
+import { MaintenanceTasks } from './maintenance/maintenance.tasks';
 import { PaymentGateway } from './external/payment-gateway.service';
 import { OrderTasks } from './orders/order.tasks';
 import { OrdersService } from './orders/orders.service';
@@ -27,7 +28,7 @@ import { UsersService } from './users/users.service';
       }),
     }),
   ],
-  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks],
+  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks, MaintenanceTasks],
   exports: [UsersService, OrdersService, MailerService],
 })
 export class TasksModule {}

@@ -295,3 +295,15 @@ export class UnknownControlCommandError extends NestTasksError {
     super(`Unknown remote-control command ${describeValue(command)}`);
   }
 }
+
+/** A chord member failed or was revoked, so the chord's callback did not run; names the member. */
+export class ChordError extends NestTasksError {
+  constructor(
+    readonly memberId: string,
+    readonly memberTask: string,
+    readonly index: number,
+    readonly memberError: SerializedError,
+  ) {
+    super(`Chord member ${memberTask}[${memberId}] (index ${index}) failed: ${memberError.name}: ${memberError.message}`);
+  }
+}

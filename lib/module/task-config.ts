@@ -3,6 +3,7 @@ import type { TaskBehaviourOptions } from '../decorators/task-options.interface'
 import { validateTaskOptions } from '../decorators/validate-task-options';
 import { TaskConfigError } from '../errors';
 import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import { resolveBeatOptions, type ResolvedBeatOptions } from '../scheduler/beat-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
 
 /** The module's options after validation, with every default filled in. */
@@ -18,6 +19,7 @@ export interface TaskConfig {
   readonly maxDeliveries: number;
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
+  readonly beat: ResolvedBeatOptions;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:\-]{1,100}$/;
@@ -47,6 +49,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   assertInteger('maxDeliveries', options.maxDeliveries, 1);
   assertInteger('connectRetries', options.connectRetries, 1);
   assertDuration('connectRetryDelay', options.connectRetryDelay);
+  const beat = resolveBeatOptions(options.beat);
   const defaults = options.defaults ?? {};
   validateTaskOptions(defaults, 'defaults');
   const routes = options.routes ?? {};
@@ -72,5 +75,6 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     maxDeliveries: options.maxDeliveries ?? 10,
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
+    beat,
   };
 }

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { TaskBehaviourOptions } from '../decorators/task-options.interface';
+import type { BeatOptions } from '../scheduler/beat-options';
 
 /** Where a task goes: by exact task name or glob (`'EmailTasks.*'`, `'reports.**'`). */
 export interface RouteOptions {
@@ -36,4 +37,6 @@ export interface TaskModuleOptions {
   connectRetries?: number;
   /** Pause between start-up attempts, ms. Default 500. */
   connectRetryDelay?: number;
+  /** Periodic scheduling: the static schedule (like CELERY_BEAT_SCHEDULE) and the scheduler's timings. */
+  beat?: BeatOptions;
 }

@@ -3,10 +3,16 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { Broker } from '../broker/broker.interface';
 import { createBroker } from '../broker/create-broker';
 import { TaskClient } from '../client/task-client';
-import { TASK_BROKER, TASK_CONFIG } from '../constants';
+import { WorkflowHooks } from '../canvas/workflow-hooks';
+import { TASK_BROKER, TASK_CLOCK, TASK_CONFIG, TASK_SCHEDULE_STORE } from '../constants';
 import { TaskExplorer } from '../discovery/task.explorer';
+import { MONITORING_EXPORTS, MONITORING_PROVIDERS } from '../monitoring/monitoring.providers';
 import { TaskEventBus } from '../events/task-event-bus';
 import { TaskRegistry } from '../registry/task-registry';
+import { systemClock } from '../scheduler/clock';
+import { PeriodicExplorer } from '../scheduler/periodic.explorer';
+import { createScheduleStore } from '../scheduler/stores/create-schedule-store';
+import { TaskScheduler } from '../scheduler/task-scheduler';
 import { TaskExecutor } from '../worker/task-executor';
 import { TaskHooks } from '../worker/task-hooks';
 import { TaskWorker } from '../worker/task-worker';
@@ -44,7 +50,13 @@ import type { TaskModuleOptions } from './task-module-options.interface';
     TaskExecutor,
     TaskClient,
     TaskWorker,
+    WorkflowHooks,
+    { provide: TASK_CLOCK, useValue: systemClock },
+    { provide: TASK_SCHEDULE_STORE, useFactory: createScheduleStore, inject: [TASK_BROKER, TASK_CONFIG] },
+    PeriodicExplorer,
+    TaskScheduler,
+    ...MONITORING_PROVIDERS,
   ],
-  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskClient, TaskWorker],
+  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
 })
 export class TaskModule extends ConfigurableTaskModule {}

@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import type { PendingFire, ScheduleState } from '../schedule-definition';
+import { defineSchedulerScripts, type SchedulerRedis } from '../redis-schedule-scripts';
+import { decodePending, decodeState, encodeState } from './encode-state';
+import { ScheduleKeys } from './schedule-keys';
+import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from './schedule-store.interface';
+
+/** Schedules, their state and the leader lease in Redis, shared by every instance of the namespace. */
+export class RedisScheduleStore implements ScheduleStore {
+  private readonly redis: SchedulerRedis;
+  readonly keys: ScheduleKeys;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = defineSchedulerScripts(redis);
+    this.keys = new ScheduleKeys(prefix);
+  }
+
+  async elect(token: string, leaseMs: number): Promise<boolean> {
+    return (await this.redis.ntBeatElect(this.keys.leader, token, leaseMs)) === 1;
+  }
+
+  async resign(token: string): Promise<void> {
+    await this.redis.ntBeatResign(this.keys.leader, token);
+  }
+
+  async version(): Promise<number> {
+    return Number((await this.redis.get(this.keys.version)) ?? 0);
+  }
+
+  async definitions(): Promise<StoredDefinitions> {
+    const [entries, switches] = await Promise.all([this.redis.hgetall(this.keys.definitions), this.redis.hgetall(this.keys.switches)]);
+    return {
+      entries: new Map(Object.entries(entries)),
+      switches: new Map(Object.entries(switches).map(([name, value]) => [name, value === '1'])),
+    };
+  }
+
+  async save(name: string, entry: string): Promise<void> {
+    const { definitions, switches, version } = this.keys;
+    await this.redis.ntBeatSave(definitions, switches, version, name, entry);
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const { definitions, switches, states, version } = this.keys;
+    return (await this.redis.ntBeatRemove(definitions, switches, states, version, name)) === 1;
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    await this.redis.ntBeatSwitch(this.keys.switches, this.keys.version, name, enabled ? '1' : '0');
+  }
+
+  async states(): Promise<Map<string, StoredState>> {
+    const all = await this.redis.hgetall(this.keys.states);
+    return new Map(Object.entries(all).map(([name, raw]) => [name, { raw, value: decodeState(raw) }]));
+  }
+
+  async claim(token: string, name: string, expected: string | null, state: ScheduleState, fires: PendingFire[]): Promise<ClaimResult> {
+    const args: string[] = [token, name, expected ?? '', encodeState(state)];
+    for (const fire of fires) args.push(fire.id, JSON.stringify(fire));
+    const { leader, states, pending } = this.keys;
+    const reply = Number(await this.redis.ntBeatClaim(leader, states, pending, ...args));
+    return reply === 1 ? 'claimed' : reply === 0 ? 'not-leader' : 'stale';
+  }
+
+  async pending(): Promise<PendingFire[]> {
+    const all = await this.redis.hgetall(this.keys.pending);
+    const fires: PendingFire[] = [];
+    const unreadable: string[] = [];
+    for (const [id, raw] of Object.entries(all)) {
+      const fire = decodePending(raw);
+      if (fire) fires.push(fire);
+      else unreadable.push(id);
+    }
+    await this.confirm(unreadable);
+    return fires.sort((a, b) => a.tick - b.tick);
+  }
+
+  async confirm(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(this.keys.pending, ...ids);
+  }
+}
