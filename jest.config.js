@@ -20,6 +20,8 @@ module.exports = {
   // Nest 12 ships ESM only: let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: { '^nestjs-tasks$': '<rootDir>/lib/index.ts' },
+  // The compatibility apps are separate projects (own node_modules) that the tests spawn.
+  modulePathIgnorePatterns: ['<rootDir>/test/compat/fixtures/', '<rootDir>/test/compat/\\.pack/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
