@@ -1,3 +1,5 @@
+import type { Workflow } from '../canvas/workflow';
+
 /** Per-call options of `applyAsync` and `send`. */
 export interface ApplyOptions {
   /** Run no sooner than this many ms from now. */
@@ -22,4 +24,8 @@ export interface ApplyOptions {
   uniqueKey?: string;
   /** Longest life of the unique lock, ms. Default: the task's unique.ttl, else 1 hour. */
   uniqueTtl?: number;
+  /** Workflows to run after success, the result prepended to their arguments (signatures, chains, groups, chords). */
+  link?: Workflow | readonly Workflow[];
+  /** Workflows to run after failure or revoke, a WorkflowFailure prepended to their arguments. */
+  linkError?: Workflow | readonly Workflow[];
 }

@@ -6,8 +6,12 @@ import type { TaskConfig } from '../module/task-config';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
 import { encodeMessage, type TaskMessage } from '../serialization/task-message';
+import { freezeCallbacks } from '../canvas/freeze';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
 import type { ApplyOptions } from './apply-options';
+
+/** The workflow fields a step of a workflow carries (lib/canvas). */
+export type WorkflowFields = Pick<TaskMessage, 'link' | 'linkError' | 'chain' | 'chord'>;
 
 /** A message ready for the broker. */
 export interface BuiltMessage {
@@ -29,7 +33,7 @@ export class MessageBuilder {
     private readonly routes: RouteMatcher,
   ) {}
 
-  build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: ApplyOptions = {}): BuiltMessage {
+  build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: ApplyOptions = {}, workflow?: WorkflowFields): BuiltMessage {
     if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
     validateApplyOptions(options);
     for (let i = 0; i < args.length; i++) {
@@ -55,9 +59,13 @@ export class MessageBuilder {
     if (priority) message.priority = priority;
     if (options.maxRetries !== undefined) message.maxRetries = options.maxRetries;
     const ignoreResult = options.ignoreResult ?? taskOptions.ignoreResult;
-    if (ignoreResult) message.ignoreResult = true;
+    // An explicit false travels too: it overrides the task's own ignoreResult on the worker.
+    if (ignoreResult !== undefined) message.ignoreResult = ignoreResult;
     const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
+    if (options.link !== undefined) message.link = freezeCallbacks('link', options.link);
+    if (options.linkError !== undefined) message.linkError = freezeCallbacks('linkError', options.linkError);
+    if (workflow) Object.assign(message, workflow);
     const body = encodeMessage(message);
     this.checkSize(name, body);
     const lock = uniqueLock(name, taskOptions, message.args, options);
@@ -73,7 +81,7 @@ export class MessageBuilder {
   }
 }
 
-function validateApplyOptions(options: ApplyOptions): void {
+export function validateApplyOptions(options: ApplyOptions): void {
   if (options === null || typeof options !== 'object') throw new TaskConfigError('options', options, 'an options object');
   assertDuration('countdown', options.countdown);
   if (options.countdown !== undefined && options.eta !== undefined) {

@@ -16,6 +16,14 @@ import type { ApplyOptions } from './apply-options';
 import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage } from './message-builder';
 import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
+import { CanvasFactory } from '../canvas/canvas-factory';
+import type { SignatureArgs } from '../canvas/canvas-types';
+import type { Chain } from '../canvas/chain';
+import type { Chord } from '../canvas/chord';
+import type { Group } from '../canvas/group';
+import type { Signature } from '../canvas/signature';
+import type { SignatureOptions } from '../canvas/signature-options';
+import type { ResultOf, ResultsOf, Workflow } from '../canvas/workflow';
 
 /** A task resolved from a class and method, or from a name. */
 interface ResolvedTask {
@@ -136,11 +144,20 @@ export class TaskClient {
     }
     const plain = built.filter((b) => !b.lock);
     const [ids] = await Promise.all([
-      Promise.all(built.map((b) => (b.lock ? this.broker.publishUnique(toRequest(b), b.lock.key, b.lock.ttl) : b.message.id))),
+      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
       plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
     ]);
     this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
     return ids;
+  }
+
+  /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
+  private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
+    const holder = await this.broker.publishUnique(toRequest(built), lock.key, lock.ttl);
+    if (holder === built.message.id) return holder;
+    // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
+    if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
+    return this.broker.publishUnique(toRequest(built), lock.key, lock.ttl, holder);
   }
 
   private emitSent(built: BuiltMessage[]): void {
@@ -157,6 +174,47 @@ export class TaskClient {
     if (!metadata) throw new TaskNotDecoratedError(className, String(method));
     const registered = this.registry.get(metadata.name);
     return { name: metadata.name, options: registered?.options ?? { ...this.config.defaults, ...metadata.options } };
+  }
+
+  // ---- workflows: thin delegates to lib/canvas ------------------------------------------------
+
+  /**
+   * `Class.method` with its arguments (or the leading ones) fixed, to send later or
+   * use in a workflow. A chain step gets its parent's result as first argument, so
+   * its fixed arguments may also be the parameters after the first.
+   */
+  signature<T, K extends TaskMethodName<T>, const P extends SignatureArgs<TaskArgs<T, K>>>(
+    cls: TaskClass<T>,
+    method: K,
+    ...args: P
+  ): Signature<TaskReturn<T, K>>;
+  /** A signature by task name, untyped. */
+  signature<R = unknown>(name: string, args?: unknown[], options?: SignatureOptions): Signature<R>;
+  signature(target: TaskClass | string, ...rest: unknown[]): Signature {
+    return this.canvas.signature(target, rest);
+  }
+
+  /** Steps one after the other, each result prepended to the next step's arguments; `applyAsync()` gives the last step's result. */
+  chain<L extends Workflow>(...steps: [...Workflow[], L]): Chain<ResultOf<L>> {
+    return this.canvas.chain(steps) as Chain<ResultOf<L>>;
+  }
+
+  /** Members in parallel: `group([a, b])` or `group(a, b)`; `applyAsync()` gives a GroupResult. */
+  group<const M extends readonly Workflow[]>(members: M): Group<ResultsOf<M>>;
+  group<const M extends readonly Workflow[]>(...members: M): Group<ResultsOf<M>>;
+  group(...members: unknown[]): Group {
+    return this.canvas.group(members.length === 1 && Array.isArray(members[0]) ? members[0] : members);
+  }
+
+  /** The header in parallel, then `callback` once with their results in header order. */
+  chord<R>(header: readonly Workflow[] | Group, callback: Workflow<R>): Chord<R> {
+    return this.canvas.chord(header, callback) as Chord<R>;
+  }
+
+  private canvasFactory?: CanvasFactory;
+
+  private get canvas(): CanvasFactory {
+    return (this.canvasFactory ??= new CanvasFactory(this, this.config, this.registry, this.broker));
   }
 }
 

@@ -1,5 +1,7 @@
 import { MESSAGE_VERSION } from '../constants';
 import { MessageDecodeError } from '../errors';
+import { findWorkflowProblem } from '../canvas/spec-validation';
+import type { ChordRef, WorkflowSpec } from '../canvas/workflow-spec';
 
 /** A task on the wire. Everything in it is data: nothing is evaluated or imported. */
 export interface TaskMessage {
@@ -21,6 +23,14 @@ export interface TaskMessage {
   resultExpires?: number;
   /** Per-call override of the task's maxRetries. */
   maxRetries?: number;
+  /** Workflows (lib/canvas): run on success, with the result prepended to their arguments. */
+  link?: WorkflowSpec[];
+  /** Workflows: run on failure or revoke, with a WorkflowFailure prepended. */
+  linkError?: WorkflowSpec[];
+  /** Workflows: the rest of this task's chain. */
+  chain?: WorkflowSpec[];
+  /** Workflows: the chord this task's outcome is counted in. */
+  chord?: ChordRef;
 }
 
 export function encodeMessage(message: TaskMessage): string {
@@ -51,5 +61,7 @@ export function decodeMessage(raw: string): TaskMessage {
   for (const key of ['eta', 'expires', 'priority', 'resultExpires', 'maxRetries'] as const) {
     if (m[key] !== undefined && typeof m[key] !== 'number') throw new MessageDecodeError(`${key} is not a number`);
   }
+  const workflowProblem = findWorkflowProblem(m);
+  if (workflowProblem) throw new MessageDecodeError(workflowProblem);
   return m as unknown as TaskMessage;
 }

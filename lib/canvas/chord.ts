@@ -1,0 +1,42 @@
+import type { AsyncResult } from '../results/async-result';
+import { FreezeContext, resultIdOf } from './freeze';
+import { Workflow, type WorkflowRunner } from './workflow';
+import type { ChordSpec } from './workflow-spec';
+
+/**
+ * A header of steps run in parallel, then the callback once, with the list of
+ * their results in header order. Completion is counted atomically in the broker
+ * (no polling): the member that completes the count sends the callback. A failed
+ * member fails the chord: the callback never runs and its result is a ChordError.
+ */
+export class Chord<R = unknown> extends Workflow<R> {
+  /** @internal Made by TaskClient.chord(). */
+  constructor(
+    private readonly runner: WorkflowRunner,
+    readonly header: readonly Workflow[],
+    readonly callback: Workflow<R>,
+  ) {
+    super();
+  }
+
+  /** Starts the header; resolves with the callback's result. */
+  async applyAsync(): Promise<AsyncResult<R>> {
+    const spec = this.toSpec(new FreezeContext());
+    await this.runner.start(spec);
+    return this.runner.result<R>(resultIdOf(spec));
+  }
+
+  delay(): Promise<AsyncResult<R>> {
+    return this.applyAsync();
+  }
+
+  /** @internal */
+  toSpec(context: FreezeContext): ChordSpec {
+    return {
+      kind: 'chord',
+      id: context.id(),
+      header: this.header.map((member) => context.single(member.toSpec(context))),
+      body: context.single(this.callback.toSpec(context)),
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { TaskConfigError } from '../errors';
+import { Workflow } from './workflow';
+import type { ChordSpec, WorkflowSpec } from './workflow-spec';
+
+/**
+ * One freezing of a workflow into data: gives every step its id (random, or the
+ * taskId set on its signature) and refuses an id used twice.
+ */
+export class FreezeContext {
+  private readonly used = new Set<string>();
+
+  id(fixed?: string): string {
+    const id = fixed ?? randomUUID();
+    if (this.used.has(id)) {
+      throw new TaskConfigError('taskId', id, 'an id used once per workflow (a signature with a fixed taskId appears twice)');
+    }
+    this.used.add(id);
+    return id;
+  }
+
+  /** A step that must have one result: a group becomes a chord that collects its members' results. */
+  single(spec: WorkflowSpec): WorkflowSpec {
+    if (spec.kind !== 'group') return spec;
+    return { kind: 'chord', id: this.id(), header: spec.members, body: { kind: 'collect', id: this.id() } };
+  }
+}
+
+/**
+ * Chain steps in Celery's shape: nested chains are flattened, a group followed by a
+ * step becomes a chord with that step as its callback, a group at the end collects.
+ */
+export function foldChain(steps: WorkflowSpec[], context: FreezeContext): WorkflowSpec {
+  const flat = steps.flatMap((step) => (step.kind === 'chain' ? step.steps : [step]));
+  const folded: WorkflowSpec[] = [];
+  for (let i = 0; i < flat.length; i++) {
+    const step = flat[i];
+    if (step.kind !== 'group') {
+      folded.push(step);
+      continue;
+    }
+    const next = flat[i + 1];
+    if (next === undefined) {
+      folded.push(context.single(step));
+    } else {
+      const chord: ChordSpec = { kind: 'chord', id: context.id(), header: step.members, body: context.single(next) };
+      folded.push(chord);
+      i++;
+    }
+  }
+  return folded.length === 1 ? folded[0] : { kind: 'chain', steps: folded };
+}
+
+/** The id under which a step's final result is stored. */
+export function resultIdOf(spec: WorkflowSpec): string {
+  switch (spec.kind) {
+    case 'task':
+    case 'collect':
+      return spec.id;
+    case 'chain':
+      return resultIdOf(spec.steps[spec.steps.length - 1]);
+    case 'chord':
+      return resultIdOf(spec.body);
+    case 'group':
+      return spec.id;
+  }
+}
+
+/** Checks a list of workflows given as an option or argument; names the option on a bad value. */
+export function assertWorkflows(option: string, value: unknown, minimum = 0): Workflow[] {
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((item, i) => {
+    if (!(item instanceof Workflow)) {
+      const where = Array.isArray(value) ? `${option}[${i}]` : option;
+      throw new TaskConfigError(where, item, 'a signature, chain, group or chord made by TaskClient');
+    }
+  });
+  if (list.length < minimum) throw new TaskConfigError(option, value, `at least ${minimum} signature(s)`);
+  return list as Workflow[];
+}
+
+/** `link` / `linkError` of applyAsync: frozen into data for the message. */
+export function freezeCallbacks(option: 'link' | 'linkError', value: unknown): WorkflowSpec[] {
+  const context = new FreezeContext();
+  return assertWorkflows(option, value).map((workflow) => workflow.toSpec(context));
+}

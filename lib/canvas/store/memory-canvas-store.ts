@@ -1,0 +1,75 @@
+import type { MemoryBroker } from '../../broker/memory/memory-broker';
+import type { ResultWrite } from '../../results/result-record';
+import type { ChordEntry } from '../workflow-spec';
+import type { CanvasStore, ChordPart, ChordPartReply } from './canvas-store';
+
+interface ChordState {
+  parts: Map<number, ChordEntry>;
+  firstFailure: number | null;
+  /** The member whose outcome completed the count. */
+  completer: number | null;
+  fired: boolean;
+  expiresAt: number;
+}
+
+/** Chord states per memory broker: every client and worker of one app shares them. */
+const statesByBroker = new WeakMap<MemoryBroker, Map<string, ChordState>>();
+
+/** The memory broker's canvas operations: the same semantics as Redis, each one synchronous (atomic). */
+export class MemoryCanvasStore implements CanvasStore {
+  private readonly chords: Map<string, ChordState>;
+  private lastSweep = 0;
+
+  constructor(private readonly broker: MemoryBroker) {
+    let chords = statesByBroker.get(broker);
+    if (!chords) statesByBroker.set(broker, (chords = new Map()));
+    this.chords = chords;
+  }
+
+  async chordPart(part: ChordPart, entry: ChordEntry, ttl: number): Promise<ChordPartReply> {
+    const now = Date.now();
+    this.sweep(now);
+    let state = this.chords.get(part.id);
+    if (!state) this.chords.set(part.id, (state = emptyState()));
+    state.expiresAt = now + ttl;
+    if (state.fired) return { firstFailure: false };
+    if (!state.parts.has(part.index)) state.parts.set(part.index, JSON.parse(JSON.stringify(entry)) as ChordEntry);
+    let firstFailure = false;
+    if (!entry.ok && state.firstFailure === null) {
+      state.firstFailure = part.index;
+      firstFailure = true;
+    }
+    if (state.completer === null) {
+      if (state.parts.size < part.size) return { firstFailure };
+      state.completer = part.index;
+    } else if (state.completer !== part.index) {
+      return { firstFailure };
+    }
+    const entries = Array.from({ length: part.size }, (_, i) => state.parts.get(i)!);
+    return { firstFailure, complete: { entries, failedIndex: state.firstFailure } };
+  }
+
+  async chordFired(chordId: string, ttl: number): Promise<void> {
+    this.chords.set(chordId, { ...emptyState(), fired: true, expiresAt: Date.now() + ttl });
+  }
+
+  async storeUnlessReady(writes: ResultWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.broker.storeResults(writes.map((write) => ({ ...write, keepReady: true })));
+  }
+
+  async storeResults(writes: ResultWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.broker.storeResults(writes);
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const [id, state] of this.chords) if (state.expiresAt <= now) this.chords.delete(id);
+  }
+}
+
+function emptyState(): ChordState {
+  return { parts: new Map(), firstFailure: null, completer: null, fired: false, expiresAt: 0 };
+}
