@@ -11,5 +11,5 @@ export async function createApp(
 ): Promise<INestApplicationContext> {
   @Module({ imports: [TaskModule.forRoot(options), ...imports], providers })
   class AppModule {}
-  return NestFactory.createApplicationContext(AppModule, { logger: process.env.TEST_LOGS ? undefined : false });
+  return NestFactory.createApplicationContext(AppModule, { logger: process.env.TEST_LOGS ? undefined : false, abortOnError: false });
 }

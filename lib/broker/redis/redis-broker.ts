@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
+import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
 import { defineScripts, type ScriptName } from './lua-scripts';
@@ -19,6 +20,9 @@ type ScriptCall = (...args: unknown[]) => unknown;
 
 const PUBLISH_CHUNK = 1000;
 const MAX_BLOCK_MS = 5000;
+/** The BLPOP outlasts the local timer that ends a wait by this much. */
+const BLOCK_SLACK_MS = 250;
+const UNBLOCK_ATTEMPTS = 20;
 
 /**
  * The Redis broker. Commands issued in one tick share one pipeline (one round trip);
@@ -38,6 +42,8 @@ export class RedisBroker implements Broker {
   private readonly controlListeners = new Set<(message: ControlMessage) => void>();
   private batch?: ChainableCommander;
   private closed = false;
+  /** Ends each waitForWork() in progress. */
+  private readonly wakes = new Set<() => void>();
 
   constructor(
     source: string | { redis: RedisOptions | Redis },
@@ -55,7 +61,9 @@ export class RedisBroker implements Broker {
       this.ownsCommands = true;
     }
     this.description = describeRedis(this.commands.options);
-    this.commands.on('error', () => undefined); // reconnects are handled by ioredis; callers see failed commands
+    // Reconnects are handled by ioredis and callers see failed commands; a user's own
+    // connection keeps whatever error handling its owner gave it.
+    if (this.ownsCommands) this.commands.on('error', () => undefined);
   }
 
   get redisKeys(): RedisKeys {
@@ -69,7 +77,7 @@ export class RedisBroker implements Broker {
 
   async connect(): Promise<void> {
     const { connectRetries, connectRetryDelay } = this.settings;
-    await connectWithRetries(this.commands, this.description, connectRetries, connectRetryDelay);
+    await connectWithRetries(this.commands, this.description, connectRetries, connectRetryDelay, this.ownsCommands);
     defineScripts(this.commands);
   }
 
@@ -87,8 +95,10 @@ export class RedisBroker implements Broker {
       subscriber?.then((s) => s.quit()),
       this.ownsCommands ? this.commands.quit() : Promise.resolve(),
     ]);
-    this.blocking?.disconnect();
-    if (this.ownsCommands) this.commands.disconnect();
+    // Only what QUIT left open: disconnecting a closed connection arms a 2 s timer that delays exit.
+    for (const redis of [this.blocking, this.ownsCommands ? this.commands : undefined]) {
+      if (redis && redis.status !== 'end') redis.disconnect();
+    }
   }
 
   // ---- producing -------------------------------------------------------------------------
@@ -119,11 +129,11 @@ export class RedisBroker implements Broker {
     await Promise.all(calls);
   }
 
-  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string> {
+  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
     const { id, queue, body, eta, priority } = request;
     const now = Date.now();
     const lock = this.keys.uniqueLock(queue, lockKey);
-    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs)];
+    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
     return String(await this.script('ntPublishUnique', queue, args, [lock]));
   }
 
@@ -140,20 +150,60 @@ export class RedisBroker implements Broker {
     return { messages, wakeAt: wakeAt >= 0 ? wakeAt : null };
   }
 
+  /**
+   * Blocks on the queues' wake lists. The wait ends on a local timer, not on the BLPOP
+   * timeout: Redis checks those only every ~100 ms (hz 10), which would make delayed
+   * tasks late; and interrupt() ends it even before the BLPOP has reached Redis.
+   */
   async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
     if (this.closed) return;
-    const blocking = await this.blockingConnection();
-    const seconds = Math.max(0.01, Math.min(timeoutMs, MAX_BLOCK_MS) / 1000);
-    await blocking.blpop(...queues.map((q) => this.keys.queue(q).wake), seconds.toFixed(3));
+    const waitMs = Math.max(1, Math.min(timeoutMs, MAX_BLOCK_MS));
+    let woken = false;
+    let wake!: () => void;
+    const wokenUp = new Promise<false>((resolve) => {
+      wake = () => {
+        woken = true;
+        resolve(false);
+      };
+    });
+    this.wakes.add(wake);
+    const timer = setTimeout(wake, waitMs);
+    try {
+      const blocking = await this.blockingConnection();
+      if (woken) return;
+      const seconds = ((waitMs + BLOCK_SLACK_MS) / 1000).toFixed(3);
+      const pop = blocking.blpop(...queues.map((q) => this.keys.queue(q).wake), seconds).then(
+        () => true,
+        () => true,
+      );
+      if (!(await Promise.race([pop, wokenUp]))) await this.unblock(blocking, pop);
+    } finally {
+      clearTimeout(timer);
+      this.wakes.delete(wake);
+    }
   }
 
   async interrupt(): Promise<void> {
-    if (!this.blocking || this.blockingId === undefined) return;
-    try {
-      await this.commands.client('UNBLOCK', this.blockingId);
-    } catch {
-      this.blocking.disconnect(true);
+    for (const wake of [...this.wakes]) wake();
+  }
+
+  /** Ends a BLPOP given up on, so that the blocking connection is free for the next wait. */
+  private async unblock(blocking: Redis, pop: Promise<boolean>): Promise<void> {
+    let settled = false;
+    let unblocked = false;
+    void pop.then(() => (settled = true));
+    for (let attempt = 0; attempt < UNBLOCK_ATTEMPTS && !settled && !unblocked; attempt++) {
+      // 0: the BLPOP has not reached Redis yet (it travels on another connection), or just ended.
+      unblocked = (await this.commands.client('UNBLOCK', this.blockingId ?? -1).catch(() => 0)) === 1;
+      if (!unblocked) await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    if (!settled && !unblocked && this.blocking === blocking) {
+      // Never saw it blocked: drop the connection (the pending BLPOP fails) and use a new one.
+      this.blocking = undefined;
+      this.blockingId = undefined;
+      blocking.disconnect();
+    }
+    await pop;
   }
 
   async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
@@ -171,6 +221,14 @@ export class RedisBroker implements Broker {
         }
         case 'requeue':
           calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, 'retry', max]));
+          break;
+        case 'rate-wait':
+          calls.push(
+            this.script('ntRateWait', op.queue, [now, op.id, op.delivery, op.body, op.eta, op.issued, op.task], [
+              this.keys.rateWaiting(op.queue, op.task),
+              this.keys.rateChanges(op.queue),
+            ]),
+          );
           break;
         case 'release':
           calls.push(this.script('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, op.lost ? 'lost' : 'release', max]));
@@ -245,13 +303,27 @@ export class RedisBroker implements Broker {
     return this.send<string[]>((p, cb) => p.zrangebyscore(this.keys.revoked, Date.now(), '+inf', cb));
   }
 
-  async acquireRateSlot(task: string, intervalMs: number): Promise<number> {
-    return Number(await this.call('ntRateLimit', [this.keys.rate(task)], [Date.now(), intervalMs]));
+  async acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }> {
+    const reply = (await this.call('ntRateLimit', [this.keys.rate(task)], [intervalMs, ticket?.slot ?? 0, ticket?.issued ?? 0])) as number[];
+    const wait = Number(reply[0]);
+    return wait > 0 ? { wait, ticket: { slot: Number(reply[1]), issued: Number(reply[2]) } } : { wait: 0 };
   }
 
   async setRateLimit(task: string, rate: string | null): Promise<void> {
-    if (rate === null) await this.send((p, cb) => p.hdel(this.keys.rateLimits, task, cb));
-    else await this.send((p, cb) => p.hset(this.keys.rateLimits, task, rate, cb));
+    const parsed = rate === null ? null : parseRate(rate, `setRateLimit(${task})`);
+    const [, reset] = await Promise.all([
+      rate === null
+        ? this.send((p, cb) => p.hdel(this.keys.rateLimits, task, cb))
+        : this.send((p, cb) => p.hset(this.keys.rateLimits, task, rate, cb)),
+      this.call('ntRateReset', [this.keys.rate(task)], [parsed ? parsed.intervalMs / parsed.count : 0]),
+    ]);
+    const changed = Number(reset);
+    // Messages waiting for a slot under the old rate come back now and take new slots.
+    const queues = await this.send<string[]>((p, cb) => p.smembers(this.keys.queues, cb));
+    const now = Date.now();
+    await Promise.all(
+      queues.map((queue) => this.script('ntRateRelease', queue, [now, changed, task], [this.keys.rateWaiting(queue, task), this.keys.rateChanges(queue)])),
+    );
   }
 
   async rateLimits(): Promise<Record<string, string>> {
@@ -263,12 +335,17 @@ export class RedisBroker implements Broker {
   async storeResults(writes: ResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
     const calls: Promise<unknown>[] = [];
-    for (const { record, ttl } of writes) {
+    for (const { record, ttl, keepReady } of writes) {
       const json = JSON.stringify(record);
-      calls.push(this.send((p, cb) => p.set(this.keys.result(record.id), json, 'PX', Math.ceil(ttl), cb)));
-      if (isReadyState(record.state)) {
-        calls.push(this.send((p, cb) => p.publish(this.keys.resultChannel(record.id), json, cb)));
+      const key = this.keys.result(record.id);
+      const ready = isReadyState(record.state);
+      if (keepReady) {
+        const args = [json, Math.ceil(ttl), this.keys.resultChannel(record.id), ready ? '1' : '0'];
+        calls.push(this.call('ntStoreResultUnlessReady', [key], args));
+        continue;
       }
+      calls.push(this.send((p, cb) => p.set(key, json, 'PX', Math.ceil(ttl), cb)));
+      if (ready) calls.push(this.send((p, cb) => p.publish(this.keys.resultChannel(record.id), json, cb)));
     }
     await Promise.all(calls);
   }

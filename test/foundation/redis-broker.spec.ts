@@ -1,0 +1,134 @@
+import { TaskClient, TaskState, TaskWorker } from '../../lib';
+import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
+import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
+
+describe('Redis broker', () => {
+  const h = new Harness();
+  afterEach(() => h.closeAll());
+
+  it('at-least-once: a task whose worker process is killed mid-task is delivered again and completed by another worker', async () => {
+    const prefix = uniquePrefix();
+    const visibilityTimeout = 2000;
+    const doomed = await h.workerProcess({ REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, VISIBILITY_TIMEOUT: String(visibilityTimeout) });
+    const producer = await h.taskApp({ broker: testRedisUrl(), prefix, visibilityTimeout }, []);
+    const result = await producer.get(TaskClient).delay(FoundationTasks, 'hangOnFirstDelivery', 60_000);
+    await waitFor(async () => (await result.info())?.state === TaskState.STARTED, 'the child to start the task', 10_000);
+    expect((await result.info())!.worker).toContain(`:${doomed.pid}:`);
+
+    doomed.child.kill('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
+    const killedAt = Date.now();
+
+    const rescuer = await h.taskApp({ broker: testRedisUrl(), prefix, visibilityTimeout });
+    await rescuer.get(TaskWorker).start();
+    await expect(result.get({ timeout: 15_000 })).resolves.toEqual({ deliveries: 2, pid: process.pid });
+    // Soon after the dead worker's lease ran out (it was extended at most a lease before the kill).
+    expect(Date.now() - killedAt).toBeLessThan(visibilityTimeout + 3000);
+    expect((await result.info())!.worker).toBe(rescuer.get(TaskWorker).id);
+    expect(await h.broker(producer).queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
+  });
+
+  it('extends the lease of a running task: a task running 3x visibilityTimeout is delivered once', async () => {
+    const prefix = uniquePrefix();
+    const visibilityTimeout = 1000;
+    probe.reset();
+    const first = await h.taskApp({ broker: testRedisUrl(), prefix, visibilityTimeout });
+    const second = await h.taskApp({ broker: testRedisUrl(), prefix, visibilityTimeout });
+    await first.get(TaskWorker).start({ concurrency: 2 });
+    await second.get(TaskWorker).start({ concurrency: 2 });
+    const result = await first.get(TaskClient).delay(FoundationTasks, 'longRunner', 3 * visibilityTimeout + 300);
+    await expect(result.get({ timeout: 15_000 })).resolves.toEqual({ deliveries: 1, runs: 1 });
+    expect(probe.runs.get(result.id)).toBe(1);
+    const processed = first.get(TaskWorker).getStats().processed + second.get(TaskWorker).getStats().processed;
+    expect(processed).toBe(1);
+  });
+
+  it('a message delivered maxDeliveries times without finishing goes to the dead-letter list', async () => {
+    const prefix = uniquePrefix();
+    const app = await h.taskApp({ broker: testRedisUrl(), prefix, maxDeliveries: 2 }, []);
+    const broker = h.broker(app);
+    const result = await app.get(TaskClient).delay(FoundationTasks, 'greet', 'poison');
+    // Two "workers" lease it and vanish (a 1 ms lease that nobody extends or acknowledges).
+    const firstLease = await broker.reserve('default', 10, 1);
+    expect(firstLease.messages.map((m) => [m.id, m.delivery])).toEqual([[result.id, 1]]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const secondLease = await broker.reserve('default', 10, 1);
+    expect(secondLease.messages.map((m) => [m.id, m.delivery])).toEqual([[result.id, 2]]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const third = await broker.reserve('default', 10, 1);
+    expect(third.messages).toEqual([]);
+    const dead = await broker.deadLetters('default');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ id: result.id, reason: expect.stringMatching(/delivered 2 times/) });
+    expect(JSON.parse(dead[0].raw!)).toMatchObject({ id: result.id, task: 'FoundationTasks.greet', args: ['poison'] });
+  });
+
+  it('a stale acknowledgement (after the lease ran out and the message went elsewhere) is ignored', async () => {
+    const prefix = uniquePrefix();
+    const app = await h.taskApp({ broker: testRedisUrl(), prefix }, []);
+    const broker = h.broker(app);
+    const result = await app.get(TaskClient).delay(FoundationTasks, 'greet', 'twice');
+    const lost = await broker.reserve('default', 1, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const current = await broker.reserve('default', 1, 60_000);
+    expect(current.messages[0]).toMatchObject({ id: result.id, delivery: 2 });
+    await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, delivery: 1 }], []);
+    expect(await broker.queueSizes('default')).toMatchObject({ active: 1 });
+    await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, delivery: 2 }], []);
+    expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
+  });
+
+  it('keys: only under the prefix, every queue key with the {queue} hash tag, and no KEYS command', async () => {
+    const server = await h.server();
+    const prefix = uniquePrefix('keys');
+    const worker = await h.taskApp({ broker: server.url, prefix });
+    await worker.get(TaskWorker).start({ queues: ['default', 'emails'] });
+    const client = worker.get(TaskClient);
+    const redis = h.redis(server.url);
+
+    const results = [
+      await client.delay(FoundationTasks, 'greet', 'plain'),
+      await client.applyAsync(FoundationTasks, 'greet', ['prio'], { priority: 5, queue: 'emails' }),
+      await client.applyAsync(FoundationTasks, 'greet', ['later'], { countdown: 100 }),
+      await client.delay(FoundationTasks, 'fail', 'failed'),
+      ...(await client.delayMany(FoundationTasks, 'greet', [['m1'], ['m2']])),
+    ];
+    const pending = await client.applyAsync(FoundationTasks, 'greet', ['far'], { countdown: 60_000 });
+    const unconsumed = await client.applyAsync(FoundationTasks, 'greet', ['x'], { queue: 'reports' });
+    await redis.lpush(queueKey(prefix, 'default', 'ready'), 'garbage-id');
+    await client.delay(FoundationTasks, 'greet', 'wake');
+    await Promise.allSettled(results.map((r) => r.get({ timeout: 5000 })));
+    await waitFor(async () => (await h.broker(worker).deadLetters('default')).length === 1, 'the dead letter', 5000);
+    expect(pending.id).toBeTruthy();
+    expect(unconsumed.id).toBeTruthy();
+
+    const keys = await scanAll(redis);
+    expect(keys.length).toBeGreaterThan(5);
+    const queues = ['default', 'emails', 'reports'];
+    for (const key of keys) {
+      expect({ key, underPrefix: key.startsWith(`${prefix}:`) }).toEqual({ key, underPrefix: true });
+      const tagged = /^[^{]*:\{([^}]+)\}:/.exec(key);
+      if (tagged) {
+        expect(queues).toContain(tagged[1]);
+      } else {
+        // A key outside a queue's slot names no queue (namespace keys: results, the queue set, ...).
+        const segments = key.slice(prefix.length + 1).split(':');
+        expect({ key, namesAQueue: segments.some((segment) => queues.includes(segment)) }).toEqual({ key, namesAQueue: false });
+      }
+    }
+    expect(keys).toEqual(expect.arrayContaining([`${prefix}:queues`, ...results.map((r) => `${prefix}:result:${r.id}`)]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        queueKey(prefix, 'default', 'delayed'),
+        queueKey(prefix, 'default', 'messages'),
+        queueKey(prefix, 'default', 'dead'),
+        queueKey(prefix, 'reports', 'ready'),
+      ]),
+    );
+    const calls = await commandCalls(redis);
+    expect(calls.keys).toBeUndefined();
+    expect(calls.flushdb).toBeUndefined();
+    expect(calls.flushall).toBeUndefined();
+  });
+});
