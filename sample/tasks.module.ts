@@ -7,6 +7,7 @@ import { MaintenanceTasks } from './maintenance/maintenance.tasks';
 import { PaymentGateway } from './external/payment-gateway.service';
 import { OrderTasks } from './orders/order.tasks';
 import { OrdersService } from './orders/orders.service';
+import { ReportPipelineTasks } from './reports/pipeline.tasks';
 import { ReportTasks } from './reports/report.tasks';
 import { UserTasks } from './users/user.tasks';
 import { UsersService } from './users/users.service';
@@ -28,7 +29,7 @@ import { UsersService } from './users/users.service';
       }),
     }),
   ],
-  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks, MaintenanceTasks],
+  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks, MaintenanceTasks, ReportPipelineTasks],
   exports: [UsersService, OrdersService, MailerService],
 })
 export class TasksModule {}

@@ -29,12 +29,20 @@ export interface ReserveResult {
 export type SettleOp =
   /** Done: remove the message. */
   | { kind: 'ack'; queue: string; id: string; delivery: number }
-  /** Retry or wait for a rate slot: replace the body ('' keeps it) and schedule it again (eta in ms, 0 = now). */
+  /** Retry: replace the body ('' keeps it) and schedule it again (eta in ms, 0 = now). */
   | { kind: 'requeue'; queue: string; id: string; delivery: number; body: string; eta: number }
+  /** Wait for a rate-limit start slot until `eta`, unleased; the body carries the slot's ticket (`issued` then). */
+  | { kind: 'rate-wait'; queue: string; id: string; delivery: number; body: string; eta: number; task: string; issued: number }
   /** Give it back untouched, at the front of the queue (shutdown); `lost`: its process died, count it. */
   | { kind: 'release'; queue: string; id: string; delivery: number; lost?: boolean }
   /** Cannot be processed: move it to the queue's dead-letter list with the reason. */
   | { kind: 'dead'; queue: string; id: string; delivery: number; raw: string | null; reason: string };
+
+/** A start slot of a rate-limited task reserved for one message; void once the rate changes after `issued`. */
+export interface RateTicket {
+  slot: number;
+  issued: number;
+}
 
 /** A message to every worker and client of the namespace (revocations, rate limits, remote control). */
 export interface ControlMessage {
@@ -71,8 +79,10 @@ export interface Broker {
   /**
    * Unique tasks: publishes `request` unless a task holding `lockKey` is still queued or
    * running; returns the id that holds the lock (the new one, or the existing one).
+   * `revokedHolder`: a holder known to be revoked (still queued until a worker drops it)
+   * loses the lock to this request.
    */
-  publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string>;
+  publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string>;
   /** Result writes go first, then the message operations; one round trip where possible. */
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void>;
   extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void>;
@@ -89,11 +99,16 @@ export interface Broker {
   /** Ids revoked and not yet forgotten. */
   revokedIds(): Promise<string[]>;
   /**
-   * Asks to start one run of a rate-limited task: 0 means start now (the start is counted);
-   * otherwise the ms to wait, a later start slot having been reserved for the caller.
+   * Asks to start one run of a rate-limited task, shared by every worker: `wait` 0 means
+   * start now (the start is counted); otherwise wait that many ms and ask again with the
+   * `ticket` of the start slot reserved for the caller, so nobody overtakes it meanwhile.
    */
-  acquireRateSlot(task: string, intervalMs: number): Promise<number>;
-  /** Runtime rate-limit overrides by task name (null clears one). */
+  acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }>;
+  /**
+   * Runtime rate-limit overrides by task name (null clears one). Takes effect at once:
+   * tickets handed out under the old rate are void, and the task's messages waiting
+   * for a slot come back now to be spaced at the new rate.
+   */
   setRateLimit(task: string, rate: string | null): Promise<void>;
   rateLimits(): Promise<Record<string, string>>;
 

@@ -20,8 +20,10 @@ export interface ResultRecord {
   finishedAt?: number;
 }
 
-/** A result write: the record, how long to keep it, and whether waiters are told. */
+/** A result write: the record and how long to keep it. Ready records are announced to waiters. */
 export interface ResultWrite {
   record: ResultRecord;
   ttl: number;
+  /** Write only if no ready (SUCCESS, FAILURE, REVOKED) result is kept: progress states, workflow outcomes. */
+  keepReady?: boolean;
 }

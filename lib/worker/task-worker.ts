@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Broker, ControlMessage, ReservedMessage, SettleOp } from '../broker/broker.interface';
+import type { Broker, ControlMessage, RateTicket, ReservedMessage, SettleOp } from '../broker/broker.interface';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../errors';
 import { eventForOutcome } from '../events/outcome-events';
@@ -42,6 +42,9 @@ interface Job {
 }
 
 type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
+
+/** A message back from waiting for a rate-limit slot carries the ticket of the slot reserved for it. */
+type RateWaitingMessage = TaskMessage & { rateTicket?: RateTicket };
 
 const ERROR_PAUSE_MS = 1000;
 const MAX_IDLE_WAIT_MS = 5000;
@@ -196,15 +199,17 @@ export class TaskWorker implements OnModuleDestroy {
 
   /**
    * Offers the free slots to the queues by weight, all in one round trip; slots a
-   * queue could not fill are offered to the others. Who goes first rotates.
+   * queue could not fill are offered to the others. Who goes first rotates, one
+   * rotation position per slot offered.
    */
   private async reserve(free: number, wakeAt: Map<string, number | null>): Promise<number> {
-    const { queues, rotation, weights } = this.options;
-    const first = rotation[this.rotation++ % rotation.length];
-    const start = queues.indexOf(first);
+    const { queues, rotation } = this.options;
+    const cursor = this.rotation % rotation.length;
+    const start = queues.indexOf(rotation[cursor]);
     const order = queues.map((_, i) => queues[(start + i) % queues.length]);
-    const shares = shareSlots(free, order, weights);
-    const asked = order.filter((queue) => shares.get(queue)! > 0);
+    const shares = shareSlots(free, rotation, cursor);
+    this.rotation = (cursor + free) % rotation.length;
+    const asked = order.filter((queue) => (shares.get(queue) ?? 0) > 0);
     const results = await Promise.all(asked.map((queue) => this.broker.reserve(queue, shares.get(queue)!, this.config.visibilityTimeout)));
     let got = 0;
     const full: string[] = [];
@@ -248,6 +253,10 @@ export class TaskWorker implements OnModuleDestroy {
       this.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
       return;
     }
+    // The task's own result options hold for messages whose producer did not know them (sent by name).
+    const declared = this.registry.get(message.task)?.options;
+    if (message.ignoreResult === undefined && declared?.ignoreResult) message.ignoreResult = true;
+    if (message.resultExpires === undefined && declared?.resultExpires !== undefined) message.resultExpires = declared.resultExpires;
     const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false, startedAt: 0 };
     if (this.events.active) {
       this.events.emit({ type: 'received', at: Date.now(), taskId: message.id, task: message.task, queue: message.queue, worker: this.id, retries: message.retries });
@@ -285,15 +294,23 @@ export class TaskWorker implements OnModuleDestroy {
 
   private async execute(job: Job): Promise<void> {
     const { message, reserved } = job;
+    // Revoked while this worker held it (prefetched): it still never starts.
+    if (this.control.isRevoked(message.id)) return this.finish(job, { kind: 'revoked', reason: 'revoked' });
     const definition = this.registry.get(message.task);
     const rate = this.control.rateFor(message.task, definition?.options.rateLimit);
-    if (rate) {
-      // A start slot shared by every worker; while waiting for it the message sits in the delayed set.
-      const wait = await this.broker.acquireRateSlot(message.task, rate.intervalMs / rate.count);
+    const expired = message.expires !== undefined && Date.now() > message.expires;
+    if (rate && !expired) {
+      // A start slot shared by every worker; while waiting for it the message sits in the delayed
+      // set (no lease, no slot held here), carrying the ticket of the slot reserved for it.
+      const waiting = message as RateWaitingMessage;
+      const { wait, ticket } = await this.broker.acquireRateSlot(message.task, rate.intervalMs / rate.count, waiting.rateTicket);
       if (wait > 0) {
-        this.buffer.add({ kind: 'requeue', id: reserved.id, queue: reserved.queue, delivery: reserved.delivery, body: '', eta: Date.now() + wait }, null);
+        const body = encodeMessage({ ...message, rateTicket: ticket } as RateWaitingMessage);
+        const { id, queue, delivery } = reserved;
+        this.buffer.add({ kind: 'rate-wait', id, queue, delivery, body, eta: Date.now() + wait, task: message.task, issued: ticket!.issued }, null);
         return;
       }
+      delete waiting.rateTicket;
     }
     job.startedAt = Date.now();
     if (definition?.options.acksLate === false) {
@@ -377,7 +394,7 @@ export class TaskWorker implements OnModuleDestroy {
     const { message } = job;
     if (message.ignoreResult) return;
     const record = { id: message.id, state, task: message.task, queue: message.queue, worker: this.id, retries: message.retries, startedAt: state === TaskState.STARTED ? job.startedAt : undefined };
-    this.buffer.add(null, { record, ttl: resultTtl(message, this.config.resultExpires) });
+    this.buffer.add(null, { record, ttl: resultTtl(message, this.config.resultExpires), keepReady: true });
   }
 
   private terminate(ids: string[]): void {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } fro
 import { TaskClient, TaskFailedError } from 'nestjs-tasks';
 import { EmailTasks } from '../emails/email.tasks';
 import { OrderTasks } from '../orders/order.tasks';
+import { ReportPipelineTasks } from '../reports/pipeline.tasks';
 import { ReportTasks } from '../reports/report.tasks';
 import { UserTasks } from '../users/user.tasks';
 
@@ -58,5 +59,20 @@ export class DemoController {
   @HttpCode(202)
   async report(@Query('rows') rows = '100'): Promise<{ id: string }> {
     return { id: (await this.tasks.delay(ReportTasks, 'generateReport', Number(rows))).id };
+  }
+
+  /** Chain (extract → transform → load) and chord (counts in parallel → summarize). */
+  @Post('reports/daily')
+  @HttpCode(202)
+  async daily(@Query('day') day = new Date().toISOString().slice(0, 10)): Promise<{ etl: string; summary: string }> {
+    const pipeline = (name: 'transform' | 'load') => this.tasks.signature(ReportPipelineTasks, name);
+    const etl = await this.tasks.chain(this.tasks.signature(ReportPipelineTasks, 'extract', day), pipeline('transform'), pipeline('load')).applyAsync();
+    const summary = await this.tasks
+      .chord(
+        [this.tasks.signature(ReportPipelineTasks, 'countActiveUsers'), this.tasks.signature(ReportPipelineTasks, 'sumOrders')],
+        this.tasks.signature(ReportPipelineTasks, 'summarize'),
+      )
+      .applyAsync();
+    return { etl: etl.id, summary: summary.id };
   }
 }

@@ -1,5 +1,6 @@
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
+import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
 import { MemoryQueue } from './memory-queue';
@@ -18,7 +19,10 @@ export class MemoryBroker implements Broker {
   private readonly workWaiters = new Set<{ queues: string[]; wake: () => void }>();
   private readonly controlListeners = new Set<(message: ControlMessage) => void>();
   private readonly revoked = new Map<string, number>();
-  private readonly rates = new Map<string, { last: number; next: number }>();
+  /** Start slots by task, as in rate-limit.lua. */
+  private readonly rates = new Map<string, { last: number; next: number; changed: number; interval?: number }>();
+  /** Messages waiting for a rate slot, by task: id -> its queue and eta. */
+  private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
   private closed = false;
@@ -53,11 +57,11 @@ export class MemoryBroker implements Broker {
     this.signal(touched);
   }
 
-  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number): Promise<string> {
+  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
     const key = `${request.queue}:${lockKey}`;
     const now = Date.now();
     const holder = this.uniqueLocks.get(key);
-    if (holder && holder.id !== request.id && holder.expiresAt > now && this.queue(request.queue).messages.has(holder.id)) {
+    if (holder && holder.id !== request.id && holder.id !== revokedHolder && holder.expiresAt > now && this.queue(request.queue).messages.has(holder.id)) {
       return holder.id;
     }
     if (!this.queue(request.queue).messages.has(request.id)) {
@@ -94,23 +98,44 @@ export class MemoryBroker implements Broker {
     return [...this.revoked].filter(([, until]) => until > now).map(([id]) => id);
   }
 
-  async acquireRateSlot(task: string, intervalMs: number): Promise<number> {
+  async acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }> {
     const now = Date.now();
-    const state = this.rates.get(task) ?? { last: -Infinity, next: 0 };
+    const state = this.rates.get(task) ?? { last: -Infinity, next: 0, changed: 0 };
     this.rates.set(task, state);
-    if (now >= state.last + intervalMs) {
+    const interval = state.interval ?? intervalMs;
+    const start = () => {
       state.last = now;
-      state.next = Math.max(state.next, now + intervalMs);
-      return 0;
+      state.next = Math.max(state.next, now + interval);
+      return { wait: 0 };
+    };
+    if (ticket && ticket.issued >= state.changed && ticket.slot > state.last) {
+      const at = Math.max(ticket.slot, state.last + interval);
+      return now >= at ? start() : { wait: Math.ceil(at - now), ticket };
     }
-    const slot = Math.max(state.next, state.last + intervalMs);
-    state.next = slot + intervalMs;
-    return Math.ceil(slot - now);
+    const at = Math.max(state.next, state.last + interval);
+    if (now >= at) return start();
+    state.next = at + interval;
+    return { wait: Math.ceil(at - now), ticket: { slot: at, issued: now } };
   }
 
   async setRateLimit(task: string, rate: string | null): Promise<void> {
+    const parsed = rate === null ? null : parseRate(rate, `setRateLimit(${task})`);
     if (rate === null) this.rateOverrides.delete(task);
     else this.rateOverrides.set(task, rate);
+    const now = Date.now();
+    const state = this.rates.get(task);
+    this.rates.set(task, { last: state?.last ?? -Infinity, next: 0, changed: now + 1, interval: parsed ? parsed.intervalMs / parsed.count : undefined });
+    const touched = new Set<string>();
+    for (const [id, { queue, eta }] of this.rateWaiting.get(task) ?? []) {
+      const q = this.queue(queue);
+      if (eta > now && q.delayed.get(id) === eta) {
+        q.delayed.delete(id);
+        q.pushReady(id, true);
+        touched.add(queue);
+      }
+    }
+    this.rateWaiting.delete(task);
+    this.signal(touched);
   }
 
   async rateLimits(): Promise<Record<string, string>> {
@@ -188,6 +213,20 @@ export class MemoryBroker implements Broker {
         if (op.eta > now) q.delayed.set(op.id, op.eta);
         else q.pushReady(op.id, false);
         touched.add(op.queue);
+      } else if (op.kind === 'rate-wait') {
+        q.messages.set(op.id, op.body);
+        q.lost.delete(op.id);
+        touched.add(op.queue);
+        if ((this.rates.get(op.task)?.changed ?? 0) > op.issued) {
+          // Its ticket predates a rate change: take a new slot at the new rate.
+          q.pushReady(op.id, true);
+          continue;
+        }
+        q.delayed.set(op.id, op.eta);
+        let waiting = this.rateWaiting.get(op.task);
+        if (!waiting) this.rateWaiting.set(op.task, (waiting = new Map()));
+        for (const [id, entry] of waiting) if (entry.eta <= now) waiting.delete(id);
+        waiting.set(op.id, { queue: op.queue, eta: op.eta });
       } else {
         const lost = op.lost ? (q.lost.get(op.id) ?? 0) + 1 : 0;
         if (op.lost) q.lost.set(op.id, lost);
@@ -220,7 +259,10 @@ export class MemoryBroker implements Broker {
   }
 
   async storeResults(writes: ResultWrite[]): Promise<void> {
-    for (const { record, ttl } of writes) {
+    const now = Date.now();
+    for (const { record, ttl, keepReady } of writes) {
+      const kept = this.results.get(record.id);
+      if (keepReady && kept && kept.expiresAt > now && isReadyState(kept.record.state)) continue;
       const copy = JSON.parse(JSON.stringify(record)) as ResultRecord;
       this.results.set(record.id, { record: copy, expiresAt: Date.now() + ttl });
       if (isReadyState(record.state)) {
@@ -244,8 +286,9 @@ export class MemoryBroker implements Broker {
   }
 
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
-    const existing = await this.getResult(id);
-    if (existing && isReadyState(existing.state)) return existing;
+    // Read and register in one synchronous step: a result stored in between would be missed.
+    const kept = this.results.get(id);
+    if (kept && kept.expiresAt > Date.now() && isReadyState(kept.record.state)) return kept.record;
     if (this.closed) throw new NestTasksError('The broker is closed');
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -282,6 +325,29 @@ export class MemoryBroker implements Broker {
     for (const waiter of [...this.workWaiters]) {
       if (waiter.queues.some((name) => queues.has(name))) waiter.wake();
     }
+  }
+
+  // ---- for lib/monitoring's MemoryQueueAdmin (purge, dead letters, listings) -------------------
+
+  /** Names of the queues this broker has seen. */
+  queueNames(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /** One queue's state (created if new); the admin changes it in place. */
+  queueState(name: string): MemoryQueue {
+    return this.queue(name);
+  }
+
+  /** Up to `limit` stored results that have not expired. */
+  resultRecords(limit: number): ResultRecord[] {
+    const now = Date.now();
+    const out: ResultRecord[] = [];
+    for (const { record, expiresAt } of this.results.values()) {
+      if (expiresAt > now) out.push(record);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 }
 

@@ -14,6 +14,10 @@ export const SCRIPTS = {
   ntRequeue: { file: 'requeue', keys: QUEUE_KEY_COUNT },
   ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
   ntRateLimit: { file: 'rate-limit', keys: 1 },
+  ntStoreResultUnlessReady: { file: 'store-result-unless-ready', keys: 1 },
+  ntRateReset: { file: 'rate-reset', keys: 1 },
+  ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
+  ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 2 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

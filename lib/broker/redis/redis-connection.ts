@@ -25,7 +25,7 @@ export function createRedis(source: string | RedisOptions): Redis {
  * Connects (or checks an existing connection) with `attempts` tries, `delayMs` apart;
  * throws BrokerConnectionError with the address and the last error.
  */
-export async function connectWithRetries(redis: Redis, address: string, attempts: number, delayMs: number): Promise<void> {
+export async function connectWithRetries(redis: Redis, address: string, attempts: number, delayMs: number, owned = true): Promise<void> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -39,7 +39,7 @@ export async function connectWithRetries(redis: Redis, address: string, attempts
       if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
-  redis.disconnect();
+  if (owned) redis.disconnect();
   throw new BrokerConnectionError(address, attempts, lastError);
 }
 

@@ -51,6 +51,16 @@ export class RedisKeys {
     return `${this.prefix}:rate:${task}`;
   }
 
+  /** Ids of a rate-limited task waiting for their start slot in the delayed set of `queue`, by eta. */
+  rateWaiting(queue: string, task: string): string {
+    return `${this.prefix}:{${queue}}:rate-waiting:${task}`;
+  }
+
+  /** Hash of task -> time of its last runtime rate change, as seen by `queue`. */
+  rateChanges(queue: string): string {
+    return `${this.prefix}:{${queue}}:rate-changes`;
+  }
+
   /** Sorted set of revoked ids by the time they may be forgotten. */
   get revoked(): string {
     return `${this.prefix}:revoked`;

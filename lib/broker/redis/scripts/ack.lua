@@ -10,7 +10,7 @@ local done = {}
 local hasPriorities = redis.call('HLEN', KEYS[9]) > 0
 for i = 1, #ARGV, 2 do
   local id = ARGV[i]
-  local lost = tonumber(redis.call('HGET', KEYS[6], id) or '0')
+  local lost = lostCount(id)
   if lost + 1 == tonumber(ARGV[i + 1]) then
     done[#done + 1] = id
     if lost > 0 then

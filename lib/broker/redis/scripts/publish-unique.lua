@@ -1,6 +1,7 @@
 --[[
   Enqueues one message of a unique task unless another with the same lock is still
-  queued or running (its message still stored); a lock whose holder is gone is taken over.
+  queued or running (its message still stored); a lock whose holder is gone, or is the
+  revoked holder named by ARGV[7], is taken over.
   KEYS    the queue keys (includes/queue-helpers.lua), then KEYS[11] the lock
   ARGV[1] now, ms
   ARGV[2] id
@@ -8,12 +9,13 @@
   ARGV[4] eta (ms; 0 = now)
   ARGV[5] priority (0-9)
   ARGV[6] lock ttl, ms
+  ARGV[7] id of a holder known to be revoked ('' = none)
   Returns the id that holds the lock: ARGV[2] when enqueued, else the existing task's.
 ]]
 -- @include queue-helpers
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local holder = redis.call('GET', KEYS[11])
-if holder and holder ~= id and redis.call('HEXISTS', KEYS[5], holder) == 1 then
+if holder and holder ~= id and holder ~= ARGV[7] and redis.call('HEXISTS', KEYS[5], holder) == 1 then
   return holder
 end
 local ready = {}

@@ -10,21 +10,21 @@
   ARGV[5] eta, ms (0 = now)
   ARGV[6] mode: 'retry', 'release' or 'lost'
   ARGV[7] maxDeliveries
-  Returns 1, 2 when dead-lettered, or 0 when the delivery is stale.
+  Returns 1, 2 when dead-lettered, or 0 when the delivery is stale or no longer
+  leased (a repeated call, or a message dead-lettered meanwhile): it is not queued twice.
 ]]
 -- @include queue-helpers
 local now, id, eta, mode = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5]), ARGV[6]
-if not isCurrentDelivery(id, tonumber(ARGV[3])) then
+if not isCurrentDelivery(id, tonumber(ARGV[3])) or redis.call('ZREM', KEYS[4], id) == 0 then
   return 0
 end
-redis.call('ZREM', KEYS[4], id)
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[5], id, ARGV[4])
 end
 if mode == 'retry' then
   redis.call('HDEL', KEYS[6], id)
 elseif mode == 'lost' then
-  local lost = redis.call('HINCRBY', KEYS[6], id, 1)
+  local lost = countLost(id)
   if lost >= tonumber(ARGV[7]) then
     deadLetter(id, now, 'its process died ' .. lost .. ' times (maxDeliveries ' .. ARGV[7] .. ')')
     return 2

@@ -19,7 +19,7 @@ local leaseMs, maxDeliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[4], id)
-  local lost = redis.call('HINCRBY', KEYS[6], id, 1)
+  local lost = countLost(id)
   if lost >= maxDeliveries then
     deadLetter(id, now, 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')')
   else
@@ -65,7 +65,7 @@ if #ids > 0 then
   for i, id in ipairs(ids) do
     out[#out + 1] = id
     out[#out + 1] = bodies[i]
-    out[#out + 1] = (tonumber(lost[i]) or 0) + 1
+    out[#out + 1] = asCount(lost[i]) + 1
   end
   if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
     signalWork()

@@ -19,8 +19,45 @@ local function signalWork()
   end
 end
 
+-- Redis holds only strings: anything written there by hand may be garbage. Counts and
+-- priorities read back are sanitised so that one bad value fails no script.
+local function asCount(value)
+  local n = tonumber(value)
+  if not n or n ~= n or n < 0 or n == math.huge then
+    return 0
+  end
+  return math.floor(n)
+end
+
+-- Deliveries of `id` whose lease ran out or whose process died.
+local function lostCount(id)
+  return asCount(redis.call('HGET', KEYS[6], id))
+end
+
+-- Counts one more lost delivery of `id`; returns the new count.
+local function countLost(id)
+  local lost = lostCount(id) + 1
+  redis.call('HSET', KEYS[6], id, lost)
+  return lost
+end
+
+-- The priority of `id` (0 to 9; 0 when it has none).
+local function priorityOf(id)
+  return math.min(9, asCount(redis.call('HGET', KEYS[9], id)))
+end
+
+local function nextSeq()
+  local seq = redis.pcall('INCR', KEYS[10])
+  if type(seq) == 'table' then
+    -- not an integer any more: start the counter again rather than fail every publish
+    redis.call('SET', KEYS[10], 1)
+    return 1
+  end
+  return seq
+end
+
 local function priorityScore(priority, front)
-  local seq = redis.call('INCR', KEYS[10])
+  local seq = nextSeq()
   if front then
     return (10 - priority) * BAND - seq
   end
@@ -30,7 +67,7 @@ end
 -- Makes `id` ready to fetch: the priority set when it has one, else the ready list.
 -- `front` puts it first in line (a message given back), else last.
 local function pushReady(id, front)
-  local priority = tonumber(redis.call('HGET', KEYS[9], id) or '0')
+  local priority = priorityOf(id)
   if priority > 0 then
     redis.call('ZADD', KEYS[2], priorityScore(priority, front), id)
   elseif front then
@@ -69,8 +106,7 @@ end
 
 -- True when `delivery` is the message's current delivery (no lease ran out since).
 local function isCurrentDelivery(id, delivery)
-  local lost = tonumber(redis.call('HGET', KEYS[6], id) or '0')
-  return lost + 1 == delivery
+  return lostCount(id) + 1 == delivery
 end
 
 local function forget(id)

@@ -1,0 +1,36 @@
+--[[
+  Purges a chunk of the messages waiting in one queue (ready, prioritised and
+  delayed; leased ones are left to finish). Called repeatedly until it returns 0
+  removed, so a large queue is purged without blocking Redis for long.
+  KEYS    the queue keys (includes/queue-helpers.lua)
+  ARGV[1] how many ids to remove at most in this call
+  Returns { removed, remaining }: ids removed now, and ids still waiting after.
+]]
+-- @include queue-helpers
+local budget = tonumber(ARGV[1])
+local removed = {}
+
+local function take(ids)
+  for _, id in ipairs(ids) do
+    removed[#removed + 1] = id
+  end
+end
+
+local ready = redis.call('RPOP', KEYS[1], budget)
+if ready then
+  take(ready)
+end
+for _, key in ipairs({ KEYS[2], KEYS[3] }) do
+  local left = budget - #removed
+  if left > 0 then
+    local popped = redis.call('ZPOPMIN', key, left)
+    for i = 1, #popped, 2 do
+      removed[#removed + 1] = popped[i]
+    end
+  end
+end
+for _, id in ipairs(removed) do
+  forget(id)
+end
+local remaining = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
+return { #removed, remaining }

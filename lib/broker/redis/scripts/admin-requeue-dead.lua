@@ -1,0 +1,26 @@
+--[[
+  Moves one dead letter back into its queue, ready to run now.
+  KEYS    the queue keys (includes/queue-helpers.lua)
+  ARGV[1] the dead-letter entry, exactly as stored in the dead list
+  ARGV[2] id
+  ARGV[3] encoded message to enqueue
+  ARGV[4] priority (0-9)
+  Returns 1 when requeued, 0 when the entry is gone (requeued or deleted meanwhile),
+  -1 when a message with that id is already queued (the entry is kept).
+]]
+-- @include queue-helpers
+local id, priority = ARGV[2], tonumber(ARGV[4])
+if redis.call('HEXISTS', KEYS[5], id) == 1 then
+  return -1
+end
+if redis.call('LREM', KEYS[8], 1, ARGV[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[5], id, ARGV[3])
+redis.call('HDEL', KEYS[6], id)
+if priority > 0 then
+  redis.call('HSET', KEYS[9], id, priority)
+end
+pushReady(id, false)
+signalWork()
+return 1
