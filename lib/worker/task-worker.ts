@@ -228,9 +228,11 @@ export class TaskWorker implements OnModuleDestroy {
 
   private take(queue: string, messages: ReservedMessage[], wakeAt: Map<string, number | null>, at: number | null): number {
     wakeAt.set(queue, at);
-    for (const reserved of messages) {
-      if (this.state === 'running') this.accept(reserved);
-      else this.buffer.add({ kind: 'release', id: reserved.id, queue, delivery: reserved.delivery }, null);
+    if (this.state === 'running') {
+      for (const reserved of messages) this.accept(reserved);
+    } else {
+      // Fetched while stopping: back to the front of the queue, the last first, keeping their order.
+      for (const reserved of [...messages].reverse()) this.buffer.add({ kind: 'release', id: reserved.id, queue, delivery: reserved.delivery }, null);
     }
     return messages.length;
   }
@@ -446,7 +448,8 @@ export class TaskWorker implements OnModuleDestroy {
       const deadline = Date.now() + this.options.shutdownGrace;
       this.slotFreed?.();
       await this.broker.interrupt().catch(() => undefined);
-      for (const job of this.waiting.splice(0)) this.release(job);
+      // Each release goes to the front of its queue: the last first, so they keep their order.
+      for (const job of this.waiting.splice(0).reverse()) this.release(job);
       if (this.running.size > 0) {
         this.logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.running.size} running task(s)`);
         await this.waitForRunning(deadline);

@@ -102,20 +102,16 @@ export function weightedRotation(weights: Map<string, number>): string[] {
 }
 
 /**
- * How many of `free` slots each queue is offered in one fetch: by weight, the
- * remainder going to the queues first in `order` (so one free slot rotates).
+ * How many of `free` slots each queue is offered in one fetch: the next `free`
+ * positions of the weighted rotation from `cursor`. Each slot offered uses up one
+ * position, so the shares follow the weights however the free slots come (one at
+ * a time, two at a time, ...); advancing once per fetch instead locks onto a phase.
  */
-export function shareSlots(free: number, order: string[], weights: Map<string, number>): Map<string, number> {
-  const total = order.reduce((sum, name) => sum + weights.get(name)!, 0);
+export function shareSlots(free: number, rotation: readonly string[], cursor: number): Map<string, number> {
   const shares = new Map<string, number>();
-  let given = 0;
-  for (const name of order) {
-    const share = Math.floor((free * weights.get(name)!) / total);
-    shares.set(name, share);
-    given += share;
-  }
-  for (let i = 0; given < free; i = (i + 1) % order.length, given++) {
-    shares.set(order[i], shares.get(order[i])! + 1);
+  for (let i = 0; i < free; i++) {
+    const name = rotation[(cursor + i) % rotation.length];
+    shares.set(name, (shares.get(name) ?? 0) + 1);
   }
   return shares;
 }
