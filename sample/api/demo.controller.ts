@@ -42,6 +42,13 @@ export class DemoController {
     return { id: (await this.tasks.applyAsync(EmailTasks, 'sendWelcome', [userId], { countdown: 1000, expires: 60_000 })).id };
   }
 
+  /** Priority 9: ahead of every waiting welcome email. */
+  @Post('users/:id/password-reset')
+  @HttpCode(202)
+  async passwordReset(@Param('id', ParseIntPipe) userId: number): Promise<{ id: string }> {
+    return { id: (await this.tasks.delay(EmailTasks, 'sendPasswordReset', userId)).id };
+  }
+
   /** Enqueue twice and get the same id back while the first is queued: unique tasks. */
   @Post('orders/:id/charge')
   @HttpCode(202)

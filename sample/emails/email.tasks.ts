@@ -19,6 +19,14 @@ export class EmailTasks {
     return `Email sent to ${user.email}`;
   }
 
+  // Urgent: fetched before any waiting priority-0 email of the queue.
+  @Task({ priority: 9, maxRetries: 5 })
+  async sendPasswordReset(userId: number): Promise<string> {
+    const user = this.users.findOne(userId);
+    await this.mailer.send(user.email, 'Reset your password');
+    return `Reset link sent to ${user.email}`;
+  }
+
   // "If you don't need the result": nothing is stored.
   @Task({ ignoreResult: true })
   async sendNewsletter(userId: number): Promise<void> {
