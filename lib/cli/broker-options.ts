@@ -1,0 +1,23 @@
+import { Option, type Command } from 'commander';
+import { DEFAULT_PREFIX } from '../constants';
+import { TaskConfigError } from '../errors';
+
+/** `--broker` and `--prefix`: the commands that need no task code. */
+export interface BrokerOptions {
+  broker: string;
+  prefix: string;
+}
+
+export function addBrokerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--broker <url>', 'Redis URL of the broker').env('REDIS_URL').default('redis://127.0.0.1:6379'))
+    .addOption(new Option('--prefix <prefix>', 'key prefix of TaskModule.forRoot({ prefix })').env('NEST_TASKS_PREFIX').default(DEFAULT_PREFIX));
+}
+
+/** The CLI reaches workers through Redis only: a memory broker lives inside one process. */
+export function checkBrokerOptions(options: BrokerOptions): BrokerOptions {
+  if (!/^rediss?:\/\//.test(options.broker)) {
+    throw new TaskConfigError('--broker', options.broker, "a 'redis://' or 'rediss://' URL (memory:// lives inside one process)");
+  }
+  return options;
+}

@@ -1,0 +1,61 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Command, Option } from 'commander';
+import { TaskDashboardModule } from '../../dashboard/task-dashboard.module';
+import { OptionalDependencyError } from '../../errors';
+import { TaskModule } from '../../module/task.module';
+import { TaskMetricsModule } from '../../monitoring/metrics/task-metrics.module';
+import { BasicAuthGuard } from '../basic-auth.guard';
+import { addBrokerOptions, checkBrokerOptions, type BrokerOptions } from '../broker-options';
+import { logLevelOption, logLevels } from '../log-level';
+import { parseCount } from './worker.command';
+
+interface DashboardOptions extends BrokerOptions {
+  port: number;
+  host: string;
+  path: string;
+  readOnly?: boolean;
+  basicAuth?: string;
+  metrics: boolean;
+  loglevel: string;
+}
+
+function available(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function dashboardCommand(): Command {
+  return addBrokerOptions(
+    new Command('dashboard')
+      .description('serve the dashboard (and /metrics) standalone, like Flower')
+      .option('-p, --port <port>', 'port', parseCount, 5555)
+      .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+      .option('--path <path>', 'where the pages are mounted', '/')
+      .option('--read-only', 'show, never change')
+      .addOption(new Option('--basic-auth <user:password>', 'ask for these credentials').env('NEST_TASKS_BASIC_AUTH'))
+      .option('--no-metrics', 'do not serve /metrics')
+      .addOption(logLevelOption().default('warn')),
+  ).action(async (options: DashboardOptions) => {
+    const { broker, prefix } = checkBrokerOptions(options);
+    if (!available('@nestjs/platform-express')) throw new OptionalDependencyError('@nestjs/platform-express', 'nest-tasks dashboard');
+    const imports: DynamicModule[] = [
+      TaskModule.forRoot({ broker, prefix, connectRetries: 2, connectRetryDelay: 300 }),
+      TaskDashboardModule.register({ path: options.path, readOnly: options.readOnly === true, guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined }),
+    ];
+    const metrics = options.metrics && available('prom-client');
+    if (metrics) imports.push(TaskMetricsModule.register({ path: options.path === '/' ? '/metrics' : `${options.path}/metrics` }));
+    @Module({ imports })
+    class NestTasksDashboardModule {}
+    const app = await NestFactory.create(NestTasksDashboardModule, { logger: logLevels(options.loglevel), abortOnError: false });
+    app.enableShutdownHooks();
+    await app.listen(options.port, options.host);
+    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}${options.path === '/' ? '/' : options.path}`;
+    new Logger('nest-tasks').log(`Dashboard of ${broker.replace(/\/\/[^@/]*@/, '//')} (prefix ${prefix}) on ${url}${metrics ? ', metrics on /metrics' : ''}`);
+    process.stdout.write(`Dashboard: ${url}\n`);
+  });
+}

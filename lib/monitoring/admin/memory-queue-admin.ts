@@ -1,0 +1,117 @@
+import type { MemoryBroker } from '../../broker/memory/memory-broker';
+import type { ResultRecord } from '../../results/result-record';
+import { decodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { parseDeadLetter } from './dead-letter-entry';
+import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from './queue-admin.interface';
+
+/** QueueAdmin on the memory broker's queues (one process). */
+export class MemoryQueueAdmin implements QueueAdmin {
+  private readonly kept = new Map<string, { message: TaskMessage; expiresAt: number }>();
+
+  constructor(private readonly broker: MemoryBroker) {}
+
+  async ping(): Promise<number> {
+    return 0;
+  }
+
+  async queueNames(): Promise<string[]> {
+    return this.broker.queueNames().sort();
+  }
+
+  async counts(queue: string): Promise<QueueCounts> {
+    const q = this.broker.queueState(queue);
+    return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size, dead: q.dead.length };
+  }
+
+  async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
+    const q = this.broker.queueState(queue);
+    const ids = [...q.ready, ...q.prio.map((entry) => entry.id), ...q.delayed.keys()];
+    q.ready.length = 0;
+    q.prio.length = 0;
+    q.delayed.clear();
+    for (const id of ids) q.forget(id);
+    onProgress?.(ids.length, 0);
+    return ids.length;
+  }
+
+  async scheduled(queue: string, limit: number): Promise<ScheduledMessage[]> {
+    const q = this.broker.queueState(queue);
+    return [...q.delayed]
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([id, eta]) => ({ id, queue, eta, message: tryDecode(q.messages.get(id)) }));
+  }
+
+  async message(queue: string, id: string): Promise<TaskMessage | null> {
+    return tryDecode(this.broker.queueState(queue).messages.get(id));
+  }
+
+  async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {
+    return this.broker
+      .queueState(queue)
+      .dead.slice(offset, offset + limit)
+      .map((entry) => parseDeadLetter(queue, entry));
+  }
+
+  async findDeadLetter(queue: string, id: string): Promise<DeadLetterEntry | null> {
+    for (const entry of this.broker.queueState(queue).dead) {
+      const parsed = parseDeadLetter(queue, entry);
+      if (parsed.id === id) return parsed;
+    }
+    return null;
+  }
+
+  async requeueDeadLetter(entry: DeadLetterEntry, body: string, priority: number): Promise<1 | 0 | -1> {
+    const q = this.broker.queueState(entry.queue);
+    if (q.messages.has(entry.id)) return -1;
+    const at = q.dead.indexOf(entry.entry);
+    if (at === -1) return 0;
+    q.dead.splice(at, 1);
+    q.lost.delete(entry.id);
+    await this.broker.publish([{ id: entry.id, queue: entry.queue, body, priority }]);
+    return 1;
+  }
+
+  async deleteDeadLetter(entry: DeadLetterEntry): Promise<boolean> {
+    const dead = this.broker.queueState(entry.queue).dead;
+    const at = dead.indexOf(entry.entry);
+    if (at === -1) return false;
+    dead.splice(at, 1);
+    return true;
+  }
+
+  async keepMessage(message: TaskMessage, ttl: number): Promise<void> {
+    this.kept.set(message.id, { message: JSON.parse(JSON.stringify(message)) as TaskMessage, expiresAt: Date.now() + ttl });
+  }
+
+  async keptMessage(id: string): Promise<TaskMessage | null> {
+    const entry = this.kept.get(id);
+    if (!entry) return null;
+    if (entry.expiresAt <= Date.now()) {
+      this.kept.delete(id);
+      return null;
+    }
+    return entry.message;
+  }
+
+  async dropKeptMessage(id: string): Promise<void> {
+    this.kept.delete(id);
+  }
+
+  async sampleResults(limit: number): Promise<ResultRecord[]> {
+    return this.broker.resultRecords(limit);
+  }
+
+  async getResults(ids: string[]): Promise<Array<ResultRecord | null>> {
+    return Promise.all(ids.map((id) => this.broker.getResult(id)));
+  }
+}
+
+function tryDecode(raw: string | undefined): TaskMessage | null {
+  if (!raw) return null;
+  try {
+    return decodeMessage(raw);
+  } catch {
+    return null;
+  }
+}

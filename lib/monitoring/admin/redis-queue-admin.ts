@@ -1,0 +1,150 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../../broker/redis/redis-keys';
+import type { ResultRecord } from '../../results/result-record';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { runScript } from '../redis/monitoring-scripts';
+import type { MonitoringKeys } from '../redis/monitoring-keys';
+import { parseDeadLetter } from './dead-letter-entry';
+import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from './queue-admin.interface';
+
+const PURGE_CHUNK = 2000;
+const DEAD_PAGE = 500;
+
+/** QueueAdmin on the Redis broker's keys; every multi-key change is an admin-*.lua script. */
+export class RedisQueueAdmin implements QueueAdmin {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly monitoring: MonitoringKeys,
+  ) {}
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.redis.ping();
+    return performance.now() - start;
+  }
+
+  async queueNames(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.queues)).sort();
+  }
+
+  async counts(queue: string): Promise<QueueCounts> {
+    const k = this.keys.queue(queue);
+    const replies = await this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).zcard(k.active).llen(k.dead).exec();
+    const [ready, prio, delayed, active, dead] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return Number(value);
+    });
+    return { ready: ready + prio, delayed, active, dead };
+  }
+
+  async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
+    const keys = this.keys.queue(queue).list;
+    let total = 0;
+    for (;;) {
+      const [removed, remaining] = (await runScript(this.redis, 'ntAdminPurge', keys, [PURGE_CHUNK])) as [number, number];
+      total += removed;
+      onProgress?.(total, remaining);
+      if (removed === 0 || remaining === 0) return total;
+    }
+  }
+
+  async scheduled(queue: string, limit: number): Promise<ScheduledMessage[]> {
+    const k = this.keys.queue(queue);
+    const flat = await this.redis.zrange(k.delayed, 0, limit - 1, 'WITHSCORES');
+    const ids: string[] = [];
+    const etas: number[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      ids.push(flat[i]);
+      etas.push(Number(flat[i + 1]));
+    }
+    if (ids.length === 0) return [];
+    const bodies = await this.redis.hmget(k.messages, ...ids);
+    return ids.map((id, i) => ({ id, queue, eta: etas[i], message: tryDecode(bodies[i]) }));
+  }
+
+  async message(queue: string, id: string): Promise<TaskMessage | null> {
+    return tryDecode(await this.redis.hget(this.keys.queue(queue).messages, id));
+  }
+
+  async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {
+    const entries = await this.redis.lrange(this.keys.queue(queue).dead, offset, offset + limit - 1);
+    return entries.map((entry) => parseDeadLetter(queue, entry));
+  }
+
+  async findDeadLetter(queue: string, id: string): Promise<DeadLetterEntry | null> {
+    const key = this.keys.queue(queue).dead;
+    const needle = JSON.stringify(id);
+    for (let start = 0; ; start += DEAD_PAGE) {
+      const page = await this.redis.lrange(key, start, start + DEAD_PAGE - 1);
+      for (const entry of page) {
+        if (!entry.includes(needle)) continue;
+        const parsed = parseDeadLetter(queue, entry);
+        if (parsed.id === id) return parsed;
+      }
+      if (page.length < DEAD_PAGE) return null;
+    }
+  }
+
+  async requeueDeadLetter(entry: DeadLetterEntry, body: string, priority: number): Promise<1 | 0 | -1> {
+    const keys = this.keys.queue(entry.queue).list;
+    const result = Number(await runScript(this.redis, 'ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority]));
+    return result === 1 ? 1 : result === -1 ? -1 : 0;
+  }
+
+  async deleteDeadLetter(entry: DeadLetterEntry): Promise<boolean> {
+    return (await this.redis.lrem(this.keys.queue(entry.queue).dead, 1, entry.entry)) > 0;
+  }
+
+  async keepMessage(message: TaskMessage, ttl: number): Promise<void> {
+    await this.redis.set(this.monitoring.failedMessage(message.id), encodeMessage(message), 'PX', Math.max(1, Math.ceil(ttl)));
+  }
+
+  async keptMessage(id: string): Promise<TaskMessage | null> {
+    return tryDecode(await this.redis.get(this.monitoring.failedMessage(id)));
+  }
+
+  async dropKeptMessage(id: string): Promise<void> {
+    await this.redis.del(this.monitoring.failedMessage(id));
+  }
+
+  async sampleResults(limit: number): Promise<ResultRecord[]> {
+    const match = `${this.keys.result('')}*`;
+    const keys: string[] = [];
+    let cursor = '0';
+    let rounds = 0;
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0' && keys.length < limit && ++rounds < 50);
+    if (keys.length === 0) return [];
+    const values = await this.redis.mget(...keys.slice(0, limit));
+    return values.map(parseRecord).filter((r): r is ResultRecord => r !== null);
+  }
+
+  async getResults(ids: string[]): Promise<Array<ResultRecord | null>> {
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(...ids.map((id) => this.keys.result(id)));
+    return values.map(parseRecord);
+  }
+}
+
+function tryDecode(raw: string | null | undefined): TaskMessage | null {
+  if (!raw) return null;
+  try {
+    return decodeMessage(raw);
+  } catch {
+    return null;
+  }
+}
+
+function parseRecord(json: string | null): ResultRecord | null {
+  if (!json) return null;
+  try {
+    const record = JSON.parse(json) as ResultRecord;
+    return record && typeof record === 'object' && typeof record.state === 'string' ? record : null;
+  } catch {
+    return null;
+  }
+}

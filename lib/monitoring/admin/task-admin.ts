@@ -1,0 +1,246 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TaskClient } from '../../client/task-client';
+import { TASK_MONITORING_BACKEND } from '../../constants';
+import { DeadLetterNotFoundError, TaskConfigError, TaskNotRetryableError } from '../../errors';
+import type { ResultRecord } from '../../results/result-record';
+import { isReadyState, TaskState } from '../../results/task-state';
+import { encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { assertInteger, assertQueueName } from '../../utils/validate';
+import { compareEvents } from '../events/by-time';
+import type { StoredEvent } from '../events/stored-event';
+import type { MonitoringBackend } from '../monitoring-backend';
+import type { WorkerView } from '../workers/worker-state';
+import type { DeadLetterEntry, ScheduledMessage } from './queue-admin.interface';
+import type { QueueInfo, TaskDetail, TaskFilter, TaskSummary } from './task-views';
+
+const EVENT_STATES: Partial<Record<StoredEvent['type'], TaskState>> = {
+  sent: TaskState.PENDING,
+  received: TaskState.RECEIVED,
+  started: TaskState.STARTED,
+  succeeded: TaskState.SUCCESS,
+  failed: TaskState.FAILURE,
+  retried: TaskState.RETRY,
+  revoked: TaskState.REVOKED,
+};
+const RATE_WINDOW_MS = 60_000;
+const RECENT_EVENTS = 5000;
+
+/**
+ * What operators see and do, for the dashboard, `nest-tasks` and code: workers,
+ * queues, tasks (from the event stream and the result keys), dead letters, purge,
+ * retry and revoke.
+ */
+@Injectable()
+export class TaskAdmin {
+  constructor(
+    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    private readonly client: TaskClient,
+  ) {}
+
+  /** Round trip to the broker, ms; throws when it cannot be reached. */
+  ping(): Promise<number> {
+    return this.backend.admin.ping();
+  }
+
+  workers(): Promise<WorkerView[]> {
+    return this.backend.workers.list();
+  }
+
+  recentEvents(limit = 100): Promise<StoredEvent[]> {
+    return this.backend.events.recent(limit);
+  }
+
+  async queues(): Promise<QueueInfo[]> {
+    const [names, workers, events] = await Promise.all([this.backend.admin.queueNames(), this.workers(), this.backend.events.recent(RECENT_EVENTS)]);
+    const all = new Set(names);
+    for (const worker of workers) if (worker.status === 'online') for (const queue of worker.queues) all.add(queue);
+    const rates = ratesByQueue(events);
+    return Promise.all(
+      [...all].sort().map(async (name) => ({
+        name,
+        ...(await this.backend.admin.counts(name)),
+        consumers: workers.filter((w) => w.status === 'online' && w.queues.includes(name)).map((w) => w.id),
+        processedPerMinute: rates.get(name)?.processed ?? 0,
+        sentPerMinute: rates.get(name)?.sent ?? 0,
+      })),
+    );
+  }
+
+  /** Removes every waiting message (ready and delayed) of `queue`; returns how many. */
+  async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
+    if (queue === undefined) throw new TaskConfigError('queue', queue, 'a queue name');
+    assertQueueName('queue', queue);
+    return this.backend.admin.purge(queue, onProgress);
+  }
+
+  /** Messages waiting for their eta, in every queue (or one), soonest first. */
+  async scheduled(options: { queue?: string; limit?: number } = {}): Promise<ScheduledMessage[]> {
+    const limit = options.limit ?? 100;
+    assertInteger('limit', limit, 1, 10_000);
+    assertQueueName('queue', options.queue);
+    const queues = options.queue ? [options.queue] : await this.backend.admin.queueNames();
+    const all = (await Promise.all(queues.map((q) => this.backend.admin.scheduled(q, limit)))).flat();
+    return all.sort((a, b) => a.eta - b.eta).slice(0, limit);
+  }
+
+  async deadLetters(queue: string, options: { offset?: number; limit?: number } = {}): Promise<DeadLetterEntry[]> {
+    assertQueueName('queue', queue);
+    const { offset = 0, limit = 100 } = options;
+    assertInteger('offset', offset, 0);
+    assertInteger('limit', limit, 1, 10_000);
+    return this.backend.admin.deadLetters(queue, offset, limit);
+  }
+
+  /** Puts a dead letter back into its queue, to run now. */
+  async requeueDeadLetter(queue: string, id: string): Promise<void> {
+    const entry = await this.deadLetter(queue, id);
+    if (!entry.message) throw new TaskNotRetryableError(id, `its dead letter holds no valid message (${entry.decodeError})`);
+    const message: TaskMessage = { ...entry.message, eta: undefined, sentAt: Date.now() };
+    const done = await this.backend.admin.requeueDeadLetter(entry, encodeMessage(message), message.priority ?? 0);
+    if (done === 0) throw new DeadLetterNotFoundError(queue, id);
+    if (done === -1) throw new TaskNotRetryableError(id, `a message with that id is already queued in '${queue}'`);
+    await this.client.result(id).forget();
+  }
+
+  async deleteDeadLetter(queue: string, id: string): Promise<void> {
+    const entry = await this.deadLetter(queue, id);
+    if (!(await this.backend.admin.deleteDeadLetter(entry))) throw new DeadLetterNotFoundError(queue, id);
+  }
+
+  /**
+   * Sends a failed (or revoked) task again, with the same arguments and options,
+   * under a new id (the old one keeps its history); returns the new id.
+   */
+  async retry(id: string): Promise<string> {
+    const message = await this.backend.admin.keptMessage(id);
+    if (!message) throw new TaskNotRetryableError(id, 'only failed or revoked tasks can be retried, while their result is kept');
+    const { task, args, queue, priority, maxRetries, ignoreResult, resultExpires } = message;
+    const result = await this.client.send(task, args, { queue, priority, maxRetries, ignoreResult, resultExpires });
+    await this.backend.admin.dropKeptMessage(id);
+    return result.id;
+  }
+
+  /** Revokes a task; with `terminate`, a running one is stopped. */
+  revoke(id: string, options: { terminate?: boolean } = {}): Promise<void> {
+    return this.client.revoke(id, options);
+  }
+
+  /** Recent tasks, newest first, from the event stream (or the stored results when there are no events). */
+  async tasks(filter: TaskFilter = {}): Promise<TaskSummary[]> {
+    const limit = filter.limit ?? 100;
+    assertInteger('limit', limit, 1, 10_000);
+    if (filter.state !== undefined && !Object.values(TaskState).includes(filter.state)) {
+      throw new TaskConfigError('state', filter.state, Object.values(TaskState).join(', '));
+    }
+    const events = await this.backend.events.recent(RECENT_EVENTS);
+    let summaries: TaskSummary[];
+    if (events.some((event) => event.taskId)) {
+      summaries = summarize([...events].reverse());
+      const records = await this.backend.admin.getResults(summaries.map((s) => s.id));
+      summaries = summaries.map((summary, i) => (records[i] ? merge(summary, records[i]!) : summary));
+    } else {
+      summaries = (await this.backend.admin.sampleResults(1000)).map((record) => merge({ id: record.id, state: record.state, lastSeen: 0 }, record));
+      summaries.sort((a, b) => b.lastSeen - a.lastSeen);
+    }
+    const name = filter.name?.toLowerCase();
+    return summaries
+      .filter((s) => (!name || s.task?.toLowerCase().includes(name)) && (!filter.state || s.state === filter.state) && (!filter.id || s.id.startsWith(filter.id)))
+      .slice(0, limit);
+  }
+
+  /** Everything known about one task, or null when nothing is. */
+  async task(id: string): Promise<TaskDetail | null> {
+    const [[record], timeline, kept] = await Promise.all([this.backend.admin.getResults([id]), this.backend.events.forTask(id), this.backend.admin.keptMessage(id)]);
+    if (!record && timeline.length === 0 && !kept) return null;
+    let summary: TaskSummary = timeline.length > 0 ? summarize(timeline)[0] : { id, state: record?.state ?? TaskState.PENDING, lastSeen: 0 };
+    if (record) summary = merge(summary, record);
+    const queue = summary.queue ?? kept?.queue;
+    const message = !isReadyState(summary.state) && queue ? ((await this.backend.admin.message(queue, id)) ?? undefined) : undefined;
+    const args = message?.args ?? kept?.args ?? timeline.find((event) => event.args !== undefined)?.args;
+    return {
+      ...summary,
+      queue,
+      task: summary.task ?? message?.task ?? kept?.task,
+      args,
+      result: record?.result,
+      failure: record?.error,
+      reason: record?.reason,
+      eta: record?.eta ?? message?.eta,
+      timeline,
+      message,
+      retryable: kept !== null,
+      revocable: !isReadyState(summary.state),
+    };
+  }
+
+  private async deadLetter(queue: string, id: string): Promise<DeadLetterEntry> {
+    assertQueueName('queue', queue);
+    if (typeof id !== 'string' || id === '') throw new TaskConfigError('id', id, 'a task id');
+    const entry = await this.backend.admin.findDeadLetter(queue, id);
+    if (!entry) throw new DeadLetterNotFoundError(queue, id);
+    return entry;
+  }
+}
+
+/** Tasks from events given oldest first, newest activity first. */
+function summarize(events: StoredEvent[]): TaskSummary[] {
+  const byId = new Map<string, TaskSummary>();
+  // Stable: events of one time keep the stream's order.
+  const ordered = [...events].sort(compareEvents);
+  for (const event of ordered) {
+    if (!event.taskId) continue;
+    let s = byId.get(event.taskId);
+    if (!s) byId.set(event.taskId, (s = { id: event.taskId, state: TaskState.PENDING, lastSeen: event.at }));
+    const state = EVENT_STATES[event.type];
+    if (state) s.state = state;
+    s.lastSeen = Math.max(s.lastSeen, event.at);
+    s.task ??= event.task;
+    s.queue ??= event.queue;
+    if (event.worker) s.worker = event.worker;
+    if (event.retries !== undefined) s.retries = event.retries;
+    if (event.type === 'sent') s.sentAt ??= event.at;
+    if (event.type === 'started') s.startedAt = event.at;
+    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'revoked') s.finishedAt = event.at;
+    if (event.runtime !== undefined) s.runtime = event.runtime;
+    if (event.error) s.error = event.error;
+  }
+  return [...byId.values()].sort((a, b) => b.lastSeen - a.lastSeen);
+}
+
+function merge(summary: TaskSummary, record: ResultRecord): TaskSummary {
+  const out: TaskSummary = { ...summary, state: record.state };
+  out.task ??= record.task;
+  out.queue ??= record.queue;
+  if (record.worker) out.worker = record.worker;
+  if (record.retries !== undefined) out.retries = record.retries;
+  if (record.startedAt) out.startedAt = record.startedAt;
+  if (record.finishedAt) out.finishedAt = record.finishedAt;
+  if (record.startedAt && record.finishedAt) out.runtime = record.finishedAt - record.startedAt;
+  if (record.error) out.error = { name: record.error.name, message: record.error.message };
+  out.lastSeen = Math.max(out.lastSeen, record.finishedAt ?? 0, record.startedAt ?? 0);
+  return out;
+}
+
+function ratesByQueue(events: StoredEvent[]): Map<string, { processed: number; sent: number }> {
+  const now = Date.now();
+  let window = RATE_WINDOW_MS;
+  if (events.length >= RECENT_EVENTS) {
+    // The events read do not reach a minute back: scale what they cover up to a minute.
+    const oldest = events.reduce((min, e) => Math.min(min, e.at), now);
+    window = Math.max(1000, Math.min(RATE_WINDOW_MS, now - oldest));
+  }
+  const counts = new Map<string, { processed: number; sent: number }>();
+  for (const event of events) {
+    if (!event.queue || now - event.at > window) continue;
+    let c = counts.get(event.queue);
+    if (!c) counts.set(event.queue, (c = { processed: 0, sent: 0 }));
+    if (event.type === 'succeeded' || event.type === 'failed') c.processed++;
+    else if (event.type === 'sent') c.sent++;
+  }
+  const scale = RATE_WINDOW_MS / window;
+  for (const c of counts.values()) {
+    c.processed = Math.round(c.processed * scale);
+    c.sent = Math.round(c.sent * scale);
+  }
+  return counts;
+}

@@ -1,0 +1,24 @@
+import type { RemoteReply } from './control-protocol';
+import type { ReplyChannel } from './reply-channel.interface';
+
+const CHANNEL = 'memory:replies';
+
+/** Replies within one process (memory broker). */
+export class MemoryReplyChannel implements ReplyChannel {
+  private listener?: (reply: RemoteReply) => void;
+
+  async listen(onReply: (reply: RemoteReply) => void): Promise<string> {
+    this.listener = onReply;
+    return CHANNEL;
+  }
+
+  async send(replyTo: string, reply: RemoteReply): Promise<void> {
+    if (replyTo !== CHANNEL) return;
+    const copy = JSON.parse(JSON.stringify(reply)) as RemoteReply;
+    queueMicrotask(() => this.listener?.(copy));
+  }
+
+  async close(): Promise<void> {
+    this.listener = undefined;
+  }
+}

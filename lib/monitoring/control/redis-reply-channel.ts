@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { reconnectDelay } from '../../broker/redis/redis-connection';
+import type { MonitoringKeys } from '../redis/monitoring-keys';
+import { isRemoteReply, type RemoteReply } from './control-protocol';
+import type { ReplyChannel } from './reply-channel.interface';
+
+/** Replies over pub/sub: each asking process subscribes to a channel of its own. */
+export class RedisReplyChannel implements ReplyChannel {
+  private subscriber?: Redis;
+  private listening?: Promise<string>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: MonitoringKeys,
+  ) {}
+
+  listen(onReply: (reply: RemoteReply) => void): Promise<string> {
+    this.listening ??= (async () => {
+      const channel = this.keys.replyChannel(randomBytes(8).toString('hex'));
+      const subscriber = this.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (from: string, json: string) => {
+        if (from !== channel) return;
+        try {
+          const reply = JSON.parse(json) as unknown;
+          if (isRemoteReply(reply)) onReply(reply);
+        } catch {
+          // not a reply
+        }
+      });
+      this.subscriber = subscriber;
+      await subscriber.connect();
+      await subscriber.subscribe(channel);
+      return channel;
+    })();
+    return this.listening;
+  }
+
+  async send(replyTo: string, reply: RemoteReply): Promise<void> {
+    // Only answer on our own namespace's reply channels.
+    if (!replyTo.startsWith(this.keys.replyChannel(''))) return;
+    await this.redis.publish(replyTo, JSON.stringify(reply));
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    this.listening = undefined;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { TaskEvent } from '../../events/task-event';
+import { TaskEventBus } from '../../events/task-event-bus';
+import { RouteMatcher } from '../../routing/route-matcher';
+import { TaskHooks } from '../../worker/task-hooks';
+import { getOnTaskEventMetadata, type OnTaskEventMetadata } from './on-task-event.decorator';
+
+/** Finds `@OnTaskEvent` methods at bootstrap and subscribes them to the event bus. */
+@Injectable()
+export class TaskEventExplorer implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('TaskEvents');
+  private readonly unsubscribes: Array<() => void> = [];
+  private explored = false;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly bus: TaskEventBus,
+    hooks: TaskHooks,
+  ) {
+    // A worker may start before the app's init (NestFactory.create, then listen()): explore then.
+    hooks.onWorker({ started: () => this.explore() });
+  }
+
+  onModuleInit(): void {
+    this.explore();
+  }
+
+  private explore(): void {
+    if (this.explored) return;
+    this.explored = true;
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance } = wrapper;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      if (!prototype || prototype === Object.prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const metadata = getOnTaskEventMetadata(prototype[methodName]);
+        if (!metadata) continue;
+        const where = `${instance.constructor.name}.${methodName}`;
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(`@OnTaskEvent on ${where} is ignored: the provider is request-scoped`);
+          continue;
+        }
+        this.unsubscribes.push(this.bus.subscribe(this.listener(instance, methodName, metadata, where)));
+      }
+    }
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+  }
+
+  private listener(instance: Record<string, (event: TaskEvent) => unknown>, methodName: string, metadata: OnTaskEventMetadata, where: string) {
+    const matcher = metadata.task ? new RouteMatcher({ [metadata.task]: {} }) : undefined;
+    return (event: TaskEvent) => {
+      if (metadata.types !== '*' && !metadata.types.has(event.type)) return;
+      if (matcher && (!event.task || !matcher.match(event.task))) return;
+      try {
+        const returned = instance[methodName](event);
+        if (returned instanceof Promise) returned.catch((error: Error) => this.failed(where, event, error));
+      } catch (error) {
+        this.failed(where, event, error as Error);
+      }
+    };
+  }
+
+  private failed(where: string, event: TaskEvent, error: Error): void {
+    this.logger.error(`${where} failed on a '${event.type}' event${event.taskId ? ` of task ${event.taskId}` : ''}: ${error?.message ?? error}`);
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { TASK_METRICS_OPTIONS } from '../../constants';
+import { TaskAdmin } from '../admin/task-admin';
+import { TaskEventTail } from '../events/task-event-tail';
+import type { StoredEvent } from '../events/stored-event';
+import { loadPromClient, type PromCounter, type PromHistogram, type PromRegistry } from './load-prom-client';
+import type { ResolvedMetricsOptions } from './metrics-options';
+
+const TASK_EVENTS = new Set(['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked']);
+
+/**
+ * Prometheus metrics of the whole namespace, like Flower's: task counts by name and
+ * state and runtimes come from the event stream (every worker's events, counted
+ * from when this process started), queue lengths and workers are read at scrape time.
+ */
+@Injectable()
+export class TaskMetrics implements OnModuleInit, OnModuleDestroy {
+  readonly registry: PromRegistry;
+  private readonly tasks: PromCounter;
+  private readonly runtime: PromHistogram;
+  private unsubscribe?: () => void;
+
+  constructor(
+    @Inject(TASK_METRICS_OPTIONS) options: ResolvedMetricsOptions,
+    private readonly admin: TaskAdmin,
+    private readonly tail: TaskEventTail,
+  ) {
+    const prom = loadPromClient();
+    const { prefix, buckets } = options;
+    this.registry = options.registry ?? new prom.Registry();
+    const registers = [this.registry];
+    this.tasks = new prom.Counter({
+      name: `${prefix}tasks_total`,
+      help: 'Task events by task name and state (sent, received, started, succeeded, failed, retried, revoked)',
+      labelNames: ['task', 'state'],
+      registers,
+    });
+    this.runtime = new prom.Histogram({
+      name: `${prefix}task_runtime_seconds`,
+      help: 'Run time of succeeded tasks, seconds',
+      labelNames: ['task'],
+      buckets,
+      registers,
+    });
+    const read = this.admin;
+    new prom.Gauge({
+      name: `${prefix}queue_messages`,
+      help: 'Messages in a queue by state (ready, delayed, active, dead)',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect(this: { set: (labels: Record<string, string>, value: number) => void; reset: () => void }) {
+        this.reset();
+        for (const q of await read.queues()) {
+          for (const state of ['ready', 'delayed', 'active', 'dead'] as const) this.set({ queue: q.name, state }, q[state]);
+        }
+      },
+    });
+    new prom.Gauge({
+      name: `${prefix}workers`,
+      help: 'Known workers by status (online, lost, offline)',
+      labelNames: ['status'],
+      registers,
+      async collect(this: { set: (labels: Record<string, string>, value: number) => void }) {
+        const counts = { online: 0, lost: 0, offline: 0 };
+        for (const worker of await read.workers()) counts[worker.status]++;
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.tail.subscribe((events) => this.count(events));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private count(events: StoredEvent[]): void {
+    for (const event of events) {
+      if (!TASK_EVENTS.has(event.type) || !event.task) continue;
+      this.tasks.inc({ task: event.task, state: event.type });
+      if (event.type === 'succeeded' && typeof event.runtime === 'number') this.runtime.observe({ task: event.task }, event.runtime / 1000);
+    }
+  }
+}

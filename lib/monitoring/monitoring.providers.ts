@@ -1,0 +1,54 @@
+import type { Provider } from '@nestjs/common';
+import type { Broker } from '../broker/broker.interface';
+import { TASK_BROKER, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../constants';
+import { TASK_MODULE_OPTIONS } from '../module/task-module-definition';
+import type { TaskModuleOptions } from '../module/task-module-options.interface';
+import { TaskAdmin } from './admin/task-admin';
+import { RemoteCaller } from './control/remote-caller';
+import { TaskControl } from './control/task-control';
+import { TaskInspector } from './control/task-inspector';
+import { TaskEventPublisher } from './events/task-event-publisher';
+import { TaskEventTail } from './events/task-event-tail';
+import { TaskEventExplorer } from './events/task-event.explorer';
+import { TaskHealthIndicator } from './health/task-health.indicator';
+import { createMonitoringBackend } from './monitoring-backend';
+import { MonitoringLifecycle } from './monitoring-lifecycle';
+import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
+import { WorkerMonitor } from './workers/worker-monitor';
+
+/** Operations providers that TaskModule registers (events, heartbeats, remote control, admin, health). */
+export const MONITORING_PROVIDERS: Provider[] = [
+  {
+    provide: TASK_MONITORING_CONFIG,
+    useFactory: (options: TaskModuleOptions) => resolveMonitoringConfig(options),
+    inject: [TASK_MODULE_OPTIONS],
+  },
+  {
+    provide: TASK_MONITORING_BACKEND,
+    useFactory: (broker: Broker, config: MonitoringConfig) => createMonitoringBackend(broker, config),
+    inject: [TASK_BROKER, TASK_MONITORING_CONFIG],
+  },
+  MonitoringLifecycle,
+  TaskEventPublisher,
+  TaskEventExplorer,
+  TaskEventTail,
+  WorkerMonitor,
+  RemoteCaller,
+  TaskInspector,
+  TaskControl,
+  TaskAdmin,
+  TaskHealthIndicator,
+];
+
+/** What TaskModule exports of them. */
+export const MONITORING_EXPORTS = [
+  TASK_MONITORING_CONFIG,
+  TASK_MONITORING_BACKEND,
+  TaskEventPublisher,
+  TaskEventTail,
+  WorkerMonitor,
+  TaskInspector,
+  TaskControl,
+  TaskAdmin,
+  TaskHealthIndicator,
+];

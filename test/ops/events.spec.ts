@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import {
+  OnTaskEvent,
+  TaskAdmin,
+  TaskClient,
+  TaskConfigError,
+  TaskEventBus,
+  TaskEventPublisher,
+  TaskEventTail,
+  TaskWorker,
+  type StoredEvent,
+  type TaskEvent,
+} from '../../lib';
+import { OpsTasks } from './fixtures/ops.tasks';
+import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { OpsHarness, waitFor } from './support/ops-harness';
+
+@Injectable()
+class FailureWatcher {
+  readonly failed: TaskEvent[] = [];
+  readonly emails: TaskEvent[] = [];
+  readonly workers: TaskEvent[] = [];
+
+  @OnTaskEvent('failed')
+  onFailed(event: TaskEvent): void {
+    this.failed.push(event);
+  }
+
+  @OnTaskEvent(['succeeded', 'failed'], { task: 'OpsTasks.send*' })
+  onEmail(event: TaskEvent): void {
+    this.emails.push(event);
+  }
+
+  @OnTaskEvent(['worker-online', 'worker-offline'])
+  onWorker(event: TaskEvent): void {
+    this.workers.push(event);
+  }
+
+  @OnTaskEvent('*')
+  async broken(): Promise<void> {
+    throw new Error('a listener that always fails');
+  }
+}
+
+const types = (events: StoredEvent[], id: string) => events.filter((e) => e.taskId === id).map((e) => e.type);
+
+describe('events on the Redis stream', () => {
+  const harness = new OpsHarness();
+  afterAll(() => harness.closeAll());
+
+  it('task and worker events reach the capped stream, from producers and workers alike', async () => {
+    const prefix = uniquePrefix('ops-ev');
+    const app = await harness.app({ broker: testRedisUrl(), prefix, events: true });
+    const worker = app.get(TaskWorker);
+    await worker.start({ queues: ['default', 'emails'], concurrency: 4 });
+    const client = app.get(TaskClient);
+    const ok = await client.delay(OpsTasks, 'add', 1, 2);
+    const bad = await client.delay(OpsTasks, 'explode', 'boom');
+    await ok.get({ timeout: 10_000 });
+    await expect(bad.get({ timeout: 10_000 })).rejects.toThrow('boom');
+    await app.get(TaskEventPublisher).flush();
+
+    // Another process, with events off, reads them back.
+    const reader = await harness.app({ broker: testRedisUrl(), prefix }, []);
+    const admin = reader.get(TaskAdmin);
+    const recent = await waitFor('the events', async () => {
+      const events = await admin.recentEvents(100);
+      return types(events, bad.id).includes('failed') ? events : null;
+    });
+    expect(types(recent, ok.id).reverse()).toEqual(['sent', 'received', 'started', 'succeeded']);
+    expect(types(recent, bad.id).reverse()).toEqual(['sent', 'received', 'started', 'failed']);
+    const failed = recent.find((e) => e.taskId === bad.id && e.type === 'failed')!;
+    expect(failed).toMatchObject({ task: 'OpsTasks.explode', queue: 'default', worker: worker.id, error: { name: 'NonRetryableError', message: 'boom' } });
+    expect(recent.find((e) => e.taskId === ok.id && e.type === 'succeeded')?.runtime).toBeGreaterThanOrEqual(0);
+    expect(recent.some((e) => e.type === 'worker-online' && e.worker === worker.id)).toBe(true);
+    await waitFor('a heartbeat event', async () => (await admin.recentEvents(200)).some((e) => e.type === 'worker-heartbeat' && e.worker === worker.id));
+
+    // The timeline of one task, oldest first.
+    const timeline = await admin.task(bad.id);
+    expect(timeline?.timeline.map((e) => e.type)).toEqual(['sent', 'received', 'started', 'failed']);
+
+    await worker.stop();
+    await app.get(TaskEventPublisher).flush();
+    expect((await admin.recentEvents(20)).some((e) => e.type === 'worker-offline' && e.worker === worker.id)).toBe(true);
+    expect(app.get(TaskEventPublisher).droppedCount).toBe(0);
+  });
+
+  it("a task's timeline is in event time, even when a worker wrote 'received' before the producer wrote 'sent'", async () => {
+    const prefix = uniquePrefix('ops-order');
+    const app = await harness.app({ broker: testRedisUrl(), prefix, events: true }, []);
+    const bus = app.get(TaskEventBus);
+    const base = { taskId: 'ordered-1', task: 'OpsTasks.add', queue: 'default' };
+    const t = Date.now();
+    bus.emit({ ...base, type: 'received', at: t + 2, worker: 'w1' });
+    // Stamped after the publish returned, when the worker had already received it.
+    bus.emit({ ...base, type: 'sent', at: t + 4 });
+    bus.emit({ ...base, type: 'started', at: t + 3, worker: 'w1' });
+    bus.emit({ ...base, type: 'succeeded', at: t + 9, worker: 'w1', runtime: 6 });
+    bus.emit({ type: 'sent', at: t + 1, taskId: 'other', task: 'OpsTasks.add', queue: 'default' });
+    await app.get(TaskEventPublisher).flush();
+    const detail = await app.get(TaskAdmin).task('ordered-1');
+    expect(detail?.timeline.map((e) => e.type)).toEqual(['sent', 'received', 'started', 'succeeded']);
+    expect(detail).toMatchObject({ state: 'SUCCESS', runtime: 6, worker: 'w1' });
+  });
+
+  it('the stream is capped (MAXLEN ~) and events: false publishes nothing', async () => {
+    const prefix = uniquePrefix('ops-cap');
+    const app = await harness.app({ broker: testRedisUrl(), prefix, events: { maxLen: 100 } }, [OpsTasks]);
+    const client = app.get(TaskClient);
+    await client.delayMany(OpsTasks, 'add', Array.from({ length: 3000 }, (_, i) => [i, i] as [number, number]));
+    await app.get(TaskEventPublisher).flush();
+    const redis = harness.redis(testRedisUrl());
+    const length = await redis.xlen(`${prefix}:events`);
+    // Approximate trimming keeps whole radix-tree nodes (100 entries each by default).
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(400);
+
+    const quiet = uniquePrefix('ops-quiet');
+    const off = await harness.app({ broker: testRedisUrl(), prefix: quiet }, [OpsTasks]);
+    await off.get(TaskWorker).start({ concurrency: 2 });
+    await (await off.get(TaskClient).delay(OpsTasks, 'add', 1, 1)).get({ timeout: 10_000 });
+    await off.get(TaskEventPublisher).flush();
+    expect(off.get(TaskEventPublisher).enabled).toBe(false);
+    expect(await redis.exists(`${quiet}:events`)).toBe(0);
+  });
+
+  it('TaskEventTail follows the stream from now on, across processes', async () => {
+    const prefix = uniquePrefix('ops-tail');
+    const reader = await harness.app({ broker: testRedisUrl(), prefix }, []);
+    const seen: StoredEvent[] = [];
+    const stop = await reader.get(TaskEventTail).subscribe((events) => seen.push(...events));
+    const producer = await harness.app({ broker: testRedisUrl(), prefix, events: true }, [OpsTasks]);
+    const sent = await producer.get(TaskClient).delay(OpsTasks, 'add', 5, 5);
+    await waitFor('the sent event in the tail', () => seen.some((e) => e.taskId === sent.id && e.type === 'sent'));
+    expect(seen.every((e) => typeof e.id === 'string' && e.id.includes('-'))).toBe(true);
+    stop();
+  });
+
+  it('option mistakes are refused when the module starts, naming the option', async () => {
+    await expect(harness.app({ broker: 'memory://', events: 'yes' as never })).rejects.toThrow(TaskConfigError);
+    await expect(harness.app({ broker: 'memory://', events: { maxLen: 3 } })).rejects.toThrow(/events\.maxLen/);
+    await expect(harness.app({ broker: 'memory://', heartbeatInterval: 5 })).rejects.toThrow(/heartbeatInterval/);
+  });
+});
+
+describe('@OnTaskEvent', () => {
+  const harness = new OpsHarness();
+  afterAll(() => harness.closeAll());
+
+  it.each([['redis', () => testRedisUrl()], ['memory', () => 'memory://']])('calls provider methods with the events of this process (%s)', async (_kind, broker) => {
+    const app = await harness.app({ broker: broker(), prefix: uniquePrefix('ops-on') }, [OpsTasks, FailureWatcher]);
+    const watcher = app.get(FailureWatcher);
+    const worker = app.get(TaskWorker);
+    await worker.start({ queues: ['default', 'emails'], concurrency: 2 });
+    const client = app.get(TaskClient);
+    const bad = await client.delay(OpsTasks, 'explode', 'watch me');
+    await expect(bad.get({ timeout: 10_000 })).rejects.toThrow('watch me');
+    const mail = await client.delay(OpsTasks, 'sendEmail', 'x@y.z');
+    // The always-failing '*' listener does not get in the way of the task.
+    await expect(mail.get({ timeout: 10_000 })).resolves.toBe('sent to x@y.z');
+    await waitFor('the failed event', () => watcher.failed.length === 1);
+    expect(watcher.failed[0]).toMatchObject({ type: 'failed', taskId: bad.id, task: 'OpsTasks.explode', error: { message: 'watch me' } });
+    await waitFor('the email event', () => watcher.emails.length === 1);
+    expect(watcher.emails[0]).toMatchObject({ type: 'succeeded', taskId: mail.id });
+    expect(watcher.workers.map((e) => e.type)).toEqual(['worker-online']);
+    await worker.stop();
+    expect(watcher.workers.map((e) => e.type)).toEqual(['worker-online', 'worker-offline']);
+  });
+
+  it('refuses unknown event types and bad filters where the decorator is written', () => {
+    expect(() => {
+      class Bad {
+        @OnTaskEvent('exploded' as never)
+        handle(): void {}
+      }
+      return Bad;
+    }).toThrow(/@OnTaskEvent\(Bad\.handle\) type.*'\*' or one of sent, received/);
+    expect(() => {
+      class Empty {
+        @OnTaskEvent([])
+        handle(): void {}
+      }
+      return Empty;
+    }).toThrow(TaskConfigError);
+    expect(() => {
+      class BadFilter {
+        @OnTaskEvent('failed', { task: '' })
+        handle(): void {}
+      }
+      return BadFilter;
+    }).toThrow(/task/);
+  });
+});
