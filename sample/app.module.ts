@@ -1,10 +1,23 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TaskDashboardModule, TaskMetricsModule } from 'nestjs-tasks';
 import { DemoController } from './api/demo.controller';
+import { HealthController } from './monitoring/health.controller';
+import { TaskAlerts } from './monitoring/task-alerts';
 import { TasksModule } from './tasks.module';
 
-/** The HTTP application: the API plus the task module (for TaskClient). */
+/**
+ * The HTTP application: the API, the task module (for TaskClient), and the article's
+ * "Monitoring": a Flower-like dashboard at /dashboard, Prometheus at /metrics, /health.
+ */
 @Module({
-  imports: [TasksModule],
-  controllers: [DemoController],
+  imports: [
+    TasksModule,
+    TaskDashboardModule.register({ path: '/dashboard' }),
+    TaskMetricsModule.register({ path: '/metrics' }),
+    TerminusModule,
+  ],
+  controllers: [DemoController, HealthController],
+  providers: [TaskAlerts],
 })
 export class AppModule {}

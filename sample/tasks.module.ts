@@ -20,6 +20,8 @@ import { UsersService } from './users/users.service';
         broker: sampleConfig.broker,
         prefix: 'sample',
         defaults: { maxRetries: 3 },
+        // Task events to a capped Redis stream: the dashboard's timeline, live feed and metrics.
+        events: true,
         // The article's CELERY_TASK_ROUTES.
         routes: {
           'EmailTasks.*': { queue: 'emails' },

@@ -1,19 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Broker } from '../broker/broker.interface';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import type { TaskOptions } from '../decorators/task-options.interface';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskConfigError, TaskNotDecoratedError } from '../errors';
 import { TaskEventBus } from '../events/task-event-bus';
+import { TaskControl } from '../monitoring/control/task-control';
+import { TaskInspector } from '../monitoring/control/task-inspector';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
 import { TaskState } from '../results/task-state';
-import { parseRate } from '../utils/rate-limit';
 import { RouteMatcher } from '../routing/route-matcher';
 import { TaskExecutor } from '../worker/task-executor';
 import type { ApplyOptions } from './apply-options';
 import { EagerRunner } from './eager-runner';
+import { updateRateLimit } from './update-rate-limit';
 import { MessageBuilder, type BuiltMessage } from './message-builder';
 import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
 import { CanvasFactory } from '../canvas/canvas-factory';
@@ -43,6 +46,7 @@ export class TaskClient {
     private readonly registry: TaskRegistry,
     executor: TaskExecutor,
     private readonly events: TaskEventBus,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
     if (config.eager) this.eager = new EagerRunner(executor, broker, config, events);
@@ -118,11 +122,19 @@ export class TaskClient {
     await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true });
   }
 
+  /** Asks the workers: ping, active, reserved, scheduled, registered, stats, queues (like `celery inspect`). */
+  inspect(): TaskInspector {
+    return this.moduleRef.get(TaskInspector, { strict: false });
+  }
+
+  /** Tells the workers: shutdown, rate limits, revoke (like `celery control`). */
+  control(): TaskControl {
+    return this.moduleRef.get(TaskControl, { strict: false });
+  }
+
   /** Changes a task's rate limit at runtime on every worker ('5/s'); null restores the decorator's. */
-  async setRateLimit(name: string, rate: string | null): Promise<void> {
-    if (rate !== null) parseRate(rate, `setRateLimit(${name})`);
-    await this.broker.setRateLimit(name, rate);
-    await this.broker.broadcast({ type: 'rate-limit', task: name, rate });
+  setRateLimit(name: string, rate: string | null): Promise<void> {
+    return updateRateLimit(this.broker, name, rate);
   }
 
   private async enqueue<R>(task: ResolvedTask, args: unknown[], options: ApplyOptions): Promise<AsyncResult<R>> {
@@ -162,9 +174,8 @@ export class TaskClient {
 
   private emitSent(built: BuiltMessage[]): void {
     if (!this.events.active) return;
-    const at = Date.now();
     for (const { message } of built) {
-      this.events.emit({ type: 'sent', at, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta });
+      this.events.emit({ type: 'sent', at: message.sentAt, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta, args: message.args });
     }
   }
 

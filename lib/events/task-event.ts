@@ -20,6 +20,8 @@ export interface TaskEvent {
   queue?: string;
   worker?: string;
   retries?: number;
+  /** received: the task's arguments. */
+  args?: unknown[];
   /** succeeded: ms from start to end. */
   runtime?: number;
   /** failed / retried: the error's name and message. */

@@ -3,11 +3,15 @@ import type { Broker, SettleOp } from '../broker/broker.interface';
 import type { ResultWrite } from '../results/result-record';
 
 const RETRY_AFTER_MS = 500;
+/** Sends of one operation that Redis itself refuses (an error reply) before it is given up. */
+const MAX_REFUSALS = 5;
 
 /**
  * Collects acknowledgements and result writes and sends them together once per
  * tick (pipelined). A failed send is kept and tried again: nothing is dropped
- * while the broker is away.
+ * while the broker is away. An operation that Redis refuses (bad data written
+ * by hand, say) is retried alone, so it never holds back the others, and given
+ * up after a few refusals instead of being resent forever.
  */
 export class SettleBuffer {
   private ops: SettleOp[] = [];
@@ -16,6 +20,7 @@ export class SettleBuffer {
   private scheduled = false;
   private inFlight: Promise<void> = Promise.resolve();
   private retryTimer?: NodeJS.Timeout;
+  private readonly refusals = new WeakMap<SettleOp | ResultWrite, number>();
 
   constructor(
     private readonly broker: Broker,
@@ -40,17 +45,7 @@ export class SettleBuffer {
     this.ops = [];
     this.results = new Map();
     const previous = this.inFlight;
-    this.inFlight = previous.then(() =>
-      this.broker.settle(ops, results).catch((error: Error) => {
-        this.logger.warn(`Could not settle ${ops.length} message(s), will retry: ${error.message}`);
-        this.ops = [...ops, ...this.ops];
-        for (const write of results) if (!this.results.has(write.record.id)) this.results.set(write.record.id, write);
-        this.retryTimer ??= setTimeout(() => {
-          this.retryTimer = undefined;
-          void this.flush();
-        }, RETRY_AFTER_MS);
-      }),
-    );
+    this.inFlight = previous.then(() => this.send(ops, results));
     return this.inFlight;
   }
 
@@ -67,6 +62,40 @@ export class SettleBuffer {
     if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
+  private async send(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
+    try {
+      await this.broker.settle(ops, results);
+    } catch (error) {
+      if (isRefusal(error) && ops.length + results.length > 1) {
+        // One of them is refused: send each alone (still one round trip) so the others go through.
+        await Promise.all([...ops.map((op) => this.send([op], [])), ...results.map((write) => this.send([], [write]))]);
+        return;
+      }
+      this.keep(ops, results, error as Error);
+    }
+  }
+
+  /** Keeps what failed for the next try, unless Redis refused it too often. */
+  private keep(ops: SettleOp[], results: ResultWrite[], error: Error): void {
+    const item = ops[0] ?? results[0];
+    if (isRefusal(error) && item) {
+      const refusals = (this.refusals.get(item) ?? 0) + 1;
+      this.refusals.set(item, refusals);
+      if (refusals >= MAX_REFUSALS) {
+        const what = ops[0] ? `${ops[0].kind} of message ${ops[0].id} on ${ops[0].queue}` : `result of task ${results[0].record.id}`;
+        this.logger.error(`Giving up the ${what} after ${refusals} refusals: ${error.message}`);
+        return;
+      }
+    }
+    this.logger.warn(`Could not settle ${ops.length} message(s) and ${results.length} result(s), will retry: ${error.message}`);
+    this.ops = [...ops, ...this.ops];
+    for (const write of results) if (!this.results.has(write.record.id)) this.results.set(write.record.id, write);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, RETRY_AFTER_MS);
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -75,4 +104,13 @@ export class SettleBuffer {
       void this.flush();
     });
   }
+}
+
+/**
+ * Redis answered with an error that sending again will not change (a script error,
+ * a bad argument, a key of the wrong type), as opposed to a lost connection or a
+ * server that is loading, read-only or out of memory for now.
+ */
+function isRefusal(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError' && /^(ERR|WRONGTYPE) /.test(error.message);
 }

@@ -25,6 +25,7 @@ export interface WorkerInfo {
   readonly concurrency: number;
   /** `start({ beat: true })`: this worker also runs the periodic scheduler. */
   readonly beat: boolean;
+  readonly pool: 'inline' | 'process';
 }
 
 @Injectable()

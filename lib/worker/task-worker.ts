@@ -132,8 +132,8 @@ export class TaskWorker implements OnModuleDestroy {
 
   /** Who this worker is and what it consumes. */
   info(): WorkerInfo {
-    const { queues, concurrency, beat } = this.options;
-    return { id: this.id, queues, concurrency, beat };
+    const { queues, concurrency, beat, pool } = this.options;
+    return { id: this.id, queues, concurrency, beat, pool };
   }
 
   /** The tasks this worker holds now: running (with start time) and reserved (waiting for a slot). */
@@ -261,7 +261,8 @@ export class TaskWorker implements OnModuleDestroy {
     if (message.resultExpires === undefined && declared?.resultExpires !== undefined) message.resultExpires = declared.resultExpires;
     const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false, startedAt: 0 };
     if (this.events.active) {
-      this.events.emit({ type: 'received', at: Date.now(), taskId: message.id, task: message.task, queue: message.queue, worker: this.id, retries: message.retries });
+      const { id, task, queue, retries, args } = message;
+      this.events.emit({ type: 'received', at: Date.now(), taskId: id, task, queue, worker: this.id, retries, args });
     }
     if (this.control.isRevoked(message.id)) {
       void this.finish(job, { kind: 'revoked', reason: 'revoked' });

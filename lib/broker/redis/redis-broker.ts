@@ -90,11 +90,12 @@ export class RedisBroker implements Broker {
     this.waiters.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    await Promise.allSettled([
-      this.blocking?.quit(),
-      subscriber?.then((s) => s.quit()),
-      this.ownsCommands ? this.commands.quit() : Promise.resolve(),
-    ]);
+    // QUIT waits in the offline queue while Redis is away: only a ready connection says goodbye.
+    const quit = async (redis: Redis | undefined): Promise<void> => {
+      if (redis?.status === 'ready') await redis.quit();
+      else redis?.disconnect();
+    };
+    await Promise.allSettled([quit(this.blocking), subscriber?.then(quit), this.ownsCommands ? quit(this.commands) : undefined]);
     // Only what QUIT left open: disconnecting a closed connection arms a 2 s timer that delays exit.
     for (const redis of [this.blocking, this.ownsCommands ? this.commands : undefined]) {
       if (redis && redis.status !== 'end') redis.disconnect();

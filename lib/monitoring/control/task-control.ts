@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Broker } from '../../broker/broker.interface';
+import { updateRateLimit } from '../../client/update-rate-limit';
+import { TASK_BROKER } from '../../constants';
 import { TaskConfigError } from '../../errors';
-import { TaskClient } from '../../client/task-client';
-import { parseRate } from '../../utils/rate-limit';
 import { describe } from './task-inspector';
 import { RemoteCaller, type RemoteCallOptions } from './remote-caller';
 
@@ -13,7 +14,7 @@ export type ControlAnswer = { ok: true } | { ok: false; error: string };
 export class TaskControl {
   constructor(
     private readonly caller: RemoteCaller,
-    private readonly client: TaskClient,
+    @Inject(TASK_BROKER) private readonly broker: Broker,
   ) {}
 
   /** Workers stop fetching, finish their running tasks (shutdownGrace) and stop; `nest-tasks worker` exits. */
@@ -28,8 +29,7 @@ export class TaskControl {
    */
   async setRateLimit(task: string, rate: string | null, options?: RemoteCallOptions): Promise<Record<string, ControlAnswer>> {
     if (typeof task !== 'string' || task === '') throw new TaskConfigError('task', task, 'a task name');
-    if (rate !== null) parseRate(rate, 'rate');
-    await this.client.setRateLimit(task, rate);
+    await updateRateLimit(this.broker, task, rate);
     return this.answers(await this.caller.call('setRateLimit', { task, rate }, options));
   }
 

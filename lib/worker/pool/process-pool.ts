@@ -136,6 +136,12 @@ export class ProcessPool implements TaskPool {
   }
 
   private dispatch(child: Child, request: Run): void {
+    if (request.run.signal.aborted) {
+      // Terminated (or shut down) while it waited for a child: it never starts.
+      request.resolve({ kind: 'revoked', reason: 'terminated before it started' });
+      this.pump(child);
+      return;
+    }
     const limit = this.registry.get(request.message.task)?.options.timeLimit;
     const onAbort = () => {
       if (request.run.signal.reason instanceof TaskTerminatedError) this.kill(child, 'terminate');

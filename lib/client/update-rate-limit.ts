@@ -1,0 +1,9 @@
+import type { Broker } from '../broker/broker.interface';
+import { parseRate } from '../utils/rate-limit';
+
+/** Stores a task's runtime rate limit (null clears it) and tells every worker. */
+export async function updateRateLimit(broker: Broker, task: string, rate: string | null): Promise<void> {
+  if (rate !== null) parseRate(rate, `setRateLimit(${task})`);
+  await broker.setRateLimit(task, rate);
+  await broker.broadcast({ type: 'rate-limit', task, rate });
+}
