@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { TASK_CONFIG } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
+import { findDecoratedMethods } from './find-decorated-methods';
 import type { TaskConfig } from '../module/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 
@@ -26,27 +27,19 @@ export class TaskExplorer implements OnModuleInit {
   explore(): void {
     if (this.explored) return;
     this.explored = true;
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance } = wrapper;
-      if (!instance || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance);
-      if (!prototype || prototype === Object.prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const method = prototype[methodName];
-        const metadata = getTaskMetadata(method);
-        if (!metadata) continue;
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(`${metadata.name} is on a request-scoped provider and cannot run as a task`);
-          continue;
-        }
-        this.registry.register({
-          name: metadata.name,
-          className: instance.constructor.name,
-          methodName,
-          options: { ...this.config.defaults, ...metadata.options },
-          handler: (...args: unknown[]) => method.apply(instance, args),
-        });
+    for (const found of findDecoratedMethods(this.discovery, this.scanner, getTaskMetadata)) {
+      const { metadata, instance, method } = found;
+      if (!found.isStatic) {
+        this.logger.warn(`${metadata.name} is on a request-scoped provider and cannot run as a task`);
+        continue;
       }
+      this.registry.register({
+        name: metadata.name,
+        className: found.className,
+        methodName: found.methodName,
+        options: { ...this.config.defaults, ...metadata.options },
+        handler: (...args: unknown[]) => method.apply(instance, args),
+      });
     }
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { getPeriodicMetadata } from '../decorators/periodic.decorator';
 import { getTaskMetadata } from '../decorators/task.decorator';
+import { findDecoratedMethods } from '../discovery/find-decorated-methods';
 import { resolveSchedule } from './resolve-schedule';
 import type { ScheduleDefinition } from './schedule-definition';
 
@@ -17,25 +18,20 @@ export class PeriodicExplorer {
 
   explore(): ScheduleDefinition[] {
     const found: ScheduleDefinition[] = [];
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance } = wrapper;
-      if (!instance || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance);
-      if (!prototype || prototype === Object.prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const method = prototype[methodName];
-        const periodic = getPeriodicMetadata(method);
-        if (periodic.length === 0) continue;
-        const task = getTaskMetadata(method)!;
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(`${task.name} is on a request-scoped provider: its @Periodic schedule is ignored`);
-          continue;
-        }
-        for (const { cron, every, options, where } of periodic) {
-          const { name, tz, ...rest } = options;
-          const entry = { ...rest, name: name ?? task.name, task: task.name, ...(cron !== undefined ? { cron, tz } : { every }) };
-          found.push(resolveSchedule(stripUndefined(entry), 'decorator', where));
-        }
+    const read = (method: unknown) => {
+      const periodic = getPeriodicMetadata(method);
+      return periodic.length > 0 ? periodic : undefined;
+    };
+    for (const { method, metadata: periodic, isStatic } of findDecoratedMethods(this.discovery, this.scanner, read)) {
+      const task = getTaskMetadata(method)!;
+      if (!isStatic) {
+        this.logger.warn(`${task.name} is on a request-scoped provider: its @Periodic schedule is ignored`);
+        continue;
+      }
+      for (const { cron, every, options, where } of periodic) {
+        const { name, tz, ...rest } = options;
+        const entry = { ...rest, name: name ?? task.name, task: task.name, ...(cron !== undefined ? { cron, tz } : { every }) };
+        found.push(resolveSchedule(stripUndefined(entry), 'decorator', where));
       }
     }
     return found;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { TaskEvent } from '../../events/task-event';
+import { findDecoratedMethods } from '../../discovery/find-decorated-methods';
 import { TaskEventBus } from '../../events/task-event-bus';
 import { RouteMatcher } from '../../routing/route-matcher';
 import { TaskHooks } from '../../worker/task-hooks';
@@ -30,21 +31,13 @@ export class TaskEventExplorer implements OnModuleInit, OnModuleDestroy {
   private explore(): void {
     if (this.explored) return;
     this.explored = true;
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance } = wrapper;
-      if (!instance || typeof instance !== 'object') continue;
-      const prototype = Object.getPrototypeOf(instance);
-      if (!prototype || prototype === Object.prototype) continue;
-      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-        const metadata = getOnTaskEventMetadata(prototype[methodName]);
-        if (!metadata) continue;
-        const where = `${instance.constructor.name}.${methodName}`;
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(`@OnTaskEvent on ${where} is ignored: the provider is request-scoped`);
-          continue;
-        }
-        this.unsubscribes.push(this.bus.subscribe(this.listener(instance, methodName, metadata, where)));
+    for (const { instance, className, methodName, metadata, isStatic } of findDecoratedMethods(this.discovery, this.scanner, getOnTaskEventMetadata)) {
+      const where = `${className}.${methodName}`;
+      if (!isStatic) {
+        this.logger.warn(`@OnTaskEvent on ${where} is ignored: the provider is request-scoped`);
+        continue;
       }
+      this.unsubscribes.push(this.bus.subscribe(this.listener(instance, methodName, metadata, where)));
     }
   }
 
