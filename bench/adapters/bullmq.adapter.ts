@@ -1,0 +1,70 @@
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { probe } from '../child/probe';
+import type { BenchConsumer, BenchProducer, LibraryAdapter } from './library-adapter';
+
+/** BullMQ with its defaults (completed jobs and their return values are kept, as results are). */
+export class BullmqAdapter implements LibraryAdapter {
+  private readonly connection: ConnectionOptions;
+
+  constructor(
+    redisUrl: string,
+    private readonly prefix: string,
+    private readonly queue: string,
+  ) {
+    this.connection = connectionFromUrl(redisUrl);
+  }
+
+  async producer(): Promise<BenchProducer> {
+    const queue = new Queue(this.queue, { connection: this.connection, prefix: this.prefix });
+    await queue.waitUntilReady();
+    return {
+      add: (i) => queue.add('noop', { i }),
+      addTimed: (index, sentAt) => queue.add('timed', { index, sentAt }),
+      addMany: (items) =>
+        queue.addBulk(items.map(({ i, priority }) => ({ name: 'noop', data: { i }, opts: priority ? { priority } : undefined }))),
+      close: () => queue.close(),
+    };
+  }
+
+  async consumer(concurrency: number): Promise<BenchConsumer> {
+    const worker = new Worker(this.queue, runBenchJob, { connection: this.connection, prefix: this.prefix, concurrency, autorun: false });
+    worker.on('error', (error) => console.error(`BullMQ worker error: ${error.message}`));
+    await worker.waitUntilReady();
+    const queue = new Queue(this.queue, { connection: this.connection, prefix: this.prefix });
+    let running: Promise<void> | undefined;
+    return {
+      start: async () => {
+        running = worker.run();
+      },
+      stop: async () => {
+        await worker.close();
+        await running;
+        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(counts).reduce((sum, n) => sum + n, 0);
+      },
+      close: async () => {
+        await worker.close();
+        await queue.close();
+      },
+    };
+  }
+}
+
+async function runBenchJob(job: Job<{ i?: number; index?: number; sentAt?: number }>): Promise<void> {
+  if (job.name === 'timed') probe.started(job.data.index ?? -1, job.data.sentAt ?? NaN);
+  else probe.hit();
+}
+
+/** ioredis options from a redis:// or rediss:// URL (BullMQ takes options or an instance). */
+export function connectionFromUrl(url: string): ConnectionOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+}

@@ -1,0 +1,63 @@
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TASK_BROKER, TaskClient, TaskModule, TaskWorker, type Broker } from 'nestjs-tasks';
+import type { BenchConsumer, BenchProducer, BulkItem, LibraryAdapter } from './library-adapter';
+import { BENCH_QUEUE, BenchTasks } from './bench.tasks';
+
+/** nestjs-tasks as a user runs it: a Nest application context with TaskModule. */
+export class NestjsTasksAdapter implements LibraryAdapter {
+  constructor(
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+    private readonly queue: string,
+  ) {
+    if (queue !== BENCH_QUEUE) throw new Error(`The nestjs-tasks bench tasks are routed to '${BENCH_QUEUE}', not '${queue}'`);
+  }
+
+  async producer(): Promise<BenchProducer> {
+    const app = await this.createApp();
+    const client = app.get(TaskClient);
+    return {
+      add: (i) => client.delay(BenchTasks, 'noop', i),
+      addTimed: (index, sentAt) => client.delay(BenchTasks, 'timed', index, sentAt),
+      addMany: (items) => addManyByPriority(client, items),
+      close: () => app.close(),
+    };
+  }
+
+  async consumer(concurrency: number): Promise<BenchConsumer> {
+    const app = await this.createApp();
+    const worker = app.get(TaskWorker);
+    const broker = app.get<Broker>(TASK_BROKER);
+    return {
+      start: () => worker.start({ queues: [this.queue], concurrency }),
+      stop: async () => {
+        await worker.stop();
+        const sizes = await broker.queueSizes(this.queue);
+        return sizes.ready + sizes.delayed + sizes.active;
+      },
+      close: () => app.close(),
+    };
+  }
+
+  private async createApp(): Promise<INestApplicationContext> {
+    @Module({ imports: [TaskModule.forRoot({ broker: this.redisUrl, prefix: this.prefix })], providers: [BenchTasks] })
+    class BenchModule {}
+    return NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
+  }
+}
+
+/** delayMany takes one set of options per call: one call per priority, all sent in the same tick (one round trip). */
+function addManyByPriority(client: TaskClient, items: readonly BulkItem[]): Promise<unknown> {
+  const byPriority = new Map<number, Array<[number]>>();
+  for (const { i, priority = 0 } of items) {
+    let list = byPriority.get(priority);
+    if (!list) byPriority.set(priority, (list = []));
+    list.push([i]);
+  }
+  return Promise.all(
+    [...byPriority].map(([priority, argsList]) =>
+      client.delayMany(BenchTasks, 'noop', argsList, priority > 0 ? { priority } : {}),
+    ),
+  );
+}

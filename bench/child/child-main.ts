@@ -1,0 +1,61 @@
+import { BullmqAdapter } from '../adapters/bullmq.adapter';
+import type { LibraryAdapter } from '../adapters/library-adapter';
+import { NestjsTasksAdapter } from '../adapters/nestjs-tasks.adapter';
+import { measureEnqueue, measureFill, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
+import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult } from './protocol';
+
+/**
+ * Entry of a bench child process: runs one side (one library) of one measurement,
+ * sends the result to the runner over IPC, closes its connections and exits.
+ */
+async function main(): Promise<void> {
+  const raw = process.env[JOB_ENV];
+  if (!raw || !process.send) throw new Error(`The bench child is started by dist/bench/run.js (no ${JOB_ENV} or IPC)`);
+  const job = JSON.parse(raw) as ChildJob;
+  const adapter: LibraryAdapter =
+    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue);
+  const result = await run(job, adapter);
+  await send({ type: 'result', result });
+}
+
+async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult> {
+  switch (job.kind) {
+    case 'enqueue':
+    case 'enqueue-sequential':
+    case 'fill':
+    case 'latency-producer': {
+      const producer = await adapter.producer();
+      try {
+        if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight);
+        if (job.kind === 'enqueue-sequential') return await measureSequentialEnqueue(producer, job.tasks);
+        if (job.kind === 'fill') return await measureFill(producer, job.tasks, job.chunk, job.priorities);
+        return await produceAtRate(producer, job.tasks, job.rate);
+      } finally {
+        await producer.close();
+      }
+    }
+    case 'process':
+    case 'latency-worker': {
+      const consumer = await adapter.consumer(job.concurrency);
+      try {
+        if (job.kind === 'process') return await measureProcessing(consumer, job.tasks);
+        return await measureLatency(consumer, job.tasks, job.skip, () => void send({ type: 'ready' }));
+      } finally {
+        await consumer.close();
+      }
+    }
+  }
+}
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())));
+}
+
+main().then(
+  () => process.disconnect?.(),
+  async (error: Error) => {
+    await send({ type: 'error', message: error.stack ?? error.message }).catch(() => undefined);
+    process.exitCode = 1;
+    process.disconnect?.();
+  },
+);

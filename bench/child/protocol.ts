@@ -1,0 +1,56 @@
+/** Messages between the runner and the child process that runs one side of one measurement. */
+export type LibraryName = 'nestjs-tasks' | 'bullmq';
+
+interface JobBase {
+  lib: LibraryName;
+  redisUrl: string;
+  /** Key prefix of this library in this run; everything it writes is under it. */
+  prefix: string;
+  queue: string;
+}
+
+export type ChildJob =
+  /** `tasks` enqueues, `inFlight` outstanding at any time. */
+  | (JobBase & { kind: 'enqueue'; tasks: number; inFlight: number })
+  /** `tasks` enqueues, one at a time, each awaited. */
+  | (JobBase & { kind: 'enqueue-sequential'; tasks: number })
+  /** Fan-out: `tasks` enqueued in calls of `chunk` (delayMany / addBulk); random priorities 1-9 when `priorities`. */
+  | (JobBase & { kind: 'fill'; tasks: number; chunk: number; priorities: boolean })
+  /** One worker drains a backlog of `tasks`. */
+  | (JobBase & { kind: 'process'; tasks: number; concurrency: number })
+  /** A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured. */
+  | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number })
+  /** Enqueues `tasks` one by one at `rate` per second, carrying the send time. */
+  | (JobBase & { kind: 'latency-producer'; tasks: number; rate: number });
+
+export interface MemoryFigures {
+  /** Resident set size when the backlog was done, bytes. */
+  rss: number;
+  /** Live heap after a full GC, bytes. */
+  heapUsed: number;
+  /** Peak resident set size over the process's life, bytes. */
+  maxRss: number;
+}
+
+/** The timed part of a child's life on the monotonic clock of CPU profiles, µs. */
+export interface TimedWindow {
+  startUs: number;
+  endUs: number;
+}
+
+/** What the child did in its timed part: wall time, and its own CPU time (user + system). */
+export interface Timed {
+  seconds: number;
+  cpuMicros: number;
+  window: TimedWindow;
+}
+
+export type ChildResult =
+  | ({ kind: 'rate'; tasks: number } & Timed)
+  | ({ kind: 'process'; tasks: number; memory: MemoryFigures; leftover: number } & Timed)
+  | { kind: 'latency'; samples: number; p50: number; p90: number; p99: number; max: number; window: TimedWindow }
+  | { kind: 'sent'; tasks: number; seconds: number };
+
+export type ChildMessage = { type: 'ready' } | { type: 'result'; result: ChildResult } | { type: 'error'; message: string };
+
+export const JOB_ENV = 'NESTJS_TASKS_BENCH_JOB';

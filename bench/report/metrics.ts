@@ -1,0 +1,20 @@
+/** Every figure the bench records, per library and round. */
+export type MetricKey =
+  | 'enqueue.rate'
+  | 'enqueue.cpuPerTask'
+  | 'enqueue.sequentialRate'
+  | 'fanout.rate'
+  | 'fill.redisBytesPerTask'
+  | 'process.rate'
+  | 'process.cpuPerTask'
+  | 'process.rss'
+  | 'process.heapUsed'
+  | 'process.maxRss'
+  | 'process.redisCpuPerTask'
+  | 'process.redisCallsPerTask'
+  | 'priorities.fanoutRate'
+  | 'priorities.rate'
+  | 'latency.p50'
+  | 'latency.p90'
+  | 'latency.p99'
+  | 'latency.max';

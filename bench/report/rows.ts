@@ -1,0 +1,90 @@
+import type { LibraryName } from '../child/protocol';
+import type { BenchOptions } from '../options';
+import type { MetricKey } from './metrics';
+import { median } from './stats';
+
+/** A row of the results table. */
+export interface Row {
+  metric: string;
+  values: Record<LibraryName, number | undefined>;
+  format: (value: number) => string;
+  /** How many times better nestjs-tasks is (>1 better), undefined when there is nothing to compare. */
+  advantage?: number;
+  goal?: { text: string; met: boolean };
+}
+
+type Figures = ReadonlyMap<MetricKey, Record<LibraryName, number[]>>;
+
+interface RowDefinition {
+  metric: (options: BenchOptions) => string;
+  value: (lib: LibraryName, get: (key: MetricKey) => number | undefined) => number | undefined;
+  format: (value: number) => string;
+  better: 'higher' | 'lower';
+  /** Goal on the advantage over BullMQ, or on the nestjs-tasks figure itself. */
+  goal?: { on: 'advantage' | 'nestjs-tasks'; min: number; text: string };
+}
+
+const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const times = (n: number) => `${n.toFixed(1)}x`;
+const percent = (n: number) => `${Math.round(n * 100)}%`;
+const micros = (n: number) => `${n.toFixed(1)} µs`;
+const count = (n: number) => n.toFixed(1);
+const bytes = (n: number) => `${Math.round(n)} B`;
+
+const metric = (key: MetricKey) => (_lib: LibraryName, get: (key: MetricKey) => number | undefined) => get(key);
+const ratio = (a: MetricKey, b: MetricKey) => (_lib: LibraryName, get: (key: MetricKey) => number | undefined) => {
+  const x = get(a);
+  const y = get(b);
+  return x === undefined || y === undefined ? undefined : x / y;
+};
+
+const DEFINITIONS: RowDefinition[] = [
+  { metric: (o) => `Enqueue, ${o.inFlight} in flight (delay() / add())`, value: metric('enqueue.rate'), format: perSecond, better: 'higher', goal: { on: 'advantage', min: 1.5, text: '>= 1.5x BullMQ' } },
+  { metric: (o) => `Producer CPU per enqueued task, ${o.inFlight} in flight`, value: metric('enqueue.cpuPerTask'), format: micros, better: 'lower' },
+  { metric: () => 'Enqueue, one at a time (awaited)', value: metric('enqueue.sequentialRate'), format: perSecond, better: 'higher' },
+  { metric: (o) => `Fan-out, chunks of ${o.chunk} (delayMany() / addBulk())`, value: metric('fanout.rate'), format: perSecond, better: 'higher' },
+  { metric: () => 'Fan-out speed-up per task vs one at a time', value: ratio('fanout.rate', 'enqueue.sequentialRate'), format: times, better: 'higher', goal: { on: 'nestjs-tasks', min: 5, text: '>= 5x' } },
+  { metric: (o) => `Processing a backlog of ${o.tasks.toLocaleString('en-US')}, concurrency ${o.concurrency}`, value: metric('process.rate'), format: perSecond, better: 'higher', goal: { on: 'advantage', min: 2, text: '>= 2x BullMQ' } },
+  { metric: () => 'Worker CPU per processed task', value: metric('process.cpuPerTask'), format: micros, better: 'lower' },
+  { metric: () => 'Processing, random priorities 1-9', value: metric('priorities.rate'), format: perSecond, better: 'higher' },
+  { metric: () => 'Processing rate kept with priorities', value: ratio('priorities.rate', 'process.rate'), format: percent, better: 'higher' },
+  { metric: () => 'Fan-out, random priorities 1-9', value: metric('priorities.fanoutRate'), format: perSecond, better: 'higher' },
+  { metric: (o) => `Enqueue-to-start latency p50 at ${o.rate}/s`, value: metric('latency.p50'), format: ms, better: 'lower' },
+  { metric: (o) => `Enqueue-to-start latency p99 at ${o.rate}/s`, value: metric('latency.p99'), format: ms, better: 'lower' },
+  { metric: () => 'Worker RSS after the backlog', value: metric('process.rss'), format: mb, better: 'lower' },
+  { metric: () => 'Worker heap after the backlog (after GC)', value: metric('process.heapUsed'), format: mb, better: 'lower' },
+  { metric: () => 'Worker peak RSS', value: metric('process.maxRss'), format: mb, better: 'lower' },
+  { metric: () => 'Redis CPU per processed task', value: metric('process.redisCpuPerTask'), format: micros, better: 'lower' },
+  { metric: () => 'Redis commands per processed task (scripts\' inner calls included)', value: metric('process.redisCallsPerTask'), format: count, better: 'lower' },
+  { metric: () => 'Redis memory per queued task', value: metric('fill.redisBytesPerTask'), format: bytes, better: 'lower' },
+];
+
+/** The table rows with figures: the median of the rounds of each measurement that ran. */
+export function buildRows(figures: Figures, options: BenchOptions): Row[] {
+  const rows: Row[] = [];
+  for (const definition of DEFINITIONS) {
+    const values = {} as Row['values'];
+    for (const lib of ['nestjs-tasks', 'bullmq'] as const) {
+      values[lib] = definition.value(lib, (key) => {
+        const list = figures.get(key)?.[lib];
+        return list && list.length > 0 ? median(list) : undefined;
+      });
+    }
+    const ours = values['nestjs-tasks'];
+    const theirs = values.bullmq;
+    if (ours === undefined && theirs === undefined) continue;
+    const advantage =
+      ours !== undefined && theirs !== undefined && ours > 0 && theirs > 0
+        ? definition.better === 'higher' ? ours / theirs : theirs / ours
+        : undefined;
+    const row: Row = { metric: definition.metric(options), values, format: definition.format, advantage };
+    if (definition.goal) {
+      const subject = definition.goal.on === 'advantage' ? advantage : ours;
+      if (subject !== undefined) row.goal = { text: definition.goal.text, met: subject >= definition.goal.min };
+    }
+    rows.push(row);
+  }
+  return rows;
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LibraryName } from '../../bench/child/protocol';
+import { parseBenchOptions } from '../../bench/options';
+import type { MachineInfo } from '../../bench/report/machine-info';
+import { RESULTS_END, RESULTS_START, writeResults } from '../../bench/report/markdown-file';
+import type { MetricKey } from '../../bench/report/metrics';
+import { renderMarkdown, renderText } from '../../bench/report/render';
+import { buildRows } from '../../bench/report/rows';
+import { median, percentile } from '../../bench/report/stats';
+
+const options = parseBenchOptions([], {});
+
+function figures(entries: Array<[MetricKey, number[], number[]]>): Map<MetricKey, Record<LibraryName, number[]>> {
+  return new Map(entries.map(([key, ours, theirs]) => [key, { 'nestjs-tasks': ours, bullmq: theirs }]));
+}
+
+const machine: MachineInfo = {
+  date: '2025-01-01T00:00:00Z',
+  cpus: '2 x Test CPU',
+  memory: '4 GiB',
+  os: 'Linux 6',
+  node: 'v20.20.2',
+  redis: '7.0.15',
+  nestjsTasks: '0.1.0',
+  revision: 'abc1234',
+  bullmq: '6.7.0',
+  load: '0.10 at start, 0.20 at end',
+};
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles and medians', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([], 50)).toBeNaN();
+    expect(median([9, 1, 5])).toBe(5);
+  });
+});
+
+describe('bench report rows', () => {
+  it('reports the median of the rounds and the advantage in the right direction', () => {
+    const rows = buildRows(
+      figures([
+        ['process.rate', [30_000, 10_000, 20_000], [10_000, 10_000, 10_000]],
+        ['latency.p50', [1], [2]],
+      ]),
+      options,
+    );
+    const processing = rows.find((row) => row.metric.startsWith('Processing a backlog'))!;
+    expect(processing.values).toEqual({ 'nestjs-tasks': 20_000, bullmq: 10_000 });
+    expect(processing.advantage).toBe(2);
+    expect(processing.goal).toEqual({ text: '>= 2x BullMQ', met: true });
+    const latency = rows.find((row) => row.metric.includes('latency p50'))!;
+    expect(latency.advantage).toBe(2); // lower is better: half the latency is twice as good
+  });
+
+  it('marks a missed goal and leaves out metrics that were not measured', () => {
+    const rows = buildRows(figures([['enqueue.rate', [14_000], [10_000]]]), options);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].goal).toEqual({ text: '>= 1.5x BullMQ', met: false });
+  });
+
+  it('derives the fan-out speed-up and the rate kept with priorities per library', () => {
+    const rows = buildRows(
+      figures([
+        ['fanout.rate', [60_000], [15_000]],
+        ['enqueue.sequentialRate', [5_000], [2_500]],
+        ['process.rate', [20_000], [10_000]],
+        ['priorities.rate', [15_000], [9_000]],
+      ]),
+      options,
+    );
+    const speedUp = rows.find((row) => row.metric.startsWith('Fan-out speed-up'))!;
+    expect(speedUp.values).toEqual({ 'nestjs-tasks': 12, bullmq: 6 });
+    expect(speedUp.goal).toEqual({ text: '>= 5x', met: true });
+    const kept = rows.find((row) => row.metric.startsWith('Processing rate kept'))!;
+    expect(kept.values['nestjs-tasks']).toBeCloseTo(0.75);
+    expect(kept.values.bullmq).toBeCloseTo(0.9);
+    expect(kept.format(0.75)).toBe('75%');
+  });
+
+  it('renders the same rows as text and as Markdown with the machine', () => {
+    const rows = buildRows(figures([['process.rate', [20_000], [8_000]], ['process.rss', [100 * 1024 * 1024], [120 * 1024 * 1024]]]), options);
+    const text = renderText(rows);
+    expect(text).toMatch(/Processing a backlog of 20,000, concurrency 50\s+20,000\/s\s+8,000\/s\s+2\.50x\s+>= 2x BullMQ: met/);
+    expect(text).toMatch(/Worker RSS after the backlog\s+100\.0 MB\s+120\.0 MB\s+1\.20x/);
+    const markdown = renderMarkdown(rows, machine, options);
+    expect(markdown).toContain('| Metric | nestjs-tasks | BullMQ | nestjs-tasks advantage | Goal |');
+    expect(markdown).toContain('| Processing a backlog of 20,000, concurrency 50 | 20,000/s | 8,000/s | 2.50x | >= 2x BullMQ: met |');
+    expect(markdown).toContain('Machine: 2 x Test CPU, 4 GiB, Linux 6; Node v20.20.2; Redis 7.0.15');
+    expect(markdown).toContain('nestjs-tasks 0.1.0 (abc1234); BullMQ 6.7.0');
+  });
+});
+
+describe('bench Markdown file', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bench-md-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the file with the results between markers', () => {
+    const file = join(dir, 'nested', 'benchmarks.md');
+    writeResults(file, '| a | b |');
+    expect(readFileSync(file, 'utf8')).toBe(`## Benchmarks\n\n${RESULTS_START}\n| a | b |\n${RESULTS_END}\n`);
+  });
+
+  it('replaces only what is between the markers', () => {
+    const file = join(dir, 'benchmarks.md');
+    writeFileSync(file, `# Intro\n\n${RESULTS_START}\nold figures\n${RESULTS_END}\n\n## Analysis\nkept\n`);
+    writeResults(file, 'new figures');
+    expect(readFileSync(file, 'utf8')).toBe(`# Intro\n\n${RESULTS_START}\nnew figures\n${RESULTS_END}\n\n## Analysis\nkept\n`);
+  });
+
+  it('appends the block to a file without markers', () => {
+    const file = join(dir, 'benchmarks.md');
+    writeFileSync(file, '# Hand-written\n');
+    writeResults(file, 'figures');
+    expect(readFileSync(file, 'utf8')).toBe(`# Hand-written\n\n${RESULTS_START}\nfigures\n${RESULTS_END}\n`);
+  });
+});

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import IORedis, { type Redis } from 'ioredis';
+import { RESULTS_END, RESULTS_START } from '../../bench/report/markdown-file';
+import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+
+const ROOT = join(__dirname, '..', '..');
+const SMALL = ['--tasks', '200', '--sequential-tasks', '50', '--chunk', '50', '--rate', '200', '--duration', '500', '--warmup', '100'];
+
+/** Runs the bench from source, as `npm run bench` runs it from dist (children included). */
+function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', join(__dirname, 'support', 'bench-hooks.js'), join(ROOT, 'bench', 'run.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function benchKeys(redis: Redis): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', 'bench-*', 'COUNT', 1000);
+    cursor = next;
+    keys.push(...found.filter((key) => /^bench-(nt|bull)-/.test(key)));
+  } while (cursor !== '0');
+  return keys;
+}
+
+describe('npm run bench, end to end', () => {
+  let redis: Redis;
+  let dir: string;
+  beforeAll(() => {
+    redis = new IORedis(testRedisUrl());
+    dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
+  });
+  afterAll(async () => {
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every measurement for both libraries on REDIS_URL, prints the table, writes the Markdown and removes only its own keys', async () => {
+    const foreign = `${uniquePrefix('not-the-bench')}:key`;
+    await redis.set(foreign, 'keep');
+    const markdown = join(dir, 'benchmarks.md');
+    const { code, stdout, stderr } = await runBench([...SMALL, '--markdown', markdown], { REDIS_URL: testRedisUrl() });
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+
+    for (const metric of [
+      'Enqueue, 100 in flight (delay() / add())',
+      'Fan-out, chunks of 50 (delayMany() / addBulk())',
+      'Fan-out speed-up per task vs one at a time',
+      'Processing a backlog of 200, concurrency 50',
+      'Processing, random priorities 1-9',
+      'Enqueue-to-start latency p99 at 200/s',
+      'Worker RSS after the backlog',
+      'Redis CPU per processed task',
+    ]) {
+      expect(stdout).toMatch(new RegExp(`^${metric.replace(/[()/.]/g, '\\$&')}\\s+[\\d.,]+(/s| ms| MB| µs|x)\\s+[\\d.,]+`, 'm'));
+    }
+    expect(stderr).toMatch(/processing, +no priorities +nestjs-tasks/);
+    expect(stderr).toMatch(/processing, +no priorities +bullmq/);
+
+    const written = readFileSync(markdown, 'utf8');
+    expect(written).toContain(RESULTS_START);
+    expect(written).toContain(RESULTS_END);
+    expect(written).toMatch(/\| Processing a backlog of 200, concurrency 50 \| [\d,]+\/s \| [\d,]+\/s \| [\d.]+x \| >= 2x BullMQ: (met|MISSED) \|/);
+    expect(written).toMatch(/Machine: \d+ x .+; Node v\d+.+; Redis \d+\.\d+.+ \(REDIS_URL\)/);
+
+    expect(await benchKeys(redis)).toEqual([]);
+    expect(await redis.get(foreign)).toBe('keep');
+    await redis.del(foreign);
+  }, 240_000);
+
+  it('starts and stops a private redis-server when REDIS_URL is not set', async () => {
+    const { code, stdout, stderr } = await runBench([...SMALL, '--only', 'enqueue', '--libs', 'nestjs-tasks'], {});
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/^Enqueue, 100 in flight \(delay\(\) \/ add\(\)\)\s+[\d,]+\/s\s+-/m);
+    const url = /Redis (redis:\/\/[\d.]+:\d+) \(private\)/.exec(stderr)?.[1];
+    expect(url).toBeDefined();
+    await expect(
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(new URL(url!).port), '127.0.0.1', () => resolve(socket.end()));
+        socket.once('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  }, 120_000);
+
+  it('fails with the address, never the password, when REDIS_URL cannot be reached', async () => {
+    const { code, stderr } = await runBench(['--only', 'enqueue'], { REDIS_URL: 'redis://bench:s3cret@127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Could not reach Redis at redis://bench:***@127.0.0.1:1');
+    expect(stderr).not.toContain('s3cret');
+  });
+
+  it('refuses a bad option before touching Redis, naming it', async () => {
+    const { code, stderr } = await runBench(['--concurrency', 'lots'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid bench option --concurrency: "lots" (expected an integer >= 1)');
+  });
+});
