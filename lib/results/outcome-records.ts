@@ -16,20 +16,21 @@ export function recordForOutcome(
   worker?: string,
 ): ResultWrite | null {
   if (message.ignoreResult) return null;
-  const base = { id: message.id, task: message.task, queue: message.queue, worker };
+  const { id, task, queue } = message;
+  // Object literals, not spreads of a shared base: this runs once per task on the hot path.
   let record: ResultRecord;
   switch (outcome.kind) {
     case 'success':
-      record = { ...base, state: TaskState.SUCCESS, result: outcome.value, retries: message.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+      record = { id, task, queue, worker, state: TaskState.SUCCESS, result: outcome.value, retries: message.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
       break;
     case 'failure':
-      record = { ...base, state: TaskState.FAILURE, error: outcome.error, retries: outcome.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+      record = { id, task, queue, worker, state: TaskState.FAILURE, error: outcome.error, retries: outcome.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
       break;
     case 'retry':
-      record = { ...base, state: TaskState.RETRY, error: outcome.error, retries: message.retries, eta: outcome.eta, startedAt: outcome.startedAt };
+      record = { id, task, queue, worker, state: TaskState.RETRY, error: outcome.error, retries: message.retries, eta: outcome.eta, startedAt: outcome.startedAt };
       break;
     case 'revoked':
-      record = { ...base, state: TaskState.REVOKED, reason: outcome.reason, finishedAt: Date.now() };
+      record = { id, task, queue, worker, state: TaskState.REVOKED, reason: outcome.reason, finishedAt: Date.now() };
       break;
   }
   return { record, ttl };

@@ -33,6 +33,9 @@ export interface ExecutionRun {
  * Runs one task message: finds the handler, runs it in its context with its time
  * limits, and decides success, retry or failure. Used by workers and by eager mode.
  */
+/** The signal of a run nobody can abort (eager mode). */
+const NEVER_ABORTED = new AbortController().signal;
+
 @Injectable()
 export class TaskExecutor {
   constructor(
@@ -64,10 +67,15 @@ export class TaskExecutor {
     }
     const options = definition.options;
     const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
-    const controller = new AbortController();
-    const onExternalAbort = () => controller.abort(run.signal?.reason);
-    if (run.signal?.aborted) onExternalAbort();
-    run.signal?.addEventListener('abort', onExternalAbort, { once: true });
+    // A controller of its own only when a time limit must abort the task's signal;
+    // otherwise the task sees the worker's signal (terminate, shutdown) as it is.
+    const controller = options.softTimeLimit || options.timeLimit ? new AbortController() : undefined;
+    const onExternalAbort = () => controller?.abort(run.signal?.reason);
+    if (controller && run.signal) {
+      if (run.signal.aborted) onExternalAbort();
+      else run.signal.addEventListener('abort', onExternalAbort, { once: true });
+    }
+    const signal = controller?.signal ?? run.signal ?? NEVER_ABORTED;
 
     const context: TaskContext = {
       id: message.id,
@@ -76,7 +84,7 @@ export class TaskExecutor {
       queue: message.queue,
       retries: message.retries,
       deliveries: run.delivery,
-      signal: controller.signal,
+      signal,
       retry: (retryOptions: RetryOptions = {}): never => {
         assertDuration('retry().countdown', retryOptions.countdown);
         const eta = toTimestamp('retry().eta', retryOptions.eta);
@@ -87,7 +95,7 @@ export class TaskExecutor {
     const timers: NodeJS.Timeout[] = [];
     if (options.softTimeLimit) {
       const limit = options.softTimeLimit;
-      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(limit)), limit));
+      timers.push(setTimeout(() => controller!.abort(new SoftTimeLimitExceeded(limit)), limit));
     }
     const hardLimit = options.timeLimit
       ? new Promise<never>((_, reject) => {
@@ -95,7 +103,7 @@ export class TaskExecutor {
           timers.push(
             setTimeout(() => {
               const error = new TimeLimitExceeded(limit);
-              controller.abort(error);
+              controller!.abort(error);
               reject(error);
             }, limit),
           );
@@ -129,7 +137,7 @@ export class TaskExecutor {
       return this.afterError(message, thrown, maxRetries, startedAt, options);
     } finally {
       for (const timer of timers) clearTimeout(timer);
-      run.signal?.removeEventListener('abort', onExternalAbort);
+      if (controller) run.signal?.removeEventListener('abort', onExternalAbort);
       if (onAbort) run.signal?.removeEventListener('abort', onAbort);
     }
   }

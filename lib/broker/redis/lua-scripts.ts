@@ -14,10 +14,14 @@ export const SCRIPTS = {
   ntRequeue: { file: 'requeue', keys: QUEUE_KEY_COUNT },
   ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
   ntRateLimit: { file: 'rate-limit', keys: 1 },
-  ntStoreResultUnlessReady: { file: 'store-result-unless-ready', keys: 1 },
   ntRateReset: { file: 'rate-reset', keys: 1 },
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
   ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 2 },
+} as const;
+
+/** Scripts whose KEYS vary in number: called with the count first. */
+export const VARIADIC_SCRIPTS = {
+  ntStoreResults: { file: 'store-results' },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -31,6 +35,9 @@ export function readScript(file: string): string {
 }
 
 let loaded: Array<[ScriptName, string]> | undefined;
+let variadic: Array<[VariadicScriptName, string]> | undefined;
+
+export type VariadicScriptName = keyof typeof VARIADIC_SCRIPTS;
 
 /** Defines every script on a connection once (ioredis sends EVALSHA, loading on NOSCRIPT). */
 export function defineScripts(redis: Redis): void {
@@ -39,5 +46,9 @@ export function defineScripts(redis: Redis): void {
     if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') {
       redis.defineCommand(name, { numberOfKeys: SCRIPTS[name].keys, lua });
     }
+  }
+  variadic ??= (Object.keys(VARIADIC_SCRIPTS) as VariadicScriptName[]).map((name) => [name, readScript(VARIADIC_SCRIPTS[name].file)]);
+  for (const [name, lua] of variadic) {
+    if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua });
   }
 }

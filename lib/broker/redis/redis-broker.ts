@@ -4,7 +4,7 @@ import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
-import { defineScripts, type ScriptName } from './lua-scripts';
+import { defineScripts, type ScriptName, type VariadicScriptName } from './lua-scripts';
 import { connectWithRetries, createRedis, describeRedis, isRedisInstance, reconnectDelay } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 
@@ -41,6 +41,7 @@ export class RedisBroker implements Broker {
   private readonly knownQueues = new Set<string>();
   private readonly controlListeners = new Set<(message: ControlMessage) => void>();
   private batch?: ChainableCommander;
+  private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
   private closed = false;
   /** Ends each waitForWork() in progress. */
   private readonly wakes = new Set<() => void>();
@@ -104,8 +105,27 @@ export class RedisBroker implements Broker {
 
   // ---- producing -------------------------------------------------------------------------
 
-  async publish(requests: PublishRequest[]): Promise<void> {
-    if (requests.length === 0) return;
+  /**
+   * Publishes of one tick travel together: one script call per queue, however many
+   * `delay()` calls made them.
+   */
+  publish(requests: PublishRequest[]): Promise<void> {
+    if (requests.length === 0) return Promise.resolve();
+    if (!this.pendingPublish) {
+      const batch: PublishRequest[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        process.nextTick(() => {
+          this.pendingPublish = undefined;
+          this.publishNow(batch).then(resolve, reject);
+        }),
+      );
+      this.pendingPublish = { requests: batch, done };
+    }
+    for (const request of requests) this.pendingPublish.requests.push(request);
+    return this.pendingPublish.done;
+  }
+
+  private async publishNow(requests: PublishRequest[]): Promise<void> {
     const now = Date.now();
     const byQueue = new Map<string, PublishRequest[]>();
     for (const request of requests) {
@@ -333,22 +353,19 @@ export class RedisBroker implements Broker {
 
   // ---- results ---------------------------------------------------------------------------
 
+  /** Every record of one call in one script run: a SET each, a PUBLISH for the ready ones. */
   async storeResults(writes: ResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    const calls: Promise<unknown>[] = [];
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.keys.resultChannel('')];
     for (const { record, ttl, keepReady } of writes) {
-      const json = JSON.stringify(record);
-      const key = this.keys.result(record.id);
-      const ready = isReadyState(record.state);
-      if (keepReady) {
-        const args = [json, Math.ceil(ttl), this.keys.resultChannel(record.id), ready ? '1' : '0'];
-        calls.push(this.call('ntStoreResultUnlessReady', [key], args));
-        continue;
-      }
-      calls.push(this.send((p, cb) => p.set(key, json, 'PX', Math.ceil(ttl), cb)));
-      if (ready) calls.push(this.send((p, cb) => p.publish(this.keys.resultChannel(record.id), json, cb)));
+      keys.push(this.keys.result(record.id));
+      args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
-    await Promise.all(calls);
+    await this.send((pipeline, callback) => {
+      const run = (pipeline as unknown as Record<VariadicScriptName, ScriptCall>).ntStoreResults;
+      run.call(pipeline, keys.length, ...keys, ...args, callback);
+    });
   }
 
   async getResult(id: string): Promise<ResultRecord | null> {
