@@ -58,8 +58,17 @@ export function decodeMessage(raw: string): TaskMessage {
   if (typeof m.retries !== 'number' || !Number.isInteger(m.retries) || m.retries < 0) {
     throw new MessageDecodeError('retries is not a non-negative integer');
   }
-  for (const key of ['eta', 'expires', 'priority', 'resultExpires', 'maxRetries'] as const) {
-    if (m[key] !== undefined && typeof m[key] !== 'number') throw new MessageDecodeError(`${key} is not a number`);
+  for (const key of ['eta', 'expires', 'resultExpires'] as const) {
+    if (m[key] !== undefined && !(typeof m[key] === 'number' && Number.isFinite(m[key]) && m[key] >= 0)) {
+      throw new MessageDecodeError(`${key} is not a finite number of milliseconds`);
+    }
+  }
+  if (m.resultExpires !== undefined && (m.resultExpires as number) < 1) throw new MessageDecodeError('resultExpires is below 1 ms');
+  if (m.priority !== undefined && !(Number.isInteger(m.priority) && (m.priority as number) >= 0 && (m.priority as number) <= 9)) {
+    throw new MessageDecodeError('priority is not an integer from 0 to 9');
+  }
+  if (m.maxRetries !== undefined && !(Number.isInteger(m.maxRetries) && (m.maxRetries as number) >= 0)) {
+    throw new MessageDecodeError('maxRetries is not a non-negative integer');
   }
   const workflowProblem = findWorkflowProblem(m);
   if (workflowProblem) throw new MessageDecodeError(workflowProblem);

@@ -17,6 +17,8 @@ interface WorkerCommandOptions {
   pool?: 'inline' | 'process';
   beat?: boolean;
   shutdownGrace?: number;
+  maxTasksPerChild?: number;
+  maxMemoryPerChild?: number;
   loglevel: string;
 }
 
@@ -64,6 +66,8 @@ export function workerCommand(): Command {
     .addOption(new Option('--pool <kind>', 'where tasks run').choices(['inline', 'process']))
     .option('-B, --beat', 'also run the periodic scheduler in this process')
     .option('--shutdown-grace <ms>', 'on stop, how long running tasks may take, ms', parseCount)
+    .option('--max-tasks-per-child <n>', 'process pool: replace a child after this many tasks', parseCount)
+    .option('--max-memory-per-child <bytes>', 'process pool: replace a child whose memory passes this many bytes', parseCount)
     .addOption(logLevelOption())
     .action(async (options: WorkerCommandOptions) => {
       const app = await createUserApp(options.module, isPoolChild() ? 'warn' : options.loglevel);
@@ -75,6 +79,8 @@ export function workerCommand(): Command {
       if (options.pool) start.pool = options.pool;
       if (options.beat) start.beat = true;
       if (options.shutdownGrace !== undefined) start.shutdownGrace = options.shutdownGrace;
+      if (options.maxTasksPerChild !== undefined) start.maxTasksPerChild = options.maxTasksPerChild;
+      if (options.maxMemoryPerChild !== undefined) start.maxMemoryPerChild = options.maxMemoryPerChild;
       if (isPoolChild()) {
         // A process-pool child: serve the parent until it says stop.
         await worker.start(start);
