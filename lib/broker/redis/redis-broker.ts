@@ -368,8 +368,13 @@ export class RedisBroker implements Broker {
     });
   }
 
+  /** The record kept for `id`; null when there is none, or when the key holds something that is not one. */
   async getResult(id: string): Promise<ResultRecord | null> {
-    return parseRecord(await this.send<string | null>((p, cb) => p.get(this.keys.result(id), cb)));
+    const json = await this.send<string | null>((p, cb) => p.get(this.keys.result(id), cb)).catch((error: Error) => {
+      if (/^WRONGTYPE/.test(error.message)) return null;
+      throw error;
+    });
+    return parseRecord(json);
   }
 
   async deleteResult(id: string): Promise<void> {
