@@ -21,6 +21,9 @@ export class WorkflowHooks implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.hooks.onOutcome((message, outcome) => this.engine.onOutcome(message, outcome));
+    // Most messages are no workflow step: answer them without a promise.
+    this.hooks.onOutcome((message, outcome) =>
+      message.link || message.linkError || message.chain || message.chord ? this.engine.onOutcome(message, outcome) : undefined,
+    );
   }
 }

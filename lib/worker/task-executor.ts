@@ -18,13 +18,14 @@ import { assertDuration, toTimestamp } from '../utils/validate';
 import { TaskEventBus } from '../events/task-event-bus';
 import type { ExecutionOutcome } from './execution-outcome';
 import { isAutoRetryable, retryDelay } from './retry-policy';
+import { RunAbort } from './run-abort';
 import { TaskHooks } from './task-hooks';
 
 export interface ExecutionRun {
   /** Delivery number of the message (1 unless a worker was lost). */
   delivery: number;
-  /** Aborting it aborts the task's signal (revoke with terminate, shutdown). */
-  signal?: AbortSignal;
+  /** Stopping it aborts the task's signal and stops waiting for it (revoke with terminate, shutdown). */
+  abort?: RunAbort;
   /** Who runs it, for events. */
   worker?: string;
 }
@@ -33,9 +34,6 @@ export interface ExecutionRun {
  * Runs one task message: finds the handler, runs it in its context with its time
  * limits, and decides success, retry or failure. Used by workers and by eager mode.
  */
-/** The signal of a run nobody can abort (eager mode). */
-const NEVER_ABORTED = new AbortController().signal;
-
 @Injectable()
 export class TaskExecutor {
   constructor(
@@ -54,7 +52,8 @@ export class TaskExecutor {
       return { kind: 'revoked', reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
     }
     if (this.hooks.hasBeforeRunHooks) {
-      const reason = await this.hooks.runBeforeRun(message);
+      const answer = this.hooks.runBeforeRun(message);
+      const reason = answer instanceof Promise ? await answer : answer;
       if (reason) return { kind: 'revoked', reason };
     }
     const startedAt = Date.now();
@@ -67,16 +66,7 @@ export class TaskExecutor {
     }
     const options = definition.options;
     const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
-    // A controller of its own only when a time limit must abort the task's signal;
-    // otherwise the task sees the worker's signal (terminate, shutdown) as it is.
-    const controller = options.softTimeLimit || options.timeLimit ? new AbortController() : undefined;
-    const onExternalAbort = () => controller?.abort(run.signal?.reason);
-    if (controller && run.signal) {
-      if (run.signal.aborted) onExternalAbort();
-      else run.signal.addEventListener('abort', onExternalAbort, { once: true });
-    }
-    const signal = controller?.signal ?? run.signal ?? NEVER_ABORTED;
-
+    const abort = run.abort ?? new RunAbort();
     const context: TaskContext = {
       id: message.id,
       name: message.task,
@@ -84,7 +74,9 @@ export class TaskExecutor {
       queue: message.queue,
       retries: message.retries,
       deliveries: run.delivery,
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       retry: (retryOptions: RetryOptions = {}): never => {
         assertDuration('retry().countdown', retryOptions.countdown);
         const eta = toTimestamp('retry().eta', retryOptions.eta);
@@ -95,50 +87,33 @@ export class TaskExecutor {
     const timers: NodeJS.Timeout[] = [];
     if (options.softTimeLimit) {
       const limit = options.softTimeLimit;
-      timers.push(setTimeout(() => controller!.abort(new SoftTimeLimitExceeded(limit)), limit));
+      timers.push(setTimeout(() => abort.abortSignal(new SoftTimeLimitExceeded(limit)), limit));
     }
-    const hardLimit = options.timeLimit
-      ? new Promise<never>((_, reject) => {
-          const limit = options.timeLimit!;
-          timers.push(
-            setTimeout(() => {
-              const error = new TimeLimitExceeded(limit);
-              controller!.abort(error);
-              reject(error);
-            }, limit),
-          );
-        })
-      : undefined;
-
-    // Revoke with terminate (or shutdown) stops waiting for the task, as the time limit does.
-    let onAbort: (() => void) | undefined;
-    const stopped = run.signal
-      ? new Promise<never>((_, reject) => {
-          onAbort = () => reject(run.signal!.reason);
-          if (run.signal!.aborted) onAbort();
-          else run.signal!.addEventListener('abort', onAbort, { once: true });
-        })
-      : undefined;
+    if (options.timeLimit) {
+      const limit = options.timeLimit;
+      timers.push(setTimeout(() => abort.stop(new TimeLimitExceeded(limit)), limit));
+    }
+    let removeStop: (() => void) | undefined;
 
     try {
-      const running = Promise.resolve(taskContextStorage.run(context, () => definition.handler(...message.args)));
-      const contenders: Array<Promise<unknown>> = [running];
-      if (hardLimit) contenders.push(hardLimit);
-      if (stopped) contenders.push(stopped);
-      const value = contenders.length > 1 ? await Promise.race(contenders) : await running;
+      // Settles with the task, or earlier when the run is stopped (time limit, terminate,
+      // shutdown): the slot is freed even if the task ignores its signal.
+      const value = await new Promise<unknown>((resolve, reject) => {
+        removeStop = abort.onStop(reject);
+        Promise.resolve(taskContextStorage.run(context, () => definition.handler(...message.args))).then(resolve, reject);
+      });
       const problem = findJsonProblem(value);
       if (problem) {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
         return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
       }
-      return { kind: 'success', value: value === undefined ? null : JSON.parse(JSON.stringify(value)), startedAt, finishedAt: Date.now() };
+      return { kind: 'success', value: toJsonValue(value), startedAt, finishedAt: Date.now() };
     } catch (thrown) {
       if (thrown instanceof TaskTerminatedError) return { kind: 'revoked', reason: thrown.message };
       return this.afterError(message, thrown, maxRetries, startedAt, options);
     } finally {
       for (const timer of timers) clearTimeout(timer);
-      if (controller) run.signal?.removeEventListener('abort', onExternalAbort);
-      if (onAbort) run.signal?.removeEventListener('abort', onAbort);
+      removeStop?.();
     }
   }
 
@@ -173,6 +148,13 @@ export class TaskExecutor {
     const eta = finishedAt + retryDelay(options, message.retries);
     return { kind: 'retry', error: serializeError(thrown), eta, startedAt, message: nextAttempt(message) };
   }
+}
+
+/** The value as it will read after its JSON trip (Dates become strings, undefined becomes null). */
+function toJsonValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value === null || typeof value !== 'object') return value;
+  return JSON.parse(JSON.stringify(value));
 }
 
 function nextAttempt(message: TaskMessage): TaskMessage {

@@ -62,16 +62,23 @@ export class TaskHooks {
     return this.beforeRunHooks.length > 0;
   }
 
-  async runOutcome(message: TaskMessage, outcome: ExecutionOutcome): Promise<void> {
-    for (const hook of this.outcomeHooks) await hook(message, outcome);
+  /** Runs the outcome hooks in order; a promise only when one of them returns one. */
+  runOutcome(message: TaskMessage, outcome: ExecutionOutcome, from = 0): Promise<void> | void {
+    for (let i = from; i < this.outcomeHooks.length; i++) {
+      const pending = this.outcomeHooks[i](message, outcome);
+      if (pending) return pending.then(() => this.runOutcome(message, outcome, i + 1));
+    }
   }
 
-  /** The first revoke reason a hook gives, or null to run. */
-  async runBeforeRun(message: TaskMessage): Promise<string | null> {
-    for (const hook of this.beforeRunHooks) {
-      const reason = await hook(message);
-      if (reason) return reason;
+
+  /** The first revoke reason a hook gives, or null to run; a promise only when a hook returns one. */
+  runBeforeRun(message: TaskMessage, from = 0): Promise<string | null> | string | null {
+    for (let i = from; i < this.beforeRunHooks.length; i++) {
+      const answer = this.beforeRunHooks[i](message);
+      if (answer instanceof Promise) return answer.then((reason) => reason || this.runBeforeRun(message, i + 1));
+      if (answer) return answer;
     }
     return null;
   }
+
 }

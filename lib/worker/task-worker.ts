@@ -17,6 +17,7 @@ import { PoolChild } from './pool/pool-child';
 import { isPoolChild } from './pool/pool-protocol';
 import { ProcessPool } from './pool/process-pool';
 import type { PoolResult, TaskPool } from './pool/task-pool';
+import { RunAbort } from './run-abort';
 import { SettleBuffer } from './settle-buffer';
 import { TaskExecutor } from './task-executor';
 import { TaskHooks, type WorkerInfo } from './task-hooks';
@@ -33,7 +34,7 @@ import {
 interface Job {
   readonly reserved: ReservedMessage;
   readonly message: TaskMessage;
-  readonly controller: AbortController;
+  readonly abort: RunAbort;
   /** Set once the message went back to the broker; its outcome is then ignored. */
   released: boolean;
   /** Acknowledged at start (acksLate: false). */
@@ -47,6 +48,7 @@ type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
 type RateWaitingMessage = TaskMessage & { rateTicket?: RateTicket };
 
 const ERROR_PAUSE_MS = 1000;
+const START_CHUNK = 5;
 const MAX_IDLE_WAIT_MS = 5000;
 
 /**
@@ -61,6 +63,10 @@ export class TaskWorker implements OnModuleDestroy {
   private state: WorkerState = 'idle';
   private options!: ResolvedWorkerOptions;
   private readonly running = new Set<Job>();
+  /** Jobs with a free slot, started a few per event-loop turn (scheduleStart). */
+  private readonly starting: Job[] = [];
+  private startScheduled = false;
+  /** Jobs waiting for a slot (prefetch above concurrency). */
   private readonly waiting: Job[] = [];
   private buffer!: SettleBuffer;
   private pool!: TaskPool;
@@ -144,13 +150,13 @@ export class TaskWorker implements OnModuleDestroy {
     const describe = (job: Job) => ({ id: job.message.id, task: job.message.task, queue: job.reserved.queue, args: job.message.args });
     return {
       running: [...this.running].map((job) => ({ ...describe(job), retries: job.message.retries, delivery: job.reserved.delivery, startedAt: job.startedAt })),
-      reserved: this.waiting.map(describe),
+      reserved: [...this.starting, ...this.waiting].map(describe),
     };
   }
 
   /** Counters since start. */
   getStats(): { id: string; active: number; reserved: number } & typeof this.stats {
-    return { id: this.id, active: this.running.size, reserved: this.waiting.length, ...this.stats };
+    return { id: this.id, active: this.running.size, reserved: this.starting.length + this.waiting.length, ...this.stats };
   }
 
   /**
@@ -178,7 +184,7 @@ export class TaskWorker implements OnModuleDestroy {
     const wakeAt = new Map<string, number | null>();
     while (this.state === 'running') {
       try {
-        const free = this.options.prefetch - this.running.size - this.waiting.length;
+        const free = this.options.prefetch - this.running.size - this.starting.length - this.waiting.length;
         if (free <= 0) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
           // Let the tasks finishing in this turn finish too: one fetch for all their slots.
@@ -259,7 +265,7 @@ export class TaskWorker implements OnModuleDestroy {
     const declared = this.registry.get(message.task)?.options;
     if (message.ignoreResult === undefined && declared?.ignoreResult) message.ignoreResult = true;
     if (message.resultExpires === undefined && declared?.resultExpires !== undefined) message.resultExpires = declared.resultExpires;
-    const job: Job = { reserved, message, controller: new AbortController(), released: false, acked: false, startedAt: 0 };
+    const job: Job = { reserved, message, abort: new RunAbort(), released: false, acked: false, startedAt: 0 };
     if (this.events.active) {
       const { id, task, queue, retries, args } = message;
       this.events.emit({ type: 'received', at: Date.now(), taskId: id, task, queue, worker: this.id, retries, args });
@@ -268,11 +274,32 @@ export class TaskWorker implements OnModuleDestroy {
       void this.finish(job, { kind: 'revoked', reason: 'revoked' });
       return;
     }
-    if (this.running.size < this.options.concurrency) this.run(job);
-    else {
+    if (this.running.size + this.starting.length < this.options.concurrency) {
+      this.starting.push(job);
+      this.scheduleStart();
+    } else {
       this.waiting.push(job);
       this.record(job, TaskState.RECEIVED);
     }
+  }
+
+  /**
+   * Starts the jobs of a fetch a few at a time, one turn of the event loop each: the
+   * acknowledgements of the first ones and the fetch for their slots then travel to
+   * Redis while the next ones run, instead of the worker and Redis taking turns.
+   */
+  private scheduleStart(): void {
+    if (this.startScheduled) return;
+    this.startScheduled = true;
+    setImmediate(() => {
+      this.startScheduled = false;
+      for (let n = 0; n < START_CHUNK && this.starting.length > 0; n++) {
+        const job = this.starting.shift()!;
+        if (this.state === 'running') this.run(job);
+        else this.release(job);
+      }
+      if (this.starting.length > 0) this.scheduleStart();
+    });
   }
 
   private deadLetter(reserved: ReservedMessage, raw: string | null, reason: string): void {
@@ -321,7 +348,7 @@ export class TaskWorker implements OnModuleDestroy {
       this.buffer.add(this.ackOp(job), null);
     }
     this.record(job, TaskState.STARTED);
-    const result = await this.pool.run(message, { delivery: reserved.delivery, signal: job.controller.signal, worker: this.id });
+    const result = await this.pool.run(message, { delivery: reserved.delivery, abort: job.abort, worker: this.id });
     await this.finish(job, result);
   }
 
@@ -334,7 +361,8 @@ export class TaskWorker implements OnModuleDestroy {
     }
     const outcome = result;
     try {
-      await this.executor.complete(message, outcome);
+      const pending = this.executor.complete(message, outcome);
+      if (pending) await pending;
     } catch (error) {
       // Not acknowledged: the lease runs out and the message is delivered again.
       this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${(error as Error).message}`);
@@ -405,7 +433,7 @@ export class TaskWorker implements OnModuleDestroy {
     for (const job of this.running) {
       if (!wanted.has(job.message.id)) continue;
       this.logger.warn(`Terminating task ${job.message.task}[${job.message.id}]`);
-      job.controller.abort(new TaskTerminatedError('terminated by revoke'));
+      job.abort.stop(new TaskTerminatedError('terminated by revoke'));
       this.pool.terminate(job.message.id);
     }
   }
@@ -419,7 +447,7 @@ export class TaskWorker implements OnModuleDestroy {
 
   private async extendLeases(): Promise<void> {
     const byQueue = new Map<string, string[]>();
-    for (const job of [...this.running, ...this.waiting]) {
+    for (const job of [...this.running, ...this.starting, ...this.waiting]) {
       if (job.acked || job.released) continue;
       const list = byQueue.get(job.reserved.queue) ?? [];
       list.push(job.reserved.id);
@@ -450,13 +478,13 @@ export class TaskWorker implements OnModuleDestroy {
       this.slotFreed?.();
       await this.broker.interrupt().catch(() => undefined);
       // Each release goes to the front of its queue: the last first, so they keep their order.
-      for (const job of this.waiting.splice(0).reverse()) this.release(job);
+      for (const job of [...this.starting.splice(0), ...this.waiting.splice(0)].reverse()) this.release(job);
       if (this.running.size > 0) {
         this.logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.running.size} running task(s)`);
         await this.waitForRunning(deadline);
       }
       for (const job of this.running) {
-        job.controller.abort(new NestTasksError('worker shutting down'));
+        job.abort.stop(new NestTasksError('worker shutting down'));
         this.release(job);
       }
       await this.loop?.catch(() => undefined);

@@ -90,7 +90,7 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
     expect(await app.get<Broker>(TASK_BROKER).rateLimits()).toEqual({ 'OpsTasks.add': '10/m' });
     const bad = await runCli(['control', 'rate-limit', 'OpsTasks.add', 'quickly'], env);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("Invalid option 'rate'");
+    expect(bad.stderr).toContain("Invalid option 'setRateLimit(OpsTasks.add).rate'");
     await runCli(['control', 'rate-limit', 'OpsTasks.add', 'none'], env);
     expect(await app.get<Broker>(TASK_BROKER).rateLimits()).toEqual({});
   });

@@ -19,7 +19,7 @@ export class InlinePool implements TaskPool {
   }
 
   terminate(): void {
-    // The worker aborts the task's signal; the executor stops waiting for it.
+    // The worker stops the run's RunAbort; the executor stops waiting for the task.
   }
 
   async stop(): Promise<void> {}

@@ -28,7 +28,7 @@ interface Child {
   ready: boolean;
   retiring: boolean;
   tasks: number;
-  busy?: Run & { timer?: NodeJS.Timeout; killedFor?: 'time-limit' | 'terminate'; startedAt: number; onAbort: () => void };
+  busy?: Run & { timer?: NodeJS.Timeout; killedFor?: 'time-limit' | 'terminate'; startedAt: number; removeStop: () => void };
 }
 
 /** Grace over timeLimit for the child's own timer to answer before the parent kills it. */
@@ -136,19 +136,18 @@ export class ProcessPool implements TaskPool {
   }
 
   private dispatch(child: Child, request: Run): void {
-    if (request.run.signal.aborted) {
+    if (request.run.abort.aborted) {
       // Terminated (or shut down) while it waited for a child: it never starts.
       request.resolve({ kind: 'revoked', reason: 'terminated before it started' });
       this.pump(child);
       return;
     }
     const limit = this.registry.get(request.message.task)?.options.timeLimit;
-    const onAbort = () => {
-      if (request.run.signal.reason instanceof TaskTerminatedError) this.kill(child, 'terminate');
-    };
-    child.busy = { ...request, startedAt: Date.now(), onAbort };
+    child.busy = { ...request, startedAt: Date.now(), removeStop: () => undefined };
     if (limit) child.busy.timer = setTimeout(() => this.kill(child, 'time-limit'), limit + KILL_GRACE_MS);
-    request.run.signal.addEventListener('abort', onAbort, { once: true });
+    child.busy.removeStop = request.run.abort.onStop((reason) => {
+      if (reason instanceof TaskTerminatedError) this.kill(child, 'terminate');
+    });
     const message: ParentToChild = { type: 'run', message: request.message, delivery: request.run.delivery, worker: request.run.worker };
     child.process.send(message);
   }
@@ -192,7 +191,7 @@ export class ProcessPool implements TaskPool {
     const busy = child.busy;
     if (!busy) return;
     if (busy.timer) clearTimeout(busy.timer);
-    busy.run.signal.removeEventListener('abort', busy.onAbort);
+    busy.removeStop();
     child.busy = undefined;
   }
 

@@ -1,12 +1,13 @@
 import type { TaskMessage } from '../../serialization/task-message';
 import type { ExecutionOutcome } from '../execution-outcome';
+import type { RunAbort } from '../run-abort';
 
 /** How a pool ended a run: an outcome, or `lost` when the process running it died. */
 export type PoolResult = ExecutionOutcome | { kind: 'lost'; reason: string };
 
 export interface PoolRun {
   delivery: number;
-  signal: AbortSignal;
+  abort: RunAbort;
   worker: string;
 }
 
