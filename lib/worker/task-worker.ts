@@ -291,15 +291,19 @@ export class TaskWorker implements OnModuleDestroy {
   private scheduleStart(): void {
     if (this.startScheduled) return;
     this.startScheduled = true;
-    setImmediate(() => {
-      this.startScheduled = false;
-      for (let n = 0; n < START_CHUNK && this.starting.length > 0; n++) {
-        const job = this.starting.shift()!;
-        if (this.state === 'running') this.run(job);
-        else this.release(job);
-      }
-      if (this.starting.length > 0) this.scheduleStart();
-    });
+    // Started from a microtask: the settle flush (a nextTick) then waits for the tasks that
+    // finish at once, and their STARTED and SUCCESS records travel as one write.
+    setImmediate(() =>
+      queueMicrotask(() => {
+        this.startScheduled = false;
+        for (let n = 0; n < START_CHUNK && this.starting.length > 0; n++) {
+          const job = this.starting.shift()!;
+          if (this.state === 'running') this.run(job);
+          else this.release(job);
+        }
+        if (this.starting.length > 0) this.scheduleStart();
+      }),
+    );
   }
 
   private deadLetter(reserved: ReservedMessage, raw: string | null, reason: string): void {
