@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -17,8 +18,13 @@ import { launchBrowser } from './support/browser';
 import { createHttpApp, httpRequest } from './support/http-app';
 import { OpsHarness, waitFor } from './support/ops-harness';
 
-/** Screenshots for the README: the main page is docs/images/dashboard.png. */
-const shot = (name: string) => join(__dirname, '..', '..', 'docs', 'images', `${name}.png`);
+/**
+ * Screenshots taken by the test, in test/screenshots (not tracked). UPDATE_SCREENSHOTS=1
+ * writes them to docs/images instead, where the README's come from.
+ */
+const shotDir = process.env.UPDATE_SCREENSHOTS ? join(__dirname, '..', '..', 'docs', 'images') : join(__dirname, '..', 'screenshots');
+mkdirSync(shotDir, { recursive: true });
+const shot = (name: string) => join(shotDir, `${name}.png`);
 
 function message(id: string, queue: string, task: string, args: unknown[]): string {
   const m: TaskMessage = { v: 1, id, task, args, queue, sentAt: Date.now(), retries: 0 };
