@@ -1,6 +1,6 @@
-import type { AsyncResult } from '../results/async-result';
-import { FreezeContext, foldChain, resultIdOf } from './freeze';
-import { Workflow, type WorkflowRunner } from './workflow';
+import { type FreezeContext, foldChain } from './freeze';
+import { SingleResultWorkflow } from './single-result-workflow';
+import type { Workflow, WorkflowRunner } from './workflow';
 import type { WorkflowSpec } from './workflow-spec';
 
 /**
@@ -8,24 +8,13 @@ import type { WorkflowSpec } from './workflow-spec';
  * one's arguments (unless that step is immutable). A failure stops the chain:
  * the remaining steps never run and the chain's result fails with that error.
  */
-export class Chain<R = unknown> extends Workflow<R> {
+export class Chain<R = unknown> extends SingleResultWorkflow<R> {
   /** @internal Made by TaskClient.chain(). */
   constructor(
-    private readonly runner: WorkflowRunner,
+    runner: WorkflowRunner,
     readonly steps: readonly Workflow[],
   ) {
-    super();
-  }
-
-  /** Starts the chain; resolves with the result of its last step. */
-  async applyAsync(): Promise<AsyncResult<R>> {
-    const spec = this.toSpec(new FreezeContext());
-    await this.runner.start(spec);
-    return this.runner.result<R>(resultIdOf(spec));
-  }
-
-  delay(): Promise<AsyncResult<R>> {
-    return this.applyAsync();
+    super(runner);
   }
 
   /** @internal */

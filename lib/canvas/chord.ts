@@ -1,6 +1,6 @@
-import type { AsyncResult } from '../results/async-result';
-import { FreezeContext, resultIdOf } from './freeze';
-import { Workflow, type WorkflowRunner } from './workflow';
+import type { FreezeContext } from './freeze';
+import { SingleResultWorkflow } from './single-result-workflow';
+import type { Workflow, WorkflowRunner } from './workflow';
 import type { ChordSpec } from './workflow-spec';
 
 /**
@@ -9,25 +9,14 @@ import type { ChordSpec } from './workflow-spec';
  * (no polling): the member that completes the count sends the callback. A failed
  * member fails the chord: the callback never runs and its result is a ChordError.
  */
-export class Chord<R = unknown> extends Workflow<R> {
+export class Chord<R = unknown> extends SingleResultWorkflow<R> {
   /** @internal Made by TaskClient.chord(). */
   constructor(
-    private readonly runner: WorkflowRunner,
+    runner: WorkflowRunner,
     readonly header: readonly Workflow[],
     readonly callback: Workflow<R>,
   ) {
-    super();
-  }
-
-  /** Starts the header; resolves with the callback's result. */
-  async applyAsync(): Promise<AsyncResult<R>> {
-    const spec = this.toSpec(new FreezeContext());
-    await this.runner.start(spec);
-    return this.runner.result<R>(resultIdOf(spec));
-  }
-
-  delay(): Promise<AsyncResult<R>> {
-    return this.applyAsync();
+    super(runner);
   }
 
   /** @internal */
