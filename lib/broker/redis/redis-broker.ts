@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
@@ -15,8 +15,7 @@ export interface RedisBrokerSettings {
   connectRetryDelay: number;
 }
 
-type Callback<T> = (error: Error | null | undefined, result?: T) => void;
-type ScriptCall = (...args: unknown[]) => unknown;
+type ScriptCall = (...args: unknown[]) => Promise<unknown>;
 
 const PUBLISH_CHUNK = 1000;
 const MAX_BLOCK_MS = 5000;
@@ -40,7 +39,7 @@ export class RedisBroker implements Broker {
   private readonly waiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
   private readonly knownQueues = new Set<string>();
   private readonly controlListeners = new Set<(message: ControlMessage) => void>();
-  private batch?: ChainableCommander;
+  private corked = false;
   private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
   private closed = false;
   /** Ends each waitForWork() in progress. */
@@ -137,7 +136,7 @@ export class RedisBroker implements Broker {
     for (const [queue, list] of byQueue) {
       if (!this.knownQueues.has(queue)) {
         this.knownQueues.add(queue);
-        calls.push(this.send((p, cb) => p.sadd(this.keys.queues, queue, cb)));
+        calls.push(this.send((r) => r.sadd(this.keys.queues, queue)));
       }
       for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
         const args: Array<string | number> = [now];
@@ -268,7 +267,7 @@ export class RedisBroker implements Broker {
     const deadline = Date.now() + leaseMs;
     const args: Array<string | number> = [];
     for (const id of ids) args.push(deadline, id);
-    await this.send((p, cb) => p.zadd(this.keys.queue(queue).active, 'XX', ...args, cb));
+    await this.send((r) => r.zadd(this.keys.queue(queue).active, 'XX', ...args));
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
@@ -286,10 +285,10 @@ export class RedisBroker implements Broker {
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     const k = this.keys.queue(queue);
     const [ready, prio, delayed, active] = await Promise.all([
-      this.send<number>((p, cb) => p.llen(k.ready, cb)),
-      this.send<number>((p, cb) => p.zcard(k.prio, cb)),
-      this.send<number>((p, cb) => p.zcard(k.delayed, cb)),
-      this.send<number>((p, cb) => p.zcard(k.active, cb)),
+      this.send<number>((r) => r.llen(k.ready)),
+      this.send<number>((r) => r.zcard(k.prio)),
+      this.send<number>((r) => r.zcard(k.delayed)),
+      this.send<number>((r) => r.zcard(k.active)),
     ]);
     return { ready: ready + prio, delayed, active };
   }
@@ -297,7 +296,7 @@ export class RedisBroker implements Broker {
   // ---- control -------------------------------------------------------------------------------
 
   async broadcast(message: ControlMessage): Promise<void> {
-    await this.send((p, cb) => p.publish(this.keys.control, JSON.stringify(message), cb));
+    await this.send((r) => r.publish(this.keys.control, JSON.stringify(message)));
   }
 
   async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
@@ -315,13 +314,13 @@ export class RedisBroker implements Broker {
     const args: Array<string | number> = [];
     for (const id of ids) args.push(until, id);
     await Promise.all([
-      this.send((p, cb) => p.zadd(this.keys.revoked, ...args, cb)),
-      this.send((p, cb) => p.zremrangebyscore(this.keys.revoked, '-inf', Date.now(), cb)),
+      this.send((r) => r.zadd(this.keys.revoked, ...args)),
+      this.send((r) => r.zremrangebyscore(this.keys.revoked, '-inf', Date.now())),
     ]);
   }
 
   async revokedIds(): Promise<string[]> {
-    return this.send<string[]>((p, cb) => p.zrangebyscore(this.keys.revoked, Date.now(), '+inf', cb));
+    return this.send<string[]>((r) => r.zrangebyscore(this.keys.revoked, Date.now(), '+inf'));
   }
 
   async acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }> {
@@ -334,13 +333,13 @@ export class RedisBroker implements Broker {
     const parsed = rate === null ? null : parseRate(rate, `setRateLimit(${task})`);
     const [, reset] = await Promise.all([
       rate === null
-        ? this.send((p, cb) => p.hdel(this.keys.rateLimits, task, cb))
-        : this.send((p, cb) => p.hset(this.keys.rateLimits, task, rate, cb)),
+        ? this.send((r) => r.hdel(this.keys.rateLimits, task))
+        : this.send((r) => r.hset(this.keys.rateLimits, task, rate)),
       this.call('ntRateReset', [this.keys.rate(task)], [parsed ? parsed.intervalMs / parsed.count : 0]),
     ]);
     const changed = Number(reset);
     // Messages waiting for a slot under the old rate come back now and take new slots.
-    const queues = await this.send<string[]>((p, cb) => p.smembers(this.keys.queues, cb));
+    const queues = await this.send<string[]>((r) => r.smembers(this.keys.queues));
     const now = Date.now();
     await Promise.all(
       queues.map((queue) => this.script('ntRateRelease', queue, [now, changed, task], [this.keys.rateWaiting(queue, task), this.keys.rateChanges(queue)])),
@@ -348,7 +347,7 @@ export class RedisBroker implements Broker {
   }
 
   async rateLimits(): Promise<Record<string, string>> {
-    return this.send<Record<string, string>>((p, cb) => p.hgetall(this.keys.rateLimits, cb));
+    return this.send<Record<string, string>>((r) => r.hgetall(this.keys.rateLimits));
   }
 
   // ---- results ---------------------------------------------------------------------------
@@ -362,15 +361,12 @@ export class RedisBroker implements Broker {
       keys.push(this.keys.result(record.id));
       args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
-    await this.send((pipeline, callback) => {
-      const run = (pipeline as unknown as Record<VariadicScriptName, ScriptCall>).ntStoreResults;
-      run.call(pipeline, keys.length, ...keys, ...args, callback);
-    });
+    await this.send((redis) => (redis as unknown as Record<VariadicScriptName, ScriptCall>).ntStoreResults(keys.length, ...keys, ...args));
   }
 
   /** The record kept for `id`; null when there is none, or when the key holds something that is not one. */
   async getResult(id: string): Promise<ResultRecord | null> {
-    const json = await this.send<string | null>((p, cb) => p.get(this.keys.result(id), cb)).catch((error: Error) => {
+    const json = await this.send<string | null>((r) => r.get(this.keys.result(id))).catch((error: Error) => {
       if (/^WRONGTYPE/.test(error.message)) return null;
       throw error;
     });
@@ -378,7 +374,7 @@ export class RedisBroker implements Broker {
   }
 
   async deleteResult(id: string): Promise<void> {
-    await this.send((p, cb) => p.del(this.keys.result(id), cb));
+    await this.send((r) => r.del(this.keys.result(id)));
   }
 
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
@@ -414,17 +410,23 @@ export class RedisBroker implements Broker {
 
   // ---- plumbing --------------------------------------------------------------------------
 
-  /** Adds a command to this tick's pipeline. */
-  private send<T = unknown>(add: (pipeline: ChainableCommander, callback: Callback<T>) => void): Promise<T> {
-    if (!this.batch) {
-      const batch = (this.batch = this.commands.pipeline());
-      process.nextTick(() => {
-        this.batch = undefined;
-        batch.exec().catch(() => undefined);
-      });
+  /**
+   * Issues a command; every command of one tick leaves in one socket write (the socket is
+   * corked until the next tick), the round trips overlapping like a pipeline without one.
+   */
+  private send<T = unknown>(issue: (redis: Redis) => Promise<T>): Promise<T> {
+    if (!this.corked && this.commands.status === 'ready') {
+      const socket = (this.commands as unknown as { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void } }).stream;
+      if (socket) {
+        socket.cork();
+        this.corked = true;
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
     }
-    const pipeline = this.batch;
-    return new Promise<T>((resolve, reject) => add(pipeline, (error, result) => (error ? reject(error) : resolve(result as T))));
+    return issue(this.commands);
   }
 
   private script(name: ScriptName, queue: string, args: Array<string | number>, extraKeys: string[] = []): Promise<unknown> {
@@ -432,11 +434,9 @@ export class RedisBroker implements Broker {
   }
 
   private call(name: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<unknown> {
-    return this.send((pipeline, callback) => {
-      const run = (pipeline as unknown as Record<ScriptName, ScriptCall>)[name];
-      run.call(pipeline, ...keys, ...args, callback);
-    });
+    return this.send((redis) => (redis as unknown as Record<ScriptName, ScriptCall>)[name](...keys, ...args));
   }
+
 
   private dispatchControl(json: string): void {
     const message = parseControl(json);
