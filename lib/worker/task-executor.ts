@@ -96,12 +96,15 @@ export class TaskExecutor {
     let removeStop: (() => void) | undefined;
 
     try {
-      // Settles with the task, or earlier when the run is stopped (time limit, terminate,
-      // shutdown): the slot is freed even if the task ignores its signal.
-      const value = await new Promise<unknown>((resolve, reject) => {
-        removeStop = abort.onStop(reject);
-        Promise.resolve(taskContextStorage.run(context, () => definition.handler(...message.args))).then(resolve, reject);
-      });
+      // An async task is waited for until it settles, or until the run is stopped (time limit,
+      // terminate, shutdown): the slot is freed even if the task ignores its signal.
+      const returned = taskContextStorage.run(context, () => definition.handler(...message.args));
+      const value = isThenable(returned)
+        ? await new Promise<unknown>((resolve, reject) => {
+            removeStop = abort.onStop(reject);
+            returned.then(resolve, reject);
+          })
+        : returned;
       const problem = findJsonProblem(value);
       if (problem) {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
@@ -148,6 +151,10 @@ export class TaskExecutor {
     const eta = finishedAt + retryDelay(options, message.retries);
     return { kind: 'retry', error: serializeError(thrown), eta, startedAt, message: nextAttempt(message) };
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** The value as it will read after its JSON trip (Dates become strings, undefined becomes null). */

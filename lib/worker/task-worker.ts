@@ -17,6 +17,7 @@ import { PoolChild } from './pool/pool-child';
 import { isPoolChild } from './pool/pool-protocol';
 import { ProcessPool } from './pool/process-pool';
 import type { PoolResult, TaskPool } from './pool/task-pool';
+import type { ExecutionOutcome } from './execution-outcome';
 import { RunAbort } from './run-abort';
 import { SettleBuffer } from './settle-buffer';
 import { TaskExecutor } from './task-executor';
@@ -48,7 +49,6 @@ type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
 type RateWaitingMessage = TaskMessage & { rateTicket?: RateTicket };
 
 const ERROR_PAUSE_MS = 1000;
-const START_CHUNK = 5;
 const MAX_IDLE_WAIT_MS = 5000;
 
 /**
@@ -284,9 +284,9 @@ export class TaskWorker implements OnModuleDestroy {
   }
 
   /**
-   * Starts the jobs of a fetch a few at a time, one turn of the event loop each: the
-   * acknowledgements of the first ones and the fetch for their slots then travel to
-   * Redis while the next ones run, instead of the worker and Redis taking turns.
+   * Starts the jobs of a fetch half at a time, one turn of the event loop each: the
+   * acknowledgements of the first half and the fetch for their slots then travel to
+   * Redis while the second half runs, instead of the worker and Redis taking turns.
    */
   private scheduleStart(): void {
     if (this.startScheduled) return;
@@ -296,7 +296,9 @@ export class TaskWorker implements OnModuleDestroy {
     setImmediate(() =>
       queueMicrotask(() => {
         this.startScheduled = false;
-        for (let n = 0; n < START_CHUNK && this.starting.length > 0; n++) {
+        // Two turns per full batch: the first half's acknowledgements and refill travel while the second half runs.
+      const chunk = Math.ceil(this.options.concurrency / 2);
+      for (let n = 0; n < chunk && this.starting.length > 0; n++) {
           const job = this.starting.shift()!;
           if (this.state === 'running') this.run(job);
           else this.release(job);
@@ -314,16 +316,18 @@ export class TaskWorker implements OnModuleDestroy {
 
   private run(job: Job): void {
     this.running.add(job);
-    this.execute(job)
-      .catch((error: Error) => this.logger.error(`Settling task ${job.message.id} failed: ${error.message}`))
-      .finally(() => {
-        this.running.delete(job);
-        const next = this.waiting.shift();
-        if (next && this.state === 'running') this.run(next);
-        else if (next) this.release(next);
-        this.slotFreed?.();
-        this.slotFreed = undefined;
-      });
+    const done = () => {
+      this.running.delete(job);
+      const next = this.waiting.shift();
+      if (next && this.state === 'running') this.run(next);
+      else if (next) this.release(next);
+      this.slotFreed?.();
+      this.slotFreed = undefined;
+    };
+    this.execute(job).then(done, (error: Error) => {
+      this.logger.error(`Settling task ${job.message.id} failed: ${error.message}`);
+      done();
+    });
   }
 
   private async execute(job: Job): Promise<void> {
@@ -353,25 +357,33 @@ export class TaskWorker implements OnModuleDestroy {
     }
     this.record(job, TaskState.STARTED);
     const result = await this.pool.run(message, { delivery: reserved.delivery, abort: job.abort, worker: this.id });
-    await this.finish(job, result);
+    return this.finish(job, result);
   }
 
-  private async finish(job: Job, result: PoolResult): Promise<void> {
+  /** Runs the outcome hooks (a promise only when one of them is async), then settles. */
+  private finish(job: Job, result: PoolResult): Promise<void> | void {
     if (job.released) return;
     const { message } = job;
     if (result.kind === 'lost') {
       this.lost(job, result.reason, this.registry.get(message.task)?.options.rejectOnWorkerLost !== false);
       return;
     }
-    const outcome = result;
-    try {
-      const pending = this.executor.complete(message, outcome);
-      if (pending) await pending;
-    } catch (error) {
-      // Not acknowledged: the lease runs out and the message is delivered again.
+    // Not acknowledged when a hook fails: the lease runs out and the message is delivered again.
+    const failed = (error: unknown) =>
       this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${(error as Error).message}`);
+    let pending: Promise<void> | void;
+    try {
+      pending = this.executor.complete(message, result);
+    } catch (error) {
+      failed(error);
       return;
     }
+    if (pending) return pending.then(() => this.settle(job, result), failed);
+    this.settle(job, result);
+  }
+
+  private settle(job: Job, outcome: ExecutionOutcome): void {
+    const { message } = job;
     if (this.events.active) this.events.emit(eventForOutcome(message, outcome, this.id));
     const write = recordForOutcome(message, outcome, resultTtl(message, this.config.resultExpires), this.id);
     let op: SettleOp | null = job.acked ? null : this.ackOp(job);

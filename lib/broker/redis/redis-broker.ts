@@ -24,7 +24,7 @@ const BLOCK_SLACK_MS = 250;
 const UNBLOCK_ATTEMPTS = 20;
 
 /**
- * The Redis broker. Commands issued in one tick share one pipeline (one round trip);
+ * The Redis broker. Commands issued in one tick leave in one socket write (one round trip);
  * every multi-key change is a Lua script; blocking waits and result subscriptions
  * use connections of their own.
  */
