@@ -47,4 +47,4 @@ export async function startCluster(options: TaskModuleOptions, topology: Topolog
   };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../support/wait';

@@ -6,21 +6,10 @@ import IORedis, { type Redis } from 'ioredis';
 import { TASK_BROKER, TaskModule, type Broker, type TaskModuleOptions } from '../../lib';
 import { FoundationTasks, Greeter } from '../fixtures/foundation-tasks';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+export { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition from the test side (the library itself must not poll). */
-export async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** `INFO commandstats` as { command: calls }. */
 export async function commandCalls(redis: Redis): Promise<Record<string, number>> {

@@ -6,21 +6,10 @@ import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskModule, TaskWorker, type ResultRecord, type TaskModuleOptions, type WorkerStartOptions } from '../../lib';
 import { Marks, marksKey, ReliabilityTasks, type Mark } from '../fixtures/reliability-tasks';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+export { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition from the test side (the library itself does not poll). */
-export async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 15_000, everyMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Resolves with the promise's value, or with `fallback` after `ms` (the timer is cleared either way). */
 export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {

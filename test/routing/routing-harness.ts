@@ -4,21 +4,10 @@ import { Module, type DynamicModule, type INestApplicationContext, type Provider
 import { NestFactory } from '@nestjs/core';
 import IORedis, { type Redis } from 'ioredis';
 import { TASK_BROKER, TaskModule, type Broker, type TaskModuleOptions } from '../../lib';
+export { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls a condition from the test side. */
-export async function waitFor<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** Smallest gap between consecutive times (sorted first). */
 export function minGap(times: number[]): number {
