@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { hostname, loadavg } from 'node:os';
 import type { Broker, ControlMessage } from '../../broker/broker.interface';
 import { UnknownControlCommandError, UnknownTaskError } from '../../errors';
 import type { TaskRegistry } from '../../registry/task-registry';
@@ -7,6 +6,7 @@ import { serializeError } from '../../serialization/error-serializer';
 import type { TaskWorker } from '../../worker/task-worker';
 import { isRemoteRequest, type RemoteReply, type RemoteRequest } from './control-protocol';
 import type { ReplyChannel } from './reply-channel.interface';
+import { describeWorker } from '../workers/describe-worker';
 
 /** What `stats` answers. */
 export interface WorkerStats {
@@ -109,27 +109,8 @@ export class ControlResponder {
   }
 
   private stats(): WorkerStats {
-    const info = this.worker.info() as ReturnType<TaskWorker['info']> & { pool?: string };
-    const stats = this.worker.getStats();
-    return {
-      id: this.worker.id,
-      hostname: hostname(),
-      pid: process.pid,
-      queues: info.queues,
-      concurrency: info.concurrency,
-      pool: info.pool,
-      beat: info.beat,
-      startedAt: stats.startedAt,
-      uptime: Date.now() - stats.startedAt,
-      active: stats.active,
-      reserved: stats.reserved,
-      processed: stats.processed,
-      succeeded: stats.succeeded,
-      failed: stats.failed,
-      retried: stats.retried,
-      rss: process.memoryUsage.rss(),
-      loadavg: loadavg(),
-      node: process.version,
-    };
+    const described = describeWorker(this.worker);
+    return { ...described, uptime: Date.now() - described.startedAt, node: process.version };
   }
+
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { hostname, loadavg } from 'node:os';
 import type { Broker } from '../../broker/broker.interface';
 import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../../constants';
 import type { TaskEventType } from '../../events/task-event';
@@ -12,6 +11,7 @@ import { TaskWorker } from '../../worker/task-worker';
 import { ControlResponder } from '../control/control-responder';
 import type { MonitoringBackend } from '../monitoring-backend';
 import type { MonitoringConfig } from '../monitoring-options';
+import { describeWorker } from './describe-worker';
 import type { WorkerState } from './worker-state';
 
 const MAX_RUNNING_REPORTED = 50;
@@ -109,35 +109,21 @@ export class WorkerMonitor {
   }
 
   private state(attachment: Attachment, state: WorkerState['state']): WorkerState {
-    const { info } = attachment;
-    const stats = this.worker.getStats();
+    const described = describeWorker(this.worker, attachment.info);
     const running = this.worker
       .snapshot()
       .running.slice(0, MAX_RUNNING_REPORTED)
       .map(({ id, task, queue, startedAt, retries }) => ({ id, task, queue, startedAt, retries }));
     return {
-      id: info.id,
-      hostname: hostname(),
-      pid: process.pid,
-      queues: info.queues,
-      concurrency: info.concurrency,
-      pool: (info as WorkerInfo & { pool?: string }).pool,
-      beat: info.beat,
-      startedAt: stats.startedAt || attachment.startedAt,
+      ...described,
+      startedAt: described.startedAt || attachment.startedAt,
       lastHeartbeat: Date.now(),
       heartbeatInterval: this.monitoring.heartbeatInterval,
       state,
-      active: stats.active,
-      reserved: stats.reserved,
-      processed: stats.processed,
-      succeeded: stats.succeeded,
-      failed: stats.failed,
-      retried: stats.retried,
-      rss: process.memoryUsage.rss(),
-      loadavg: loadavg(),
       running: state === 'offline' ? [] : running,
     };
   }
+
 
   private warn(what: string, error: Error): void {
     const now = Date.now();

@@ -1,0 +1,26 @@
+import { hostname, loadavg } from 'node:os';
+import type { TaskWorker } from '../../worker/task-worker';
+import type { WorkerInfo } from '../../worker/task-hooks';
+
+/** What a worker says about itself, in stats replies and in heartbeats alike. */
+export function describeWorker(worker: TaskWorker, info: WorkerInfo = worker.info()) {
+  const stats = worker.getStats();
+  return {
+    id: info.id,
+    hostname: hostname(),
+    pid: process.pid,
+    queues: info.queues,
+    concurrency: info.concurrency,
+    pool: info.pool,
+    beat: info.beat,
+    startedAt: stats.startedAt,
+    active: stats.active,
+    reserved: stats.reserved,
+    processed: stats.processed,
+    succeeded: stats.succeeded,
+    failed: stats.failed,
+    retried: stats.retried,
+    rss: process.memoryUsage.rss(),
+    loadavg: loadavg(),
+  };
+}
