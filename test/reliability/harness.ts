@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import IORedis, { type Redis } from 'ioredis';
-import { TaskClient, TaskModule, TaskWorker, type ResultRecord, type TaskModuleOptions, type WorkerStartOptions } from '../../lib';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { TaskClient, TaskWorker, type ResultRecord, type TaskModuleOptions, type WorkerStartOptions } from '../../lib';
 import { Marks, marksKey, ReliabilityTasks, type Mark } from '../fixtures/reliability-tasks';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { TestResources, type WorkerProcess } from '../support/test-resources';
 export { sleep, waitFor } from '../support/wait';
-import { waitFor } from '../support/wait';
-
-const ROOT = join(__dirname, '..', '..');
+export type { WorkerProcess } from '../support/test-resources';
 
 /** Resolves with the promise's value, or with `fallback` after `ms` (the timer is cleared either way). */
 export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
@@ -48,40 +43,17 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly output: () => string;
-  /** Resolves with the exit code or signal. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly isRunning: () => boolean;
-}
-
 export interface InProcessWorker {
   readonly app: INestApplicationContext;
   readonly client: TaskClient;
   readonly worker: TaskWorker;
 }
 
-/**
- * Opens app contexts, Redis connections, servers and worker processes for one
- * suite and closes all of them afterwards, so jest exits cleanly even when a test fails.
- */
-export class Harness {
-  private readonly apps: INestApplicationContext[] = [];
-  private readonly connections: Redis[] = [];
-  private readonly servers: RedisServerHandle[] = [];
-  private readonly children: WorkerProcess[] = [];
-
+/** The suite's resources, with the reliability tasks; worker processes run test/fixtures/reliability-worker-main.ts. */
+export class Harness extends TestResources {
   /** An app context with TaskModule.forRoot(options) and the reliability tasks. */
   async app(options: TaskModuleOptions): Promise<InProcessWorker> {
-    @Module({ imports: [TaskModule.forRoot(options)], providers: [ReliabilityTasks, Marks] })
-    class RootModule {}
-    const app = await NestFactory.createApplicationContext(RootModule, {
-      logger: process.env.TEST_LOGS ? undefined : false,
-      abortOnError: false,
-    });
-    this.apps.push(app);
+    const app = await this.taskApp(options, [ReliabilityTasks, Marks]);
     return { app, client: app.get(TaskClient), worker: app.get(TaskWorker) };
   }
 
@@ -92,76 +64,7 @@ export class Harness {
     return made;
   }
 
-  async close(app: INestApplicationContext): Promise<void> {
-    const at = this.apps.indexOf(app);
-    if (at >= 0) this.apps.splice(at, 1);
-    await app.close();
-  }
-
-  redis(url: string): Redis {
-    const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
-    this.connections.push(redis);
-    return redis;
-  }
-
-  /** A redis-server of this suite's own (appendonly for the restart test). */
-  async server(options: { appendonly?: boolean } = {}): Promise<RedisServerHandle> {
-    const server = await startRedisServer(options);
-    this.servers.push(server);
-    return server;
-  }
-
-  /** Starts test/fixtures/reliability-worker-main.ts in a new node process and waits for READY. */
-  async workerProcess(env: Record<string, string | number>): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['-r', './test/support/register-ts.js', 'test/fixtures/reliability-worker-main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', EXIT_WITH_STDIN: '1', ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) },
-      // stdin stays open as long as this process lives: the worker exits when it closes.
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so that closeAll() also takes down pool children that spin.
-      detached: true,
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    /** Its output is all read. */
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const worker: WorkerProcess = {
-      child,
-      pid: child.pid ?? -1,
-      output: () => output,
-      exited,
-      isRunning: () => child.exitCode === null && child.signalCode === null,
-    };
-    this.children.push(worker);
-    const ready = () => /^READY /m.test(output);
-    await waitFor(() => ready() || !worker.isRunning(), 'the worker process to start', 30_000, 25);
-    // A worker may take a deadly task the moment it is ready: exiting after READY is not a failure to start.
-    if (!ready()) await closed;
-    if (!ready()) {
-      const { code, signal } = await exited;
-      throw new Error(`worker process exited (${code ?? signal}) before it was ready:\n${output}`);
-    }
-    return worker;
-  }
-
-  async closeAll(): Promise<void> {
-    for (const worker of this.children.splice(0)) {
-      // The whole group: a pool child spinning in a loop would not notice its parent is gone.
-      try {
-        process.kill(-worker.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await worker.exited;
-      worker.child.stdin?.destroy();
-    }
-    for (const app of this.apps.splice(0).reverse()) await app.close().catch(() => undefined);
-    for (const redis of this.connections.splice(0)) await redis.quit().catch(() => redis.disconnect());
-    for (const server of this.servers.splice(0)) await server.stop();
+  workerProcess(env: Record<string, string | number>): Promise<WorkerProcess> {
+    return this.spawnWorker('reliability-worker-main', env);
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * The body of every test worker process (test/fixtures/*-worker-main.ts), as production
+ * runs a worker: its own OS process, `node -r ./test/support/register-ts.js <fixture>`.
+ * Environment: REDIS_URL, TASK_PREFIX, QUEUES (comma-separated), CONCURRENCY (4), POOL
+ * ('inline' | 'process'), MAX_TASKS_PER_CHILD, MAX_MEMORY_PER_CHILD, VISIBILITY_TIMEOUT,
+ * MAX_DELIVERIES, SHUTDOWN_GRACE. Prints `READY <pid>` once it consumes; exits on SIGTERM
+ * after draining. Process-pool children run the same fixture and serve their parent.
+ */
+import { Module, type LogLevel, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TaskModule, TaskWorker } from '../../lib';
+
+const number = (value: string | undefined): number | undefined => (value ? Number(value) : undefined);
+
+export function runWorkerProcess(providers: Provider[], logger: LogLevel[] = ['error', 'warn']): void {
+  // Started by a test: exit with it even if it dies without cleaning up (its end of the stdin pipe closes).
+  if (process.env.EXIT_WITH_STDIN === '1') {
+    process.stdin.on('end', () => process.exit(1));
+    process.stdin.on('error', () => process.exit(1));
+    process.stdin.resume();
+    (process.stdin as { unref?: () => void }).unref?.();
+  }
+  main(providers, logger).catch((error: Error) => {
+    process.stderr.write(`worker failed to start: ${error.stack}\n`);
+    process.exit(1);
+  });
+}
+
+async function main(providers: Provider[], logger: LogLevel[]): Promise<void> {
+  const env = process.env;
+  @Module({
+    imports: [
+      TaskModule.forRoot({
+        broker: env.REDIS_URL,
+        prefix: env.TASK_PREFIX,
+        visibilityTimeout: number(env.VISIBILITY_TIMEOUT),
+        maxDeliveries: number(env.MAX_DELIVERIES),
+      }),
+    ],
+    providers,
+  })
+  class WorkerModule {}
+
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
+  app.enableShutdownHooks();
+  await app.get(TaskWorker).start({
+    queues: env.QUEUES ? env.QUEUES.split(',') : undefined,
+    concurrency: number(env.CONCURRENCY) ?? 4,
+    pool: env.POOL === 'process' ? 'process' : 'inline',
+    maxTasksPerChild: number(env.MAX_TASKS_PER_CHILD),
+    maxMemoryPerChild: number(env.MAX_MEMORY_PER_CHILD),
+    shutdownGrace: number(env.SHUTDOWN_GRACE),
+  });
+  if (env.NESTJS_TASKS_POOL_CHILD !== '1') process.stdout.write(`READY ${process.pid}\n`);
+}
