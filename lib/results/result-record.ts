@@ -27,3 +27,14 @@ export interface ResultWrite {
   /** Write only if no ready (SUCCESS, FAILURE, REVOKED) result is kept: progress states, workflow outcomes. */
   keepReady?: boolean;
 }
+
+/** A stored record, or null when the text is missing or is not one. */
+export function parseResultRecord(json: string | null | undefined): ResultRecord | null {
+  if (!json) return null;
+  try {
+    const record = JSON.parse(json) as ResultRecord;
+    return record && typeof record === 'object' && typeof record.state === 'string' ? record : null;
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
-import type { ResultRecord, ResultWrite } from '../../results/result-record';
+import { parseResultRecord, type ResultRecord, type ResultWrite } from '../../results/result-record';
 import { isReadyState } from '../../results/task-state';
 import { defineScripts, type ScriptName, type VariadicScriptName } from './lua-scripts';
 import { connectWithRetries, createRedis, describeRedis, isRedisInstance, reconnectDelay } from './redis-connection';
@@ -370,7 +370,7 @@ export class RedisBroker implements Broker {
       if (/^WRONGTYPE/.test(error.message)) return null;
       throw error;
     });
-    return parseRecord(json);
+    return parseResultRecord(json);
   }
 
   async deleteResult(id: string): Promise<void> {
@@ -473,7 +473,7 @@ export class RedisBroker implements Broker {
           this.dispatchControl(message);
           return;
         }
-        const record = parseRecord(message);
+        const record = parseResultRecord(message);
         const set = this.waiters.get(channel);
         if (record && set) for (const settle of [...set]) settle(record);
       });
@@ -500,16 +500,6 @@ function parseControl(json: string): ControlMessage | null {
   try {
     const message = JSON.parse(json) as ControlMessage;
     return message && typeof message === 'object' && typeof message.type === 'string' ? message : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseRecord(json: string | null | undefined): ResultRecord | null {
-  if (!json) return null;
-  try {
-    const record = JSON.parse(json) as ResultRecord;
-    return record && typeof record === 'object' && typeof record.state === 'string' ? record : null;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../broker/redis/redis-keys';
-import type { ResultRecord } from '../../results/result-record';
+import { parseResultRecord, type ResultRecord } from '../../results/result-record';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
 import { runScript } from '../redis/monitoring-scripts';
 import type { MonitoringKeys } from '../redis/monitoring-keys';
@@ -120,13 +120,13 @@ export class RedisQueueAdmin implements QueueAdmin {
     } while (cursor !== '0' && keys.length < limit && ++rounds < 50);
     if (keys.length === 0) return [];
     const values = await this.redis.mget(...keys.slice(0, limit));
-    return values.map(parseRecord).filter((r): r is ResultRecord => r !== null);
+    return values.map(parseResultRecord).filter((r): r is ResultRecord => r !== null);
   }
 
   async getResults(ids: string[]): Promise<Array<ResultRecord | null>> {
     if (ids.length === 0) return [];
     const values = await this.redis.mget(...ids.map((id) => this.keys.result(id)));
-    return values.map(parseRecord);
+    return values.map(parseResultRecord);
   }
 }
 
@@ -134,16 +134,6 @@ function tryDecode(raw: string | null | undefined): TaskMessage | null {
   if (!raw) return null;
   try {
     return decodeMessage(raw);
-  } catch {
-    return null;
-  }
-}
-
-function parseRecord(json: string | null): ResultRecord | null {
-  if (!json) return null;
-  try {
-    const record = JSON.parse(json) as ResultRecord;
-    return record && typeof record === 'object' && typeof record.state === 'string' ? record : null;
   } catch {
     return null;
   }

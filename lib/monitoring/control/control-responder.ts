@@ -7,26 +7,11 @@ import type { TaskWorker } from '../../worker/task-worker';
 import { isRemoteRequest, type RemoteReply, type RemoteRequest } from './control-protocol';
 import type { ReplyChannel } from './reply-channel.interface';
 import { describeWorker } from '../workers/describe-worker';
+import type { WorkerDescription } from '../workers/worker-state';
 
 /** What `stats` answers. */
-export interface WorkerStats {
-  id: string;
-  hostname: string;
-  pid: number;
-  queues: readonly string[];
-  concurrency: number;
-  pool?: string;
-  beat: boolean;
-  startedAt: number;
+export interface WorkerStats extends WorkerDescription {
   uptime: number;
-  active: number;
-  reserved: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  retried: number;
-  rss: number;
-  loadavg: number[];
   node: string;
 }
 

@@ -1,9 +1,10 @@
 import { hostname, loadavg } from 'node:os';
 import type { TaskWorker } from '../../worker/task-worker';
 import type { WorkerInfo } from '../../worker/task-hooks';
+import type { WorkerDescription } from './worker-state';
 
-/** What a worker says about itself, in stats replies and in heartbeats alike. */
-export function describeWorker(worker: TaskWorker, info: WorkerInfo = worker.info()) {
+/** The worker's description as of now. */
+export function describeWorker(worker: TaskWorker, info: WorkerInfo = worker.info()): WorkerDescription {
   const stats = worker.getStats();
   return {
     id: info.id,

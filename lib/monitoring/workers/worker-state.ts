@@ -7,8 +7,8 @@ export interface RunningTask {
   retries?: number;
 }
 
-/** What a worker's heartbeat says about it (stored per worker, latest only). */
-export interface WorkerState {
+/** What a worker says about itself, in stats replies and heartbeats alike. */
+export interface WorkerDescription {
   id: string;
   hostname: string;
   pid: number;
@@ -17,11 +17,6 @@ export interface WorkerState {
   pool?: string;
   beat: boolean;
   startedAt: number;
-  /** Time of the latest heartbeat, ms. */
-  lastHeartbeat: number;
-  heartbeatInterval: number;
-  /** What the worker last said: online, or offline after a clean stop. */
-  state: 'online' | 'offline';
   active: number;
   reserved: number;
   processed: number;
@@ -31,6 +26,15 @@ export interface WorkerState {
   /** Resident memory, bytes. */
   rss: number;
   loadavg: number[];
+}
+
+/** What a worker's heartbeat says about it (stored per worker, latest only). */
+export interface WorkerState extends WorkerDescription {
+  /** Time of the latest heartbeat, ms. */
+  lastHeartbeat: number;
+  heartbeatInterval: number;
+  /** What the worker last said: online, or offline after a clean stop. */
+  state: 'online' | 'offline';
   /** Up to 50 of the tasks running at the heartbeat. */
   running: RunningTask[];
 }
