@@ -60,19 +60,8 @@ export interface ScheduleDefinition {
   readonly declaredAt: string;
 }
 
-/** A schedule as `TaskScheduler.list()` reports it. */
-export interface ScheduleInfo {
-  readonly name: string;
-  readonly task: string;
-  readonly args: readonly unknown[];
-  readonly cron?: string;
-  readonly tz?: string;
-  readonly every?: number;
-  readonly queue?: string;
-  readonly catchUp: CatchUpMode;
-  /** After `enable()` / `disable()`. */
-  readonly enabled: boolean;
-  readonly source: ScheduleSource;
+/** A schedule as `TaskScheduler.list()` reports it: its definition with its last and next run. */
+export interface ScheduleInfo extends Omit<ScheduleDefinition, 'declaredAt'> {
   /** Scheduled time (ms) of the last tick sent; null if none yet. */
   readonly lastRunAt: number | null;
   /** When the next tick is due (ms); null while disabled. */
