@@ -1,12 +1,12 @@
 export { TaskModule } from './module/task.module';
-export type { TaskModuleOptions, RouteOptions, BrokerOption } from './module/task-module-options.interface';
-export type { TaskConfig } from './module/task-config';
+export type { TaskModuleOptions, RouteOptions, BrokerOption } from './config/task-module-options.interface';
+export type { TaskConfig } from './config/task-config';
 export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
 export { TASK_BROKER, TASK_CONFIG } from './constants';
 
 export { Task, getTaskMetadata } from './decorators/task.decorator';
 export type { TaskMetadata } from './decorators/task.decorator';
-export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions } from './decorators/task-options.interface';
+export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions } from './config/task-options.interface';
 
 export { TaskClient } from './client/task-client';
 export type { ApplyOptions } from './client/apply-options';
@@ -14,10 +14,10 @@ export type { TaskClass, TaskMethodName, TaskArgs, TaskReturn } from './client/t
 
 export { TaskWorker } from './worker/task-worker';
 export type { WorkerStartOptions, QueueSpec } from './worker/worker-options';
-export { TaskExecutor } from './worker/task-executor';
-export { TaskHooks } from './worker/task-hooks';
-export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './worker/task-hooks';
-export type { ExecutionOutcome } from './worker/execution-outcome';
+export { TaskExecutor } from './execution/task-executor';
+export { TaskHooks } from './execution/task-hooks';
+export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './execution/task-hooks';
+export type { ExecutionOutcome } from './execution/execution-outcome';
 export { TaskEventBus } from './events/task-event-bus';
 export type { TaskEvent, TaskEventType } from './events/task-event';
 export { TaskRegistry } from './registry/task-registry';
@@ -28,8 +28,8 @@ export type { TaskContext, RetryOptions } from './context/task-context';
 
 export { AsyncResult } from './results/async-result';
 export type { GetOptions } from './results/async-result';
-export { TaskState } from './results/task-state';
-export type { ResultRecord } from './results/result-record';
+export { TaskState } from './serialization/task-state';
+export type { ResultRecord } from './serialization/result-record';
 
 export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage } from './broker/broker.interface';
 export { RedisBroker } from './broker/redis/redis-broker';
@@ -49,19 +49,19 @@ export { Group } from './canvas/group';
 export { Chord } from './canvas/chord';
 export { GroupResult } from './canvas/group-result';
 export type { GroupGetOptions, GroupItemOutcome, GroupOutcomes } from './canvas/group-result';
-export type { WorkflowFailure } from './canvas/workflow-spec';
+export type { WorkflowFailure } from './serialization/workflow-spec';
 export { WorkflowHooks } from './canvas/workflow-hooks';
 
 export { Periodic, getPeriodicMetadata } from './decorators/periodic.decorator';
 export type { PeriodicOptions, PeriodicEveryOptions, PeriodicCronOptions, PeriodicMetadata } from './decorators/periodic.decorator';
 export { TaskScheduler } from './scheduler/task-scheduler';
-export type { BeatOptions } from './scheduler/beat-options';
+export type { BeatOptions } from './config/beat-options';
 export type { TaskClock } from './scheduler/clock';
-export type { CatchUpMode, ScheduleEntry, CronScheduleEntry, IntervalScheduleEntry, ScheduleInfo, ScheduleSource } from './scheduler/schedule-definition';
+export type { CatchUpMode, ScheduleEntry, CronScheduleEntry, IntervalScheduleEntry, ScheduleInfo, ScheduleSource } from './config/schedules/schedule-definition';
 export { TASK_CLOCK } from './constants';
 
 // Operations (lib/monitoring, lib/dashboard): events, remote control, admin, metrics, health, dashboard
-export type { EventStreamOptions, MonitoringConfig } from './monitoring/monitoring-options';
+export type { EventStreamOptions, MonitoringConfig } from './config/monitoring-options';
 export { OnTaskEvent } from './monitoring/events/on-task-event.decorator';
 export type { OnTaskEventOptions } from './monitoring/events/on-task-event.decorator';
 export { TaskEventPublisher } from './monitoring/events/task-event-publisher';

@@ -1,4 +1,4 @@
-import type { ResultRecord, ResultWrite } from '../results/result-record';
+import type { ResultRecord, ResultWrite } from '../serialization/result-record';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
 export interface PublishRequest {

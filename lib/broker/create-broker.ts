@@ -1,4 +1,4 @@
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import type { Broker } from './broker.interface';
 import { MemoryBroker } from './memory/memory-broker';
 import { RedisBroker } from './redis/redis-broker';

@@ -1,10 +1,10 @@
 import type { Broker } from '../broker/broker.interface';
 import type { TaskClient } from '../client/task-client';
 import type { TaskClass } from '../client/task-types';
-import type { TaskOptions } from '../decorators/task-options.interface';
+import type { TaskOptions } from '../config/task-options.interface';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskArgumentError, TaskConfigError, TaskNotDecoratedError } from '../errors';
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import type { TaskRegistry } from '../registry/task-registry';
 import { findJsonProblem } from '../serialization/json-safety';
 import { Chain } from './chain';
@@ -14,7 +14,7 @@ import { Group } from './group';
 import { Signature } from './signature';
 import type { SignatureOptions } from './signature-options';
 import { WorkflowEngine } from './workflow-engine';
-import type { StepTaskOptions } from './workflow-spec';
+import type { StepTaskOptions } from '../serialization/workflow-spec';
 
 /**
  * Makes signatures and workflows for a TaskClient (its `signature`, `chain`,

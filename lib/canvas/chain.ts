@@ -1,7 +1,7 @@
 import { type FreezeContext, foldChain } from './freeze';
 import { SingleResultWorkflow } from './single-result-workflow';
 import type { Workflow, WorkflowRunner } from './workflow';
-import type { WorkflowSpec } from './workflow-spec';
+import type { WorkflowSpec } from '../serialization/workflow-spec';
 
 /**
  * Steps run one after the other; each step's result is prepended to the next

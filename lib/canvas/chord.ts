@@ -1,7 +1,7 @@
 import type { FreezeContext } from './freeze';
 import { SingleResultWorkflow } from './single-result-workflow';
 import type { Workflow, WorkflowRunner } from './workflow';
-import type { ChordSpec } from './workflow-spec';
+import type { ChordSpec } from '../serialization/workflow-spec';
 
 /**
  * A header of steps run in parallel, then the callback once, with the list of

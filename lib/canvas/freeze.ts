@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TaskConfigError } from '../errors';
 import { Workflow } from './workflow';
-import type { ChordSpec, WorkflowSpec } from './workflow-spec';
+import type { ChordSpec, WorkflowSpec } from '../serialization/workflow-spec';
 
 /**
  * One freezing of a workflow into data: gives every step its id (random, or the

@@ -1,6 +1,6 @@
 import { TaskFailedError, TaskRevokedError } from '../errors';
 import type { AsyncResult } from '../results/async-result';
-import { isReadyState, TaskState } from '../results/task-state';
+import { isReadyState, TaskState } from '../serialization/task-state';
 
 /** One member's outcome, from `GroupResult.get({ propagate: false })`. */
 export type GroupItemOutcome<T> =

@@ -2,7 +2,7 @@
 import { FreezeContext, resultIdOf } from './freeze';
 import { GroupResult } from './group-result';
 import { Workflow, type WorkflowRunner } from './workflow';
-import type { GroupSpec } from './workflow-spec';
+import type { GroupSpec } from '../serialization/workflow-spec';
 
 /**
  * Members run in parallel. On its own it gives a GroupResult; inside a chain

@@ -1,4 +1,4 @@
-import type { WorkflowSpec } from './workflow-spec';
+import type { WorkflowSpec } from '../serialization/workflow-spec';
 
 /** A step whose result must show that it will never run. */
 export interface NeverRunTarget {

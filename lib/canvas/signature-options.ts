@@ -2,7 +2,7 @@ import type { ApplyOptions } from '../client/apply-options';
 import { validateApplyOptions } from '../client/message-builder';
 import { TaskConfigError } from '../errors';
 import { assertBoolean, toTimestamp } from '../utils/validate';
-import type { StepOptions } from './workflow-spec';
+import type { StepOptions } from '../serialization/workflow-spec';
 
 /** Options of a signature: `.set({...})`, or `applyAsync({...})` on a signature. */
 export interface SignatureOptions extends Omit<ApplyOptions, 'uniqueKey' | 'uniqueTtl'> {

@@ -2,7 +2,7 @@ import type { AsyncResult } from '../results/async-result';
 import { assertWorkflows, FreezeContext, resultIdOf } from './freeze';
 import { mergeSignatureOptions, toStepOptions, validateSignatureOptions, type SignatureOptions } from './signature-options';
 import { Workflow, type WorkflowRunner } from './workflow';
-import type { StepTaskOptions, TaskSpec } from './workflow-spec';
+import type { StepTaskOptions, TaskSpec } from '../serialization/workflow-spec';
 
 /**
  * One task call with its arguments (all, or the leading ones) and options, to run

@@ -3,20 +3,20 @@ import type { Broker } from '../broker/broker.interface';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from '../client/message-builder';
 import type { TaskClient } from '../client/task-client';
 import { ChordError, NestTasksError, type SerializedError } from '../errors';
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import type { AsyncResult } from '../results/async-result';
-import type { ResultRecord, ResultWrite } from '../results/result-record';
-import { TaskState } from '../results/task-state';
+import type { ResultRecord, ResultWrite } from '../serialization/result-record';
+import { TaskState } from '../serialization/task-state';
 import { RouteMatcher } from '../routing/route-matcher';
 import { serializeError } from '../serialization/error-serializer';
 import type { TaskMessage } from '../serialization/task-message';
-import type { ExecutionOutcome } from '../worker/execution-outcome';
+import type { ExecutionOutcome } from '../execution/execution-outcome';
 import { entryErrbacks, neverRunTargets } from './never-run';
 import { toApplyOptions } from './signature-options';
 import type { CanvasStore } from './store/canvas-store';
 import { createCanvasStore } from './store/create-canvas-store';
 import type { WorkflowRunner } from './workflow';
-import type { ChordEntry, ChordRef, Continuation, TaskSpec, WorkflowFailure, WorkflowSpec } from './workflow-spec';
+import type { ChordEntry, ChordRef, Continuation, TaskSpec, WorkflowFailure, WorkflowSpec } from '../serialization/workflow-spec';
 
 /** The value a step receives from the step before it. */
 interface Parent {

@@ -2,8 +2,8 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface';
 import { TaskClient } from '../client/task-client';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
-import type { TaskConfig } from '../module/task-config';
-import { TaskHooks } from '../worker/task-hooks';
+import type { TaskConfig } from '../config/task-config';
+import { TaskHooks } from '../execution/task-hooks';
 import { WorkflowEngine } from './workflow-engine';
 
 /** Runs workflows' next steps from every final task outcome, in workers and in eager mode. */

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { AsyncResult } from '../results/async-result';
 import type { FreezeContext } from './freeze';
-import type { WorkflowSpec } from './workflow-spec';
+import type { WorkflowSpec } from '../serialization/workflow-spec';
 
 /** Starts frozen workflows and hands out results; the engine implements it. */
 export interface WorkflowRunner {

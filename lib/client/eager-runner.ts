@@ -1,10 +1,10 @@
 import type { Broker } from '../broker/broker.interface';
-import { eventForOutcome } from '../events/outcome-events';
+import { eventForOutcome } from '../execution/outcome-events';
 import type { TaskEventBus } from '../events/task-event-bus';
-import type { TaskConfig } from '../module/task-config';
-import { recordForOutcome, resultTtl } from '../results/outcome-records';
+import type { TaskConfig } from '../config/task-config';
+import { recordForOutcome, resultTtl } from '../execution/outcome-records';
 import type { TaskMessage } from '../serialization/task-message';
-import type { TaskExecutor } from '../worker/task-executor';
+import type { TaskExecutor } from '../execution/task-executor';
 
 /**
  * Eager mode: runs a message inline through the same executor a worker uses,

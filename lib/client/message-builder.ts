@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
-import type { TaskOptions } from '../decorators/task-options.interface';
+import type { TaskOptions } from '../config/task-options.interface';
 import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
 import { encodeMessage, type TaskMessage } from '../serialization/task-message';

@@ -1,7 +1,7 @@
 import { PERIODIC_METADATA } from '../constants';
 import { TaskConfigError } from '../errors';
-import { assertScheduleName, validateScheduleOptions, validateTiming } from '../scheduler/resolve-schedule';
-import type { CatchUpMode } from '../scheduler/schedule-definition';
+import { assertScheduleName, validateScheduleOptions, validateTiming } from '../config/schedules/resolve-schedule';
+import type { CatchUpMode } from '../config/schedules/schedule-definition';
 import { getTaskMetadata, Task } from './task.decorator';
 
 /** Options of `@Periodic`. */

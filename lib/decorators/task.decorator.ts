@@ -1,7 +1,7 @@
 import { TASK_METADATA } from '../constants';
 import { TaskConfigError } from '../errors';
-import { validateTaskOptions } from './validate-task-options';
-import type { TaskOptions } from './task-options.interface';
+import { validateTaskOptions } from '../config/validate-task-options';
+import type { TaskOptions } from '../config/task-options.interface';
 
 /** Metadata stored on a task method. */
 export interface TaskMetadata {

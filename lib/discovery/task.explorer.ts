@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { TASK_CONFIG } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { findDecoratedMethods } from './find-decorated-methods';
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 
 /** Finds `@Task` methods on every provider at bootstrap and hands them to the registry. */

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { TaskModuleOptions } from './task-module-options.interface';
+import type { TaskModuleOptions } from '../config/task-module-options.interface';
 
 export const {
   ConfigurableModuleClass: ConfigurableTaskModule,

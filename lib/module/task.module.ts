@@ -13,13 +13,13 @@ import { systemClock } from '../scheduler/clock';
 import { PeriodicExplorer } from '../scheduler/periodic.explorer';
 import { createScheduleStore } from '../scheduler/stores/create-schedule-store';
 import { TaskScheduler } from '../scheduler/task-scheduler';
-import { TaskExecutor } from '../worker/task-executor';
-import { TaskHooks } from '../worker/task-hooks';
+import { TaskExecutor } from '../execution/task-executor';
+import { TaskHooks } from '../execution/task-hooks';
 import { TaskWorker } from '../worker/task-worker';
 import { BrokerLifecycle } from './broker-lifecycle';
-import { resolveTaskConfig, type TaskConfig } from './task-config';
+import { resolveTaskConfig, type TaskConfig } from '../config/task-config';
 import { ConfigurableTaskModule, TASK_MODULE_OPTIONS } from './task-module-definition';
-import type { TaskModuleOptions } from './task-module-options.interface';
+import type { TaskModuleOptions } from '../config/task-module-options.interface';
 
 /**
  * `TaskModule.forRoot({...})` or `TaskModule.forRootAsync({ imports, inject, useFactory })`.

@@ -11,7 +11,7 @@ import type { ReplyChannel } from './control/reply-channel.interface';
 import type { EventStore } from './events/event-store.interface';
 import { MemoryEventStore } from './events/memory-event-store';
 import { RedisEventStore } from './events/redis-event-store';
-import type { MonitoringConfig } from './monitoring-options';
+import type { MonitoringConfig } from '../config/monitoring-options';
 import { MonitoringKeys } from './redis/monitoring-keys';
 import { MemoryWorkerDirectory } from './workers/memory-worker-directory';
 import type { WorkerDirectory } from './workers/worker-directory.interface';

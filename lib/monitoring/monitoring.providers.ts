@@ -1,8 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface';
-import { TASK_BROKER, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../constants';
-import { TASK_MODULE_OPTIONS } from '../module/task-module-definition';
-import type { TaskModuleOptions } from '../module/task-module-options.interface';
+import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../constants';
+import type { TaskConfig } from '../config/task-config';
 import { TaskAdmin } from './admin/task-admin';
 import { RemoteCaller } from './control/remote-caller';
 import { TaskControl } from './control/task-control';
@@ -13,15 +12,15 @@ import { TaskEventExplorer } from './events/task-event.explorer';
 import { TaskHealthIndicator } from './health/task-health.indicator';
 import { createMonitoringBackend } from './monitoring-backend';
 import { MonitoringLifecycle } from './monitoring-lifecycle';
-import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
+import type { MonitoringConfig } from '../config/monitoring-options';
 import { WorkerMonitor } from './workers/worker-monitor';
 
 /** Operations providers that TaskModule registers (events, heartbeats, remote control, admin, health). */
 export const MONITORING_PROVIDERS: Provider[] = [
   {
     provide: TASK_MONITORING_CONFIG,
-    useFactory: (options: TaskModuleOptions) => resolveMonitoringConfig(options),
-    inject: [TASK_MODULE_OPTIONS],
+    useFactory: (config: TaskConfig) => config.monitoring,
+    inject: [TASK_CONFIG],
   },
   {
     provide: TASK_MONITORING_BACKEND,

@@ -1,4 +1,4 @@
-import type { TaskOptions } from '../decorators/task-options.interface';
+import type { TaskOptions } from '../config/task-options.interface';
 
 /** A task as the registry knows it: the provider instance, the method and its options. */
 export interface TaskDefinition {

@@ -1,7 +1,7 @@
 import { ResultTimeoutError, TaskFailedError, TaskRevokedError } from '../errors';
 import type { Broker } from '../broker/broker.interface';
-import type { ResultRecord } from './result-record';
-import { TaskState } from './task-state';
+import type { ResultRecord } from '../serialization/result-record';
+import { TaskState } from '../serialization/task-state';
 
 /** The part of a broker that results are read from. */
 export type ResultBackend = Pick<Broker, 'getResult' | 'waitForResult' | 'deleteResult'>;

@@ -1,4 +1,4 @@
-import type { RouteOptions } from '../module/task-module-options.interface';
+import type { RouteOptions } from '../config/task-module-options.interface';
 
 /** `*` matches within one dot-separated segment, `**` across segments. */
 function globToRegExp(glob: string): RegExp {

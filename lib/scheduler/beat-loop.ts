@@ -1,11 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import { NestTasksError } from '../errors';
-import type { ResolvedBeatOptions } from './beat-options';
+import type { ResolvedBeatOptions } from '../config/beat-options';
 import type { TaskClock } from './clock';
 import { LeaderElection } from './leader-election';
 import type { ScheduleCatalog } from './schedule-catalog';
-import { tickTaskId, type PendingFire, type ScheduleDefinition } from './schedule-definition';
-import { timingOf, type Timing } from './schedule-timing';
+import { tickTaskId, type PendingFire, type ScheduleDefinition } from '../config/schedules/schedule-definition';
+import { timingOf, type Timing } from '../config/schedules/schedule-timing';
 import type { ScheduleStore, StoredState } from './stores/schedule-store.interface';
 import { planTicks } from './tick-planner';
 

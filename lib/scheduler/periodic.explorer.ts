@@ -3,8 +3,8 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { getPeriodicMetadata } from '../decorators/periodic.decorator';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { findDecoratedMethods } from '../discovery/find-decorated-methods';
-import { resolveSchedule } from './resolve-schedule';
-import type { ScheduleDefinition } from './schedule-definition';
+import { resolveSchedule } from '../config/schedules/resolve-schedule';
+import type { ScheduleDefinition } from '../config/schedules/schedule-definition';
 
 /** Collects the `@Periodic` methods of every provider as schedule definitions. */
 @Injectable()

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { DuplicateScheduleError } from '../errors';
-import { resolveSchedule } from './resolve-schedule';
-import type { ScheduleDefinition } from './schedule-definition';
+import { resolveSchedule } from '../config/schedules/resolve-schedule';
+import type { ScheduleDefinition } from '../config/schedules/schedule-definition';
 import type { StoredDefinitions } from './stores/schedule-store.interface';
 
 /**

@@ -2,16 +2,16 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { TaskClient } from '../client/task-client';
 import { TASK_CLOCK, TASK_CONFIG, TASK_SCHEDULE_STORE } from '../constants';
 import { StaticScheduleError, UnknownScheduleError } from '../errors';
-import type { TaskConfig } from '../module/task-config';
+import type { TaskConfig } from '../config/task-config';
 import { TaskRegistry } from '../registry/task-registry';
-import { TaskHooks } from '../worker/task-hooks';
+import { TaskHooks } from '../execution/task-hooks';
 import { BeatLoop } from './beat-loop';
 import type { TaskClock } from './clock';
 import { PeriodicExplorer } from './periodic.explorer';
-import { assertScheduleName, resolveSchedule, toStoredEntry } from './resolve-schedule';
+import { assertScheduleName, resolveSchedule, toStoredEntry } from '../config/schedules/resolve-schedule';
 import { ScheduleCatalog } from './schedule-catalog';
-import { BEAT_TASK_ID_PREFIX, type ScheduleDefinition, type ScheduleEntry, type ScheduleInfo } from './schedule-definition';
-import { timingOf } from './schedule-timing';
+import { BEAT_TASK_ID_PREFIX, type ScheduleDefinition, type ScheduleEntry, type ScheduleInfo } from '../config/schedules/schedule-definition';
+import { timingOf } from '../config/schedules/schedule-timing';
 import { RedisScheduleStore } from './stores/redis-schedule-store';
 import type { ScheduleStore } from './stores/schedule-store.interface';
 

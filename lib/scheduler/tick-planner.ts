@@ -1,5 +1,5 @@
-import type { CatchUpMode, ScheduleState } from './schedule-definition';
-import type { Timing } from './schedule-timing';
+import type { CatchUpMode, ScheduleState } from '../config/schedules/schedule-definition';
+import type { Timing } from '../config/schedules/schedule-timing';
 
 export interface TickPlanInput {
   timing: Timing;

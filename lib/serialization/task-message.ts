@@ -1,7 +1,7 @@
 import { MESSAGE_VERSION } from '../constants';
 import { MessageDecodeError } from '../errors';
-import { findWorkflowProblem } from '../canvas/spec-validation';
-import type { ChordRef, WorkflowSpec } from '../canvas/workflow-spec';
+import { findWorkflowProblem } from './spec-validation';
+import type { ChordRef, WorkflowSpec } from './workflow-spec';
 
 /** A task on the wire. Everything in it is data: nothing is evaluated or imported. */
 export interface TaskMessage {

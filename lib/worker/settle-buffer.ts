@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Broker, SettleOp } from '../broker/broker.interface';
-import type { ResultWrite } from '../results/result-record';
+import type { ResultWrite } from '../serialization/result-record';
 
 const RETRY_AFTER_MS = 500;
 /** Sends of one operation that Redis itself refuses (an error reply) before it is given up. */

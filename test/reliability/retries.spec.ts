@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { TaskEventBus, TaskFailedError, type TaskEvent } from '../../lib';
-import { retryDelay } from '../../lib/worker/retry-policy';
+import { retryDelay } from '../../lib/execution/retry-policy';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, readMarks, readResult, waitFor, type InProcessWorker } from './harness';

@@ -1,5 +1,5 @@
 import { InvalidScheduleError } from '../../lib';
-import { cronTiming, intervalTiming } from '../../lib/scheduler/schedule-timing';
+import { cronTiming, intervalTiming } from '../../lib/config/schedules/schedule-timing';
 import { planTicks, type TickPlanInput } from '../../lib/scheduler/tick-planner';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,8 +1,8 @@
 import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
-import type { ResultRecord, ResultWrite } from '../../results/result-record';
-import { isReadyState } from '../../results/task-state';
+import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
+import { isReadyState } from '../../serialization/task-state';
 import { MemoryQueue } from './memory-queue';
 
 const DEAD_LETTERS_KEPT = 10_000;

@@ -1,5 +1,5 @@
-import type { ResultWrite } from '../../results/result-record';
-import type { ChordEntry } from '../workflow-spec';
+import type { ResultWrite } from '../../serialization/result-record';
+import type { ChordEntry } from '../../serialization/workflow-spec';
 
 /** Where a chord member is counted. */
 export interface ChordPart {

@@ -1,6 +1,6 @@
 import type { MemoryBroker } from '../../broker/memory/memory-broker';
-import type { ResultWrite } from '../../results/result-record';
-import type { ChordEntry } from '../workflow-spec';
+import type { ResultWrite } from '../../serialization/result-record';
+import type { ChordEntry } from '../../serialization/workflow-spec';
 import type { CanvasStore, ChordPart, ChordPartReply } from './canvas-store';
 
 interface ChordState {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { readScript } from '../../broker/redis/lua-scripts';
 import type { RedisBroker } from '../../broker/redis/redis-broker';
-import type { ResultWrite } from '../../results/result-record';
-import type { ChordEntry } from '../workflow-spec';
+import type { ResultWrite } from '../../serialization/result-record';
+import type { ChordEntry } from '../../serialization/workflow-spec';
 import type { CanvasStore, ChordPart, ChordPartReply } from './canvas-store';
 
 /** The canvas scripts, by command name: file and number of KEYS. */

@@ -1,4 +1,4 @@
-import type { ScheduleInfo } from '../../scheduler/schedule-definition';
+import type { ScheduleInfo } from '../../config/schedules/schedule-definition';
 import { badge, duration, shortJson, time } from './format';
 import { html, type SafeHtml } from './html';
 import { action, table } from './layout';

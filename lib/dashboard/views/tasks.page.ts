@@ -1,5 +1,5 @@
 import type { TaskFilter, TaskSummary } from '../../monitoring/admin/task-views';
-import { TaskState } from '../../results/task-state';
+import { TaskState } from '../../serialization/task-state';
 import { tasksTable } from './fragments';
 import { html, type SafeHtml } from './html';
 import { href, type PageContext } from './page-context';

@@ -1,5 +1,5 @@
 import type { MemoryBroker } from '../../broker/memory/memory-broker';
-import type { ResultRecord } from '../../results/result-record';
+import type { ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, type TaskMessage } from '../../serialization/task-message';
 import { parseDeadLetter } from './dead-letter-entry';
 import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from './queue-admin.interface';

@@ -1,4 +1,4 @@
-import type { ResultRecord } from '../../results/result-record';
+import type { ResultRecord } from '../../serialization/result-record';
 import type { TaskMessage } from '../../serialization/task-message';
 
 /** How many messages a queue holds, by state. */

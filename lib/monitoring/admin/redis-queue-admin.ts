@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../broker/redis/redis-keys';
-import { parseResultRecord, type ResultRecord } from '../../results/result-record';
+import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
 import { runScript } from '../redis/monitoring-scripts';
 import type { MonitoringKeys } from '../redis/monitoring-keys';

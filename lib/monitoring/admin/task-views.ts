@@ -1,5 +1,5 @@
 import type { SerializedError } from '../../errors';
-import type { TaskState } from '../../results/task-state';
+import type { TaskState } from '../../serialization/task-state';
 import type { TaskMessage } from '../../serialization/task-message';
 import type { StoredEvent } from '../events/stored-event';
 import type { QueueCounts } from './queue-admin.interface';

@@ -3,7 +3,7 @@ import { TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../../constants
 import type { TaskEvent } from '../../events/task-event';
 import { TaskEventBus } from '../../events/task-event-bus';
 import type { MonitoringBackend } from '../monitoring-backend';
-import type { MonitoringConfig } from '../monitoring-options';
+import type { MonitoringConfig } from '../../config/monitoring-options';
 
 const MAX_PENDING = 50_000;
 const WARN_EVERY_MS = 30_000;

@@ -4,7 +4,7 @@ import type { TaskEvent } from '../../events/task-event';
 import { findDecoratedMethods } from '../../discovery/find-decorated-methods';
 import { TaskEventBus } from '../../events/task-event-bus';
 import { RouteMatcher } from '../../routing/route-matcher';
-import { TaskHooks } from '../../worker/task-hooks';
+import { TaskHooks } from '../../execution/task-hooks';
 import { getOnTaskEventMetadata, type OnTaskEventMetadata } from './on-task-event.decorator';
 
 /** Finds `@OnTaskEvent` methods at bootstrap and subscribes them to the event bus. */

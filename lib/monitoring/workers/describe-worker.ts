@@ -1,6 +1,6 @@
 import { hostname, loadavg } from 'node:os';
 import type { TaskWorker } from '../../worker/task-worker';
-import type { WorkerInfo } from '../../worker/task-hooks';
+import type { WorkerInfo } from '../../execution/task-hooks';
 import type { WorkerDescription } from './worker-state';
 
 /** The worker's description as of now. */

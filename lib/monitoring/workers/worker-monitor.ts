@@ -3,14 +3,14 @@ import type { Broker } from '../../broker/broker.interface';
 import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../../constants';
 import type { TaskEventType } from '../../events/task-event';
 import { TaskEventBus } from '../../events/task-event-bus';
-import type { TaskConfig } from '../../module/task-config';
+import type { TaskConfig } from '../../config/task-config';
 import { TaskRegistry } from '../../registry/task-registry';
-import { resultTtl } from '../../results/outcome-records';
-import { TaskHooks, type WorkerInfo } from '../../worker/task-hooks';
+import { resultTtl } from '../../execution/outcome-records';
+import { TaskHooks, type WorkerInfo } from '../../execution/task-hooks';
 import { TaskWorker } from '../../worker/task-worker';
 import { ControlResponder } from '../control/control-responder';
 import type { MonitoringBackend } from '../monitoring-backend';
-import type { MonitoringConfig } from '../monitoring-options';
+import type { MonitoringConfig } from '../../config/monitoring-options';
 import { describeWorker } from './describe-worker';
 import type { WorkerState } from './worker-state';
 

@@ -1,6 +1,6 @@
 import type { Broker } from '../../broker/broker.interface';
 import { RedisBroker } from '../../broker/redis/redis-broker';
-import type { TaskConfig } from '../../module/task-config';
+import type { TaskConfig } from '../../config/task-config';
 import { MemoryScheduleStore } from './memory-schedule-store';
 import { RedisScheduleStore } from './redis-schedule-store';
 import type { ScheduleStore } from './schedule-store.interface';

@@ -1,4 +1,4 @@
-import type { PendingFire, ScheduleState } from '../schedule-definition';
+import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 
 /** The stored form of a state; compared as a whole string when claiming. */
 export function encodeState(state: ScheduleState): string {

@@ -1,4 +1,4 @@
-import type { PendingFire, ScheduleState } from '../schedule-definition';
+import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 import { decodeState, encodeState } from './encode-state';
 import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from './schedule-store.interface';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { PendingFire, ScheduleState } from '../schedule-definition';
+import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 import { defineSchedulerScripts, type SchedulerRedis } from '../redis-schedule-scripts';
 import { decodePending, decodeState, encodeState } from './encode-state';
 import { ScheduleKeys } from './schedule-keys';

@@ -1,4 +1,4 @@
-import type { PendingFire, ScheduleState } from '../schedule-definition';
+import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 
 /** A schedule's state as stored, with its raw form for compare-and-set. */
 export interface StoredState {

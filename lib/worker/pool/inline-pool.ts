@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../../serialization/task-message';
-import type { TaskExecutor } from '../task-executor';
+import type { TaskExecutor } from '../../execution/task-executor';
 import type { PoolResult, PoolRun, TaskPool } from './task-pool';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { TaskExecutor } from '../task-executor';
+import type { TaskExecutor } from '../../execution/task-executor';
 import type { ChildToParent, ParentToChild } from './pool-protocol';
 
 /**

@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../../serialization/task-message';
-import type { ExecutionOutcome } from '../execution-outcome';
+import type { ExecutionOutcome } from '../../execution/execution-outcome';
 
 /** Set in the environment of a process-pool child: its TaskWorker serves the parent instead of consuming. */
 export const POOL_CHILD_ENV = 'NESTJS_TASKS_POOL_CHILD';

@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { NestTasksError, TaskTerminatedError, TimeLimitExceeded } from '../../errors';
 import type { TaskRegistry } from '../../registry/task-registry';
 import type { TaskMessage } from '../../serialization/task-message';
-import type { TaskExecutor } from '../task-executor';
+import type { TaskExecutor } from '../../execution/task-executor';
 import { POOL_CHILD_ENV, type ChildToParent, type ParentToChild } from './pool-protocol';
 import type { PoolResult, PoolRun, TaskPool } from './task-pool';
 

@@ -1,6 +1,6 @@
 import type { TaskMessage } from '../../serialization/task-message';
-import type { ExecutionOutcome } from '../execution-outcome';
-import type { RunAbort } from '../run-abort';
+import type { ExecutionOutcome } from '../../execution/execution-outcome';
+import type { RunAbort } from '../../execution/run-abort';
 
 /** How a pool ended a run: an outcome, or `lost` when the process running it died. */
 export type PoolResult = ExecutionOutcome | { kind: 'lost'; reason: string };

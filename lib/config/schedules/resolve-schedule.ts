@@ -1,6 +1,6 @@
-import { InvalidScheduleError, TaskConfigError } from '../errors';
-import { findJsonProblem } from '../serialization/json-safety';
-import { assertBoolean, assertQueueName } from '../utils/validate';
+import { InvalidScheduleError, TaskConfigError } from '../../errors';
+import { findJsonProblem } from '../../serialization/json-safety';
+import { assertBoolean, assertQueueName } from '../../utils/validate';
 import { CATCH_UP_MODES, type ScheduleDefinition, type ScheduleSource } from './schedule-definition';
 import { cronTiming, intervalTiming } from './schedule-timing';
 

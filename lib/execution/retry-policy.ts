@@ -1,4 +1,4 @@
-import type { TaskOptions } from '../decorators/task-options.interface';
+import type { TaskOptions } from '../config/task-options.interface';
 import { MaxRetriesExceededError, NonRetryableError } from '../errors';
 
 const DEFAULT_RETRY_DELAY = 1000;

@@ -1,8 +1,8 @@
 import { DEFAULT_BEAT_CHECK_INTERVAL, DEFAULT_BEAT_LEADER_LEASE, DEFAULT_BEAT_MISFIRE_GRACE } from '../constants';
 import { DuplicateScheduleError, TaskConfigError } from '../errors';
 import { assertDuration } from '../utils/validate';
-import { resolveSchedule } from './resolve-schedule';
-import type { ScheduleDefinition, ScheduleEntry } from './schedule-definition';
+import { resolveSchedule } from './schedules/resolve-schedule';
+import type { ScheduleDefinition, ScheduleEntry } from './schedules/schedule-definition';
 
 /** `TaskModule.forRoot({ beat })`: the static schedule (like CELERY_BEAT_SCHEDULE) and how the scheduler runs. */
 export interface BeatOptions {

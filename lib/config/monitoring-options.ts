@@ -8,20 +8,6 @@ export interface EventStreamOptions {
   maxLen?: number;
 }
 
-declare module '../module/task-module-options.interface' {
-  interface TaskModuleOptions {
-    /**
-     * Publish task and worker events to a capped Redis stream (`<prefix>:events`), read
-     * by the dashboard (timeline, live feed, rates) and the metrics. Default false: they
-     * cost about 10% more CPU per no-op task in the worker and half again in Redis
-     * (bench/events-cost.ts), like Celery's `-E`.
-     */
-    events?: boolean | EventStreamOptions;
-    /** How often a worker writes its heartbeat, ms. Default 5000; a worker is lost after 3 missed. */
-    heartbeatInterval?: number;
-  }
-}
-
 /** The monitoring part of the module's options, validated, with defaults. */
 export interface MonitoringConfig {
   readonly events: boolean;

@@ -1,9 +1,10 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, DEFAULT_RESULT_EXPIRES, DEFAULT_VISIBILITY_TIMEOUT } from '../constants';
-import type { TaskBehaviourOptions } from '../decorators/task-options.interface';
-import { validateTaskOptions } from '../decorators/validate-task-options';
+import type { TaskBehaviourOptions } from './task-options.interface';
+import { validateTaskOptions } from './validate-task-options';
 import { TaskConfigError } from '../errors';
 import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
-import { resolveBeatOptions, type ResolvedBeatOptions } from '../scheduler/beat-options';
+import { resolveBeatOptions, type ResolvedBeatOptions } from './beat-options';
+import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
 
 /** The module's options after validation, with every default filled in. */
@@ -20,6 +21,7 @@ export interface TaskConfig {
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
   readonly beat: ResolvedBeatOptions;
+  readonly monitoring: MonitoringConfig;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:\-]{1,100}$/;
@@ -76,5 +78,6 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
     beat,
+    monitoring: resolveMonitoringConfig(options),
   };
 }

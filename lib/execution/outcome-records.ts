@@ -1,7 +1,7 @@
 import type { TaskMessage } from '../serialization/task-message';
-import type { ExecutionOutcome } from '../worker/execution-outcome';
-import type { ResultRecord, ResultWrite } from './result-record';
-import { TaskState } from './task-state';
+import type { ExecutionOutcome } from './execution-outcome';
+import type { ResultRecord, ResultWrite } from '../serialization/result-record';
+import { TaskState } from '../serialization/task-state';
 
 /** Retention of a message's result: per call, per task, then the module's default. */
 export function resultTtl(message: TaskMessage, fallback: number): number {

@@ -1,5 +1,5 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { InvalidScheduleError } from '../errors';
+import { InvalidScheduleError } from '../../errors';
 
 /** When a schedule's ticks fall. Times are ms timestamps. */
 export interface Timing {
