@@ -25,7 +25,7 @@ export const DEFAULT_BEAT_MISFIRE_GRACE = 10_000;
 /** Operations: events, remote control, heartbeats, dashboard, metrics (lib/monitoring, lib/dashboard). */
 export const ON_TASK_EVENT_METADATA = 'nestjs-tasks:on-task-event';
 export const TASK_MONITORING_CONFIG = Symbol('nestjs-tasks:monitoring-config');
-export const TASK_MONITORING_BACKEND = Symbol('nestjs-tasks:monitoring-backend');
+export const TASK_MONITORING_STORE = Symbol('nestjs-tasks:monitoring-store');
 export const TASK_DASHBOARD_OPTIONS = Symbol('nestjs-tasks:dashboard-options');
 export const TASK_METRICS_OPTIONS = Symbol('nestjs-tasks:metrics-options');
 export const DEFAULT_EVENTS_MAX_LEN = 10_000;

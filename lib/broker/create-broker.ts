@@ -1,5 +1,5 @@
 import type { TaskConfig } from '../config/task-config';
-import type { Broker } from './broker.interface';
+import type { Broker } from './ports/broker';
 import { MemoryBroker } from './memory/memory-broker';
 import { RedisBroker } from './redis/redis-broker';
 

@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import type { TaskClient } from '../client/task-client';
 import type { TaskClass } from '../client/task-types';
 import type { TaskOptions } from '../config/task-options.interface';

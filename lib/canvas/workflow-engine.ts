@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from '../client/message-builder';
 import type { TaskClient } from '../client/task-client';
 import { ChordError, NestTasksError, type SerializedError } from '../errors';
@@ -13,8 +13,7 @@ import type { TaskMessage } from '../serialization/task-message';
 import type { ExecutionOutcome } from '../execution/execution-outcome';
 import { entryErrbacks, neverRunTargets } from './never-run';
 import { toApplyOptions } from './signature-options';
-import type { CanvasStore } from './store/canvas-store';
-import { createCanvasStore } from './store/create-canvas-store';
+import type { CanvasStore } from '../broker/ports/canvas-store';
 import type { WorkflowRunner } from './workflow';
 import type { ChordEntry, ChordRef, Continuation, TaskSpec, WorkflowFailure, WorkflowSpec } from '../serialization/workflow-spec';
 
@@ -60,7 +59,7 @@ export class WorkflowEngine implements WorkflowRunner {
     broker: Broker,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
-    this.store = createCanvasStore(broker);
+    this.store = broker.canvasStore();
   }
 
   async start(spec: WorkflowSpec): Promise<void> {

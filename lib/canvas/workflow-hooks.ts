@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { TaskClient } from '../client/task-client';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import type { TaskConfig } from '../config/task-config';

@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { eventForOutcome } from '../execution/outcome-events';
 import type { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../config/task-config';

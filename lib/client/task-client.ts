@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import type { TaskOptions } from '../config/task-options.interface';
 import { getTaskMetadata } from '../decorators/task.decorator';

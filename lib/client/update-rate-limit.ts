@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { parseRate } from '../utils/rate-limit';
 
 /** Stores a task's runtime rate limit (null clears it) and tells every worker. */

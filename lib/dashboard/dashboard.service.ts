@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG, TASK_DASHBOARD_OPTIONS } from '../constants';
 import { TaskConfigError } from '../errors';
 import type { TaskConfig } from '../config/task-config';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TaskEvent } from './task-event';
+import type { TaskEvent } from '../serialization/task-event';
 
 export type TaskEventListener = (event: TaskEvent) => void;
 

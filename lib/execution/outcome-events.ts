@@ -1,6 +1,6 @@
 import type { TaskMessage } from '../serialization/task-message';
 import type { ExecutionOutcome } from './execution-outcome';
-import type { TaskEvent } from '../events/task-event';
+import type { TaskEvent } from '../serialization/task-event';
 
 /** The event an outcome announces. */
 export function eventForOutcome(message: TaskMessage, outcome: ExecutionOutcome, worker?: string): TaskEvent {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { TASK_BROKER } from '../constants';
 
 /** Closes the broker's connections last, after workers have drained. */

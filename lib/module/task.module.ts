@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import { createBroker } from '../broker/create-broker';
 import { TaskClient } from '../client/task-client';
 import { WorkflowHooks } from '../canvas/workflow-hooks';
@@ -11,7 +11,6 @@ import { TaskEventBus } from '../events/task-event-bus';
 import { TaskRegistry } from '../registry/task-registry';
 import { systemClock } from '../scheduler/clock';
 import { PeriodicExplorer } from '../scheduler/periodic.explorer';
-import { createScheduleStore } from '../scheduler/stores/create-schedule-store';
 import { TaskScheduler } from '../scheduler/task-scheduler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskHooks } from '../execution/task-hooks';
@@ -52,7 +51,7 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskWorker,
     WorkflowHooks,
     { provide: TASK_CLOCK, useValue: systemClock },
-    { provide: TASK_SCHEDULE_STORE, useFactory: createScheduleStore, inject: [TASK_BROKER, TASK_CONFIG] },
+    { provide: TASK_SCHEDULE_STORE, useFactory: (broker: Broker) => broker.scheduleStore(), inject: [TASK_BROKER] },
     PeriodicExplorer,
     TaskScheduler,
     ...MONITORING_PROVIDERS,

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import type { Broker } from '../broker/broker.interface';
-import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../constants';
+import type { Broker } from '../broker/ports/broker';
+import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE, TASK_MONITORING_CONFIG } from '../constants';
 import type { TaskConfig } from '../config/task-config';
 import { TaskAdmin } from './admin/task-admin';
 import { RemoteCaller } from './control/remote-caller';
@@ -10,7 +10,6 @@ import { TaskEventPublisher } from './events/task-event-publisher';
 import { TaskEventTail } from './events/task-event-tail';
 import { TaskEventExplorer } from './events/task-event.explorer';
 import { TaskHealthIndicator } from './health/task-health.indicator';
-import { createMonitoringBackend } from './monitoring-backend';
 import { MonitoringLifecycle } from './monitoring-lifecycle';
 import type { MonitoringConfig } from '../config/monitoring-options';
 import { WorkerMonitor } from './workers/worker-monitor';
@@ -23,8 +22,8 @@ export const MONITORING_PROVIDERS: Provider[] = [
     inject: [TASK_CONFIG],
   },
   {
-    provide: TASK_MONITORING_BACKEND,
-    useFactory: (broker: Broker, config: MonitoringConfig) => createMonitoringBackend(broker, config),
+    provide: TASK_MONITORING_STORE,
+    useFactory: (broker: Broker, config: MonitoringConfig) => broker.openMonitoringStore(config),
     inject: [TASK_BROKER, TASK_MONITORING_CONFIG],
   },
   MonitoringLifecycle,
@@ -42,7 +41,7 @@ export const MONITORING_PROVIDERS: Provider[] = [
 /** What TaskModule exports of them. */
 export const MONITORING_EXPORTS = [
   TASK_MONITORING_CONFIG,
-  TASK_MONITORING_BACKEND,
+  TASK_MONITORING_STORE,
   TaskEventPublisher,
   TaskEventTail,
   WorkerMonitor,

@@ -1,5 +1,5 @@
 import { ResultTimeoutError, TaskFailedError, TaskRevokedError } from '../errors';
-import type { Broker } from '../broker/broker.interface';
+import type { Broker } from '../broker/ports/broker';
 import type { ResultRecord } from '../serialization/result-record';
 import { TaskState } from '../serialization/task-state';
 

@@ -6,7 +6,7 @@ import { LeaderElection } from './leader-election';
 import type { ScheduleCatalog } from './schedule-catalog';
 import { tickTaskId, type PendingFire, type ScheduleDefinition } from '../config/schedules/schedule-definition';
 import { timingOf, type Timing } from '../config/schedules/schedule-timing';
-import type { ScheduleStore, StoredState } from './stores/schedule-store.interface';
+import type { ScheduleStore, StoredState } from '../broker/ports/schedule-store';
 import { planTicks } from './tick-planner';
 
 /** Most ticks of one schedule sent in one step; a longer catch-up continues at once in the next. */

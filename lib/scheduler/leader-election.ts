@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ScheduleStore } from './stores/schedule-store.interface';
+import type { ScheduleStore } from '../broker/ports/schedule-store';
 
 /**
  * One instance's part in choosing the scheduler leader: a lease in the store, taken

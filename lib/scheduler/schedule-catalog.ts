@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { DuplicateScheduleError } from '../errors';
 import { resolveSchedule } from '../config/schedules/resolve-schedule';
 import type { ScheduleDefinition } from '../config/schedules/schedule-definition';
-import type { StoredDefinitions } from './stores/schedule-store.interface';
+import type { StoredDefinitions } from '../broker/ports/schedule-store';
 
 /**
  * Every schedule an instance knows: those declared in code (`@Periodic`, `forRoot`),

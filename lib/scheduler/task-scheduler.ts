@@ -12,8 +12,8 @@ import { assertScheduleName, resolveSchedule, toStoredEntry } from '../config/sc
 import { ScheduleCatalog } from './schedule-catalog';
 import { BEAT_TASK_ID_PREFIX, type ScheduleDefinition, type ScheduleEntry, type ScheduleInfo } from '../config/schedules/schedule-definition';
 import { timingOf } from '../config/schedules/schedule-timing';
-import { RedisScheduleStore } from './stores/redis-schedule-store';
-import type { ScheduleStore } from './stores/schedule-store.interface';
+import { RedisScheduleStore } from '../broker/redis/redis-schedule-store';
+import type { ScheduleStore } from '../broker/ports/schedule-store';
 
 /**
  * The periodic scheduler (beat). `start()` runs it in this process; any number of

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Broker, SettleOp } from '../broker/broker.interface';
+import type { Broker, SettleOp } from '../broker/ports/broker';
 import type { ResultWrite } from '../serialization/result-record';
 
 const RETRY_AFTER_MS = 500;

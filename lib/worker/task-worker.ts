@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Broker, ControlMessage, RateTicket, ReservedMessage, SettleOp } from '../broker/broker.interface';
+import type { Broker, ControlMessage, RateTicket, ReservedMessage, SettleOp } from '../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../errors';
 import { eventForOutcome } from '../execution/outcome-events';

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Broker, ControlMessage } from '../broker/broker.interface';
+import type { Broker, ControlMessage } from '../broker/ports/broker';
 import { parseRate, type Rate } from '../utils/rate-limit';
 
 /**

@@ -1,6 +1,5 @@
 import IORedis from 'ioredis';
 import { RedisBroker, TaskHooks, TaskRevokedError, type TaskClient } from '../../lib';
-import { RedisCanvasStore } from '../../lib/canvas/store/redis-canvas-store';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { sleep, startCluster, type Cluster } from './cluster';
 import { FlowTasks } from './flow.tasks';
@@ -122,7 +121,7 @@ describe('the chord counter script', () => {
     const brokers = range(3).map(() => new RedisBroker(testRedisUrl(), { prefix, maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 100 }));
     try {
       await Promise.all(brokers.map((b) => b.connect()));
-      const stores = brokers.map((b) => new RedisCanvasStore(b));
+      const stores = brokers.map((b) => b.canvasStore());
       const size = 300;
       const entry = (i: number) => ({ ok: true as const, value: i * 10 });
       const part = (id: string, index: number) => ({ id, index, size });
@@ -156,7 +155,7 @@ describe('the chord counter script', () => {
     const broker = new RedisBroker(testRedisUrl(), { prefix, maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 100 });
     try {
       await broker.connect();
-      const store = new RedisCanvasStore(broker);
+      const store = broker.canvasStore();
       const failure = (taskId: string) => ({ ok: false as const, failure: { taskId, task: 't', state: 'FAILURE' as const, error: { name: 'Error', message: taskId } } });
       const part = (index: number) => ({ id: 'chord-2', index, size: 3 });
       await expect(store.chordPart(part(2), failure('b'), 60_000)).resolves.toEqual({ firstFailure: true });

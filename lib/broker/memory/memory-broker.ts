@@ -1,9 +1,19 @@
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState } from '../../serialization/task-state';
 import { MemoryQueue } from './memory-queue';
+import type { MemoryQueues } from './memory-queues';
+import type { CanvasStore } from '../ports/canvas-store';
+import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
+import type { ScheduleStore } from '../ports/schedule-store';
+import { MemoryCanvasStore } from './memory-canvas-store';
+import { MemoryEventStore } from './memory-event-store';
+import { MemoryQueueAdmin } from './memory-queue-admin';
+import { MemoryReplyChannel } from './memory-reply-channel';
+import { MemoryScheduleStore } from './memory-schedule-store';
+import { MemoryWorkerDirectory } from './memory-worker-directory';
 
 const DEAD_LETTERS_KEPT = 10_000;
 
@@ -11,7 +21,7 @@ const DEAD_LETTERS_KEPT = 10_000;
  * The embedded broker for one process (development, the sample, quick tests):
  * the same interface and the same semantics as the Redis broker, kept in memory.
  */
-export class MemoryBroker implements Broker {
+export class MemoryBroker implements Broker, MemoryQueues {
   readonly description = 'memory://';
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly results = new Map<string, { record: ResultRecord; expiresAt: number }>();
@@ -28,6 +38,31 @@ export class MemoryBroker implements Broker {
   private closed = false;
 
   constructor(private readonly maxDeliveries = 10) {}
+
+  private canvas?: CanvasStore;
+  private schedules?: ScheduleStore;
+
+  canvasStore(): CanvasStore {
+    return (this.canvas ??= new MemoryCanvasStore(this));
+  }
+
+  scheduleStore(): ScheduleStore {
+    return (this.schedules ??= new MemoryScheduleStore());
+  }
+
+  openMonitoringStore(options: MonitoringStoreOptions): MonitoringStore {
+    const events = new MemoryEventStore(options.eventsMaxLen);
+    const replies = new MemoryReplyChannel();
+    return {
+      admin: new MemoryQueueAdmin(this),
+      events,
+      workers: new MemoryWorkerDirectory(),
+      replies,
+      close: async () => {
+        await Promise.allSettled([events.close(), replies.close()]);
+      },
+    };
+  }
 
   async connect(): Promise<void> {
     this.closed = false;

@@ -1,12 +1,22 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../broker.interface';
+import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import { parseResultRecord, type ResultRecord, type ResultWrite } from '../../serialization/result-record';
 import { isReadyState } from '../../serialization/task-state';
-import { defineScripts, type ScriptName, type VariadicScriptName } from './lua-scripts';
+import { ScriptRunner } from './script-runner';
+import type { ScriptName } from './scripts';
 import { connectWithRetries, createRedis, describeRedis, isRedisInstance, reconnectDelay } from './redis-connection';
 import { RedisKeys } from './redis-keys';
+import type { CanvasStore } from '../ports/canvas-store';
+import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
+import type { ScheduleStore } from '../ports/schedule-store';
+import { RedisCanvasStore } from './redis-canvas-store';
+import { RedisEventStore } from './redis-event-store';
+import { RedisQueueAdmin } from './redis-queue-admin';
+import { RedisReplyChannel } from './redis-reply-channel';
+import { RedisScheduleStore } from './redis-schedule-store';
+import { RedisWorkerDirectory } from './redis-worker-directory';
 
 export interface RedisBrokerSettings {
   prefix: string;
@@ -14,8 +24,6 @@ export interface RedisBrokerSettings {
   connectRetries: number;
   connectRetryDelay: number;
 }
-
-type ScriptCall = (...args: unknown[]) => Promise<unknown>;
 
 const PUBLISH_CHUNK = 1000;
 const MAX_BLOCK_MS = 5000;
@@ -32,6 +40,7 @@ export class RedisBroker implements Broker {
   readonly description: string;
   private readonly keys: RedisKeys;
   private readonly commands: Redis;
+  private readonly scripts: ScriptRunner;
   private readonly ownsCommands: boolean;
   private blocking?: Redis;
   private blockingId?: number;
@@ -61,6 +70,7 @@ export class RedisBroker implements Broker {
       this.ownsCommands = true;
     }
     this.description = describeRedis(this.commands.options);
+    this.scripts = new ScriptRunner(this.commands);
     // Reconnects are handled by ioredis and callers see failed commands; a user's own
     // connection keeps whatever error handling its owner gave it.
     if (this.ownsCommands) this.commands.on('error', () => undefined);
@@ -75,10 +85,34 @@ export class RedisBroker implements Broker {
     return this.commands;
   }
 
+  private canvas?: CanvasStore;
+  private schedules?: ScheduleStore;
+
+  canvasStore(): CanvasStore {
+    return (this.canvas ??= new RedisCanvasStore(this.scripts, this.keys, this));
+  }
+
+  scheduleStore(): ScheduleStore {
+    return (this.schedules ??= new RedisScheduleStore(this.commands, this.scripts, this.keys));
+  }
+
+  openMonitoringStore(options: MonitoringStoreOptions): MonitoringStore {
+    const events = new RedisEventStore(this.commands, this.scripts, this.keys.events, options.eventsMaxLen);
+    const replies = new RedisReplyChannel(this.commands, this.keys);
+    return {
+      admin: new RedisQueueAdmin(this.commands, this.keys, this.scripts),
+      events,
+      workers: new RedisWorkerDirectory(this.commands, this.keys.workers),
+      replies,
+      close: async () => {
+        await Promise.allSettled([events.close(), replies.close()]);
+      },
+    };
+  }
+
   async connect(): Promise<void> {
     const { connectRetries, connectRetryDelay } = this.settings;
     await connectWithRetries(this.commands, this.description, connectRetries, connectRetryDelay, this.ownsCommands);
-    defineScripts(this.commands);
   }
 
   async close(): Promise<void> {
@@ -361,7 +395,7 @@ export class RedisBroker implements Broker {
       keys.push(this.keys.result(record.id));
       args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
-    await this.send((redis) => (redis as unknown as Record<VariadicScriptName, ScriptCall>).ntStoreResults(keys.length, ...keys, ...args));
+    await this.call('ntStoreResults', keys, args);
   }
 
   /** The record kept for `id`; null when there is none, or when the key holds something that is not one. */
@@ -434,7 +468,7 @@ export class RedisBroker implements Broker {
   }
 
   private call(name: ScriptName, keys: readonly string[], args: Array<string | number>): Promise<unknown> {
-    return this.send((redis) => (redis as unknown as Record<ScriptName, ScriptCall>)[name](...keys, ...args));
+    return this.send(() => this.scripts.run(name, keys, args));
   }
 
 

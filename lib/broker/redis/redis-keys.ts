@@ -1,3 +1,13 @@
+/** The scheduler's keys, all under `<prefix>:beat:`; they need no queue hash tag. */
+export interface BeatKeys {
+  readonly leader: string;
+  readonly version: string;
+  readonly definitions: string;
+  readonly switches: string;
+  readonly states: string;
+  readonly pending: string;
+}
+
 /**
  * Every Redis key the library writes, in one place. All keys of a queue share the
  * hash tag `{queue}` so that a queue lives in one Redis Cluster slot.
@@ -17,7 +27,19 @@ export interface QueueKeys {
 export class RedisKeys {
   private readonly queueCache = new Map<string, QueueKeys>();
 
-  constructor(readonly prefix: string) {}
+  readonly beat: BeatKeys;
+
+  constructor(readonly prefix: string) {
+    const beat = `${prefix}:beat`;
+    this.beat = {
+      leader: `${beat}:leader`,
+      version: `${beat}:version`,
+      definitions: `${beat}:schedules`,
+      switches: `${beat}:enabled`,
+      states: `${beat}:state`,
+      pending: `${beat}:pending`,
+    };
+  }
 
   queue(name: string): QueueKeys {
     let keys = this.queueCache.get(name);
@@ -88,5 +110,31 @@ export class RedisKeys {
   /** Pub/sub channel on which a task's ready result is announced. */
   resultChannel(id: string): string {
     return `${this.prefix}:done:${id}`;
+  }
+
+  /** A chord's parts, state and first failure; they share the chord's hash tag, so a chord lives in one slot. */
+  chord(chordId: string): [parts: string, state: string, failed: string] {
+    const base = `${this.prefix}:chord:{${chordId}}`;
+    return [`${base}:parts`, `${base}:state`, `${base}:failed`];
+  }
+
+  /** Capped stream of task and worker events. */
+  get events(): string {
+    return `${this.prefix}:events`;
+  }
+
+  /** Hash of worker id -> last heartbeat state (JSON). */
+  get workers(): string {
+    return `${this.prefix}:workers`;
+  }
+
+  /** A failed (or revoked) task's message, kept as long as its result, so it can be retried. */
+  failedMessage(id: string): string {
+    return `${this.prefix}:failed:${id}`;
+  }
+
+  /** Pub/sub channel on which one requester gathers remote-control replies. */
+  replyChannel(token: string): string {
+    return `${this.prefix}:reply:${token}`;
   }
 }

@@ -1,4 +1,4 @@
-import type { DeadLetterEntry } from '../../monitoring/admin/queue-admin.interface';
+import type { DeadLetterEntry } from '../../broker/ports/queue-admin';
 import type { QueueInfo } from '../../monitoring/admin/task-views';
 import { json, shortJson, time } from './format';
 import { html, type SafeHtml } from './html';

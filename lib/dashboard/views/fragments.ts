@@ -1,6 +1,6 @@
 import type { QueueInfo, TaskSummary } from '../../monitoring/admin/task-views';
-import type { StoredEvent } from '../../monitoring/events/stored-event';
-import type { WorkerView } from '../../monitoring/workers/worker-state';
+import type { StoredEvent } from '../../broker/ports/stored-event';
+import type { WorkerView } from '../../broker/ports/worker-state';
 import { badge, bytes, duration, shortJson, time } from './format';
 import { html, type SafeHtml } from './html';
 import { action, table } from './layout';

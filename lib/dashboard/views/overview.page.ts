@@ -1,6 +1,6 @@
 import type { QueueInfo, TaskSummary } from '../../monitoring/admin/task-views';
-import type { StoredEvent } from '../../monitoring/events/stored-event';
-import type { WorkerView } from '../../monitoring/workers/worker-state';
+import type { StoredEvent } from '../../broker/ports/stored-event';
+import type { WorkerView } from '../../broker/ports/worker-state';
 import { eventLine, queuesTable, tasksTable, workersTable } from './fragments';
 import { html, type SafeHtml } from './html';
 import { href, type PageContext } from './page-context';

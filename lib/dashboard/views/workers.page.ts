@@ -1,4 +1,4 @@
-import type { WorkerView } from '../../monitoring/workers/worker-state';
+import type { WorkerView } from '../../broker/ports/worker-state';
 import { workersTable } from './fragments';
 import { html, type SafeHtml } from './html';
 import type { PageContext } from './page-context';

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TaskClient } from '../../client/task-client';
-import { TASK_MONITORING_BACKEND } from '../../constants';
+import { TASK_MONITORING_STORE } from '../../constants';
 import { DeadLetterNotFoundError, TaskConfigError, TaskNotRetryableError } from '../../errors';
 import type { ResultRecord } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
 import { encodeMessage, type TaskMessage } from '../../serialization/task-message';
 import { assertInteger, assertQueueName } from '../../utils/validate';
-import { compareEvents } from '../events/by-time';
-import type { StoredEvent } from '../events/stored-event';
-import type { MonitoringBackend } from '../monitoring-backend';
-import type { WorkerView } from '../workers/worker-state';
-import type { DeadLetterEntry, ScheduledMessage } from './queue-admin.interface';
+import { compareEvents } from '../../broker/ports/by-time';
+import type { StoredEvent } from '../../broker/ports/stored-event';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
+import type { WorkerView } from '../../broker/ports/worker-state';
+import type { DeadLetterEntry, ScheduledMessage } from '../../broker/ports/queue-admin';
 import type { QueueInfo, TaskDetail, TaskFilter, TaskSummary } from './task-views';
 
 const EVENT_STATES: Partial<Record<StoredEvent['type'], TaskState>> = {
@@ -33,7 +33,7 @@ const RECENT_EVENTS = 5000;
 @Injectable()
 export class TaskAdmin {
   constructor(
-    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
     private readonly client: TaskClient,
   ) {}
 

@@ -1,8 +1,8 @@
 import type { SerializedError } from '../../errors';
 import type { TaskState } from '../../serialization/task-state';
 import type { TaskMessage } from '../../serialization/task-message';
-import type { StoredEvent } from '../events/stored-event';
-import type { QueueCounts } from './queue-admin.interface';
+import type { StoredEvent } from '../../broker/ports/stored-event';
+import type { QueueCounts } from '../../broker/ports/queue-admin';
 
 /** A queue as the dashboard and `inspect queues` show it. */
 export interface QueueInfo extends QueueCounts {

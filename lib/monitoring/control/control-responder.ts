@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { Broker, ControlMessage } from '../../broker/broker.interface';
+import type { Broker, ControlMessage } from '../../broker/ports/broker';
 import { UnknownControlCommandError, UnknownTaskError } from '../../errors';
 import type { TaskRegistry } from '../../registry/task-registry';
 import { serializeError } from '../../serialization/error-serializer';
 import type { TaskWorker } from '../../worker/task-worker';
-import { isRemoteRequest, type RemoteReply, type RemoteRequest } from './control-protocol';
-import type { ReplyChannel } from './reply-channel.interface';
+import { isRemoteRequest, type RemoteReply, type RemoteRequest } from '../../broker/ports/control-protocol';
+import type { ReplyChannel } from '../../broker/ports/reply-channel';
 import { describeWorker } from '../workers/describe-worker';
-import type { WorkerDescription } from '../workers/worker-state';
+import type { WorkerDescription } from '../../broker/ports/worker-state';
 
 /** What `stats` answers. */
 export interface WorkerStats extends WorkerDescription {

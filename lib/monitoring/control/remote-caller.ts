@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Broker } from '../../broker/broker.interface';
-import { DEFAULT_CONTROL_TIMEOUT, TASK_BROKER, TASK_MONITORING_BACKEND } from '../../constants';
+import type { Broker } from '../../broker/ports/broker';
+import { DEFAULT_CONTROL_TIMEOUT, TASK_BROKER, TASK_MONITORING_STORE } from '../../constants';
 import { TaskConfigError } from '../../errors';
 import { assertDuration } from '../../utils/validate';
-import type { MonitoringBackend } from '../monitoring-backend';
-import { REMOTE_REQUEST_TYPE, type RemoteCommand, type RemoteReply, type RemoteRequest } from './control-protocol';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
+import { REMOTE_REQUEST_TYPE, type RemoteCommand, type RemoteReply, type RemoteRequest } from '../../broker/ports/control-protocol';
 
 /** Options of every remote-control call. */
 export interface RemoteCallOptions {
@@ -35,7 +35,7 @@ export class RemoteCaller implements OnApplicationShutdown {
 
   constructor(
     @Inject(TASK_BROKER) private readonly broker: Broker,
-    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
   ) {}
 
   async call(command: RemoteCommand, args: Record<string, unknown> | undefined, options: RemoteCallOptions = {}): Promise<RemoteReply[]> {

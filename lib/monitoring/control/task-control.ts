@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker } from '../../broker/broker.interface';
+import type { Broker } from '../../broker/ports/broker';
 import { updateRateLimit } from '../../client/update-rate-limit';
 import { TASK_BROKER } from '../../constants';
 import { TaskConfigError } from '../../errors';

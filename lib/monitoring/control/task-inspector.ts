@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { RemoteReply } from './control-protocol';
+import type { RemoteReply } from '../../broker/ports/control-protocol';
 import type { WorkerStats } from './control-responder';
 import { RemoteCaller, type RemoteCallOptions } from './remote-caller';
 

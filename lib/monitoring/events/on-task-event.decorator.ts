@@ -1,6 +1,6 @@
 import { ON_TASK_EVENT_METADATA } from '../../constants';
 import { TaskConfigError } from '../../errors';
-import type { TaskEventType } from '../../events/task-event';
+import type { TaskEventType } from '../../serialization/task-event';
 
 export const TASK_EVENT_TYPES: readonly TaskEventType[] = [
   'sent',

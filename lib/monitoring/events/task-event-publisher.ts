@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../../constants';
-import type { TaskEvent } from '../../events/task-event';
+import { TASK_MONITORING_STORE, TASK_MONITORING_CONFIG } from '../../constants';
+import type { TaskEvent } from '../../serialization/task-event';
 import { TaskEventBus } from '../../events/task-event-bus';
-import type { MonitoringBackend } from '../monitoring-backend';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { MonitoringConfig } from '../../config/monitoring-options';
 
 const MAX_PENDING = 50_000;
@@ -26,7 +26,7 @@ export class TaskEventPublisher implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(TASK_MONITORING_CONFIG) private readonly config: MonitoringConfig,
-    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
     bus: TaskEventBus,
   ) {
     // Subscribed at construction: a worker may start (and emit) before the app's init.

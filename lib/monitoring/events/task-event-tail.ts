@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { TASK_MONITORING_BACKEND } from '../../constants';
-import type { MonitoringBackend } from '../monitoring-backend';
-import type { StoredEvent } from './stored-event';
+import { TASK_MONITORING_STORE } from '../../constants';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
+import type { StoredEvent } from '../../broker/ports/stored-event';
 
 export type StoredEventListener = (events: StoredEvent[]) => void;
 
@@ -24,7 +24,7 @@ export class TaskEventTail implements OnApplicationShutdown {
   private running = false;
   private ready?: Promise<void>;
 
-  constructor(@Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend) {}
+  constructor(@Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore) {}
 
   /** Resolves once following (events written after this resolves are seen); returns the unsubscribe. */
   async subscribe(listener: StoredEventListener): Promise<() => void> {

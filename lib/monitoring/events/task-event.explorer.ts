@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { TaskEvent } from '../../events/task-event';
+import type { TaskEvent } from '../../serialization/task-event';
 import { findDecoratedMethods } from '../../discovery/find-decorated-methods';
 import { TaskEventBus } from '../../events/task-event-bus';
 import { RouteMatcher } from '../../routing/route-matcher';

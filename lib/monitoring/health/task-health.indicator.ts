@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TASK_MONITORING_BACKEND } from '../../constants';
+import { TASK_MONITORING_STORE } from '../../constants';
 import { assertDuration, assertInteger } from '../../utils/validate';
 import { TaskWorker } from '../../worker/task-worker';
-import type { MonitoringBackend } from '../monitoring-backend';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 
 export interface TaskHealthOptions {
   /** Live workers (fresh heartbeats) needed to be up. Default 1; 0 checks only the broker. */
@@ -31,7 +31,7 @@ export type TaskHealthResult<Key extends string = string> = Record<
 @Injectable()
 export class TaskHealthIndicator {
   constructor(
-    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
     private readonly worker: TaskWorker,
   ) {}
 

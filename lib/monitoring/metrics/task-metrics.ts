@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { TASK_METRICS_OPTIONS } from '../../constants';
 import { TaskAdmin } from '../admin/task-admin';
 import { TaskEventTail } from '../events/task-event-tail';
-import type { StoredEvent } from '../events/stored-event';
+import type { StoredEvent } from '../../broker/ports/stored-event';
 import { loadPromClient, type PromCounter, type PromHistogram, type PromRegistry } from './load-prom-client';
 import type { ResolvedMetricsOptions } from './metrics-options';
 

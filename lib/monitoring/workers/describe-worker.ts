@@ -1,7 +1,7 @@
 import { hostname, loadavg } from 'node:os';
 import type { TaskWorker } from '../../worker/task-worker';
 import type { WorkerInfo } from '../../execution/task-hooks';
-import type { WorkerDescription } from './worker-state';
+import type { WorkerDescription } from '../../broker/ports/worker-state';
 
 /** The worker's description as of now. */
 export function describeWorker(worker: TaskWorker, info: WorkerInfo = worker.info()): WorkerDescription {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Broker } from '../../broker/broker.interface';
-import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_BACKEND, TASK_MONITORING_CONFIG } from '../../constants';
-import type { TaskEventType } from '../../events/task-event';
+import type { Broker } from '../../broker/ports/broker';
+import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE, TASK_MONITORING_CONFIG } from '../../constants';
+import type { TaskEventType } from '../../serialization/task-event';
 import { TaskEventBus } from '../../events/task-event-bus';
 import type { TaskConfig } from '../../config/task-config';
 import { TaskRegistry } from '../../registry/task-registry';
@@ -9,10 +9,10 @@ import { resultTtl } from '../../execution/outcome-records';
 import { TaskHooks, type WorkerInfo } from '../../execution/task-hooks';
 import { TaskWorker } from '../../worker/task-worker';
 import { ControlResponder } from '../control/control-responder';
-import type { MonitoringBackend } from '../monitoring-backend';
+import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { MonitoringConfig } from '../../config/monitoring-options';
 import { describeWorker } from './describe-worker';
-import type { WorkerState } from './worker-state';
+import type { WorkerState } from '../../broker/ports/worker-state';
 
 const MAX_RUNNING_REPORTED = 50;
 const WARN_EVERY_MS = 30_000;
@@ -41,7 +41,7 @@ export class WorkerMonitor {
   constructor(
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
     @Inject(TASK_MONITORING_CONFIG) private readonly monitoring: MonitoringConfig,
-    @Inject(TASK_MONITORING_BACKEND) private readonly backend: MonitoringBackend,
+    @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
     @Inject(TASK_BROKER) private readonly broker: Broker,
     private readonly hooks: TaskHooks,
     private readonly worker: TaskWorker,

@@ -1,5 +1,5 @@
-import type { RemoteReply } from './control-protocol';
-import type { ReplyChannel } from './reply-channel.interface';
+import type { RemoteReply } from '../ports/control-protocol';
+import type { ReplyChannel } from '../ports/reply-channel';
 
 const CHANNEL = 'memory:replies';
 

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { TaskEvent } from '../../events/task-event';
-import { reconnectDelay } from '../../broker/redis/redis-connection';
-import { runScript } from '../redis/monitoring-scripts';
-import { byTime } from './by-time';
-import { decodeEvent, encodeEvent } from './event-codec';
-import type { EventStore } from './event-store.interface';
-import type { StoredEvent } from './stored-event';
+import type { TaskEvent } from '../../serialization/task-event';
+import { reconnectDelay } from './redis-connection';
+import type { ScriptRunner } from './script-runner';
+import { byTime } from '../ports/by-time';
+import { decodeEvent, encodeEvent } from '../ports/event-codec';
+import type { EventStore } from '../ports/event-store';
+import type { StoredEvent } from '../ports/stored-event';
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -19,6 +19,7 @@ export class RedisEventStore implements EventStore {
 
   constructor(
     private readonly redis: Redis,
+    private readonly scripts: ScriptRunner,
     private readonly key: string,
     private readonly maxLen: number,
   ) {}
@@ -28,7 +29,7 @@ export class RedisEventStore implements EventStore {
     const calls: Promise<unknown>[] = [];
     for (let start = 0; start < events.length; start += APPEND_CHUNK) {
       const json = events.slice(start, start + APPEND_CHUNK).map(encodeEvent);
-      calls.push(runScript(this.redis, 'ntEventsAppend', [this.key], [this.maxLen, ...json]));
+      calls.push(this.scripts.run('ntEventsAppend', [this.key], [this.maxLen, ...json]));
     }
     await Promise.all(calls);
   }

@@ -1,14 +1,14 @@
-import type { MemoryBroker } from '../../broker/memory/memory-broker';
+import type { MemoryQueues } from './memory-queues';
 import type { ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, type TaskMessage } from '../../serialization/task-message';
-import { parseDeadLetter } from './dead-letter-entry';
-import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from './queue-admin.interface';
+import { parseDeadLetter } from '../ports/dead-letter-entry';
+import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
 
 /** QueueAdmin on the memory broker's queues (one process). */
 export class MemoryQueueAdmin implements QueueAdmin {
   private readonly kept = new Map<string, { message: TaskMessage; expiresAt: number }>();
 
-  constructor(private readonly broker: MemoryBroker) {}
+  constructor(private readonly broker: MemoryQueues) {}
 
   async ping(): Promise<number> {
     return 0;

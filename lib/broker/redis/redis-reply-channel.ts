@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { reconnectDelay } from '../../broker/redis/redis-connection';
-import type { MonitoringKeys } from '../redis/monitoring-keys';
-import { isRemoteReply, type RemoteReply } from './control-protocol';
-import type { ReplyChannel } from './reply-channel.interface';
+import { reconnectDelay } from './redis-connection';
+import type { RedisKeys } from './redis-keys';
+import { isRemoteReply, type RemoteReply } from '../ports/control-protocol';
+import type { ReplyChannel } from '../ports/reply-channel';
 
 /** Replies over pub/sub: each asking process subscribes to a channel of its own. */
 export class RedisReplyChannel implements ReplyChannel {
@@ -12,7 +12,7 @@ export class RedisReplyChannel implements ReplyChannel {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keys: MonitoringKeys,
+    private readonly keys: RedisKeys,
   ) {}
 
   listen(onReply: (reply: RemoteReply) => void): Promise<string> {

@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../../broker/redis/redis-keys';
+import type { RedisKeys } from './redis-keys';
 import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
-import { runScript } from '../redis/monitoring-scripts';
-import type { MonitoringKeys } from '../redis/monitoring-keys';
-import { parseDeadLetter } from './dead-letter-entry';
-import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from './queue-admin.interface';
+import type { ScriptRunner } from './script-runner';
+import { parseDeadLetter } from '../ports/dead-letter-entry';
+import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
 
 const PURGE_CHUNK = 2000;
 const DEAD_PAGE = 500;
@@ -15,7 +14,7 @@ export class RedisQueueAdmin implements QueueAdmin {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly monitoring: MonitoringKeys,
+    private readonly scripts: ScriptRunner,
   ) {}
 
   async ping(): Promise<number> {
@@ -42,7 +41,7 @@ export class RedisQueueAdmin implements QueueAdmin {
     const keys = this.keys.queue(queue).list;
     let total = 0;
     for (;;) {
-      const [removed, remaining] = (await runScript(this.redis, 'ntAdminPurge', keys, [PURGE_CHUNK])) as [number, number];
+      const [removed, remaining] = (await this.scripts.run('ntAdminPurge', keys, [PURGE_CHUNK])) as [number, number];
       total += removed;
       onProgress?.(total, remaining);
       if (removed === 0 || remaining === 0) return total;
@@ -88,7 +87,7 @@ export class RedisQueueAdmin implements QueueAdmin {
 
   async requeueDeadLetter(entry: DeadLetterEntry, body: string, priority: number): Promise<1 | 0 | -1> {
     const keys = this.keys.queue(entry.queue).list;
-    const result = Number(await runScript(this.redis, 'ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority]));
+    const result = Number(await this.scripts.run('ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority]));
     return result === 1 ? 1 : result === -1 ? -1 : 0;
   }
 
@@ -97,15 +96,15 @@ export class RedisQueueAdmin implements QueueAdmin {
   }
 
   async keepMessage(message: TaskMessage, ttl: number): Promise<void> {
-    await this.redis.set(this.monitoring.failedMessage(message.id), encodeMessage(message), 'PX', Math.max(1, Math.ceil(ttl)));
+    await this.redis.set(this.keys.failedMessage(message.id), encodeMessage(message), 'PX', Math.max(1, Math.ceil(ttl)));
   }
 
   async keptMessage(id: string): Promise<TaskMessage | null> {
-    return tryDecode(await this.redis.get(this.monitoring.failedMessage(id)));
+    return tryDecode(await this.redis.get(this.keys.failedMessage(id)));
   }
 
   async dropKeptMessage(id: string): Promise<void> {
-    await this.redis.del(this.monitoring.failedMessage(id));
+    await this.redis.del(this.keys.failedMessage(id));
   }
 
   async sampleResults(limit: number): Promise<ResultRecord[]> {

@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../events/task-event';
+import type { TaskEvent } from '../../serialization/task-event';
 import type { StoredEvent } from './stored-event';
 
 const MAX_ARGS_CHARS = 2048;

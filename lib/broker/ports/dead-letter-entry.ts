@@ -1,5 +1,5 @@
 import { decodeMessage } from '../../serialization/task-message';
-import type { DeadLetterEntry } from './queue-admin.interface';
+import type { DeadLetterEntry } from './queue-admin';
 
 /** Parses one stored dead-letter entry (JSON `{ id, reason, at, raw }`) of `queue`. */
 export function parseDeadLetter(queue: string, entry: string): DeadLetterEntry {

@@ -1,6 +1,6 @@
 import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
-import { decodeState, encodeState } from './encode-state';
-import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from './schedule-store.interface';
+import { decodeState, encodeState } from '../ports/schedule-state-codec';
+import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from '../ports/schedule-store';
 
 /** The store of one process (memory broker, eager mode): the same semantics as Redis, in maps. */
 export class MemoryScheduleStore implements ScheduleStore {

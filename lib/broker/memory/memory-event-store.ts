@@ -1,8 +1,8 @@
-import type { TaskEvent } from '../../events/task-event';
-import { decodeEvent, encodeEvent } from './event-codec';
-import type { EventStore } from './event-store.interface';
-import { byTime } from './by-time';
-import type { StoredEvent } from './stored-event';
+import type { TaskEvent } from '../../serialization/task-event';
+import { decodeEvent, encodeEvent } from '../ports/event-codec';
+import type { EventStore } from '../ports/event-store';
+import { byTime } from '../ports/by-time';
+import type { StoredEvent } from '../ports/stored-event';
 
 /** Events of one process (memory broker): a ring buffer with stream-like ids. */
 export class MemoryEventStore implements EventStore {

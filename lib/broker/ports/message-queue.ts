@@ -1,4 +1,4 @@
-import type { ResultRecord, ResultWrite } from '../serialization/result-record';
+import type { ResultWrite } from '../../serialization/result-record';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
 export interface PublishRequest {
@@ -38,18 +38,6 @@ export type SettleOp =
   /** Cannot be processed: move it to the queue's dead-letter list with the reason. */
   | { kind: 'dead'; queue: string; id: string; delivery: number; raw: string | null; reason: string };
 
-/** A start slot of a rate-limited task reserved for one message; void once the rate changes after `issued`. */
-export interface RateTicket {
-  slot: number;
-  issued: number;
-}
-
-/** A message to every worker and client of the namespace (revocations, rate limits, remote control). */
-export interface ControlMessage {
-  type: string;
-  [key: string]: unknown;
-}
-
 /** One entry of a dead-letter list. */
 export interface DeadLetter {
   id: string;
@@ -59,16 +47,8 @@ export interface DeadLetter {
   at: number;
 }
 
-/**
- * The one interface between the library and where messages and results live.
- * The Redis broker is the product; the memory broker serves one process.
- */
-export interface Broker {
-  /** Safe to print: the address without credentials. */
-  readonly description: string;
-  connect(): Promise<void>;
-  close(): Promise<void>;
-
+/** Where messages wait, are leased to workers and settled. */
+export interface MessageQueue {
   publish(requests: PublishRequest[]): Promise<void>;
   /** Leases up to `max` messages of `queue` for `leaseMs`, promoting due delayed ones first. */
   reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult>;
@@ -89,32 +69,4 @@ export interface Broker {
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   /** Messages waiting now (ready) and later (delayed) in `queue`. */
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
-
-  /** Sends a control message to every subscriber of the namespace. */
-  broadcast(message: ControlMessage): Promise<void>;
-  /** Listens to control messages; resolves once subscribed, with a function that stops listening. */
-  onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void>;
-  /** Remembers revoked ids until `until` (ms timestamp), for workers that start later. */
-  rememberRevoked(ids: string[], until: number): Promise<void>;
-  /** Ids revoked and not yet forgotten. */
-  revokedIds(): Promise<string[]>;
-  /**
-   * Asks to start one run of a rate-limited task, shared by every worker: `wait` 0 means
-   * start now (the start is counted); otherwise wait that many ms and ask again with the
-   * `ticket` of the start slot reserved for the caller, so nobody overtakes it meanwhile.
-   */
-  acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }>;
-  /**
-   * Runtime rate-limit overrides by task name (null clears one). Takes effect at once:
-   * tickets handed out under the old rate are void, and the task's messages waiting
-   * for a slot come back now to be spaced at the new rate.
-   */
-  setRateLimit(task: string, rate: string | null): Promise<void>;
-  rateLimits(): Promise<Record<string, string>>;
-
-  storeResults(writes: ResultWrite[]): Promise<void>;
-  getResult(id: string): Promise<ResultRecord | null>;
-  /** Resolves with the record once it is in a ready state (SUCCESS, FAILURE, REVOKED); null on timeout. */
-  waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null>;
-  deleteResult(id: string): Promise<void>;
 }

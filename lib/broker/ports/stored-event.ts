@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../events/task-event';
+import type { TaskEvent } from '../../serialization/task-event';
 
 /** An event as read back from the stream: its stream id, and the task's arguments when the sender included them. */
 export interface StoredEvent extends Omit<TaskEvent, 'args'> {

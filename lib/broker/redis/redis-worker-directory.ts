@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { WorkerDirectory } from './worker-directory.interface';
-import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from './worker-state';
+import type { WorkerDirectory } from '../ports/worker-directory';
+import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from '../ports/worker-state';
 
 /** One hash, worker id -> latest state (JSON): a heartbeat is one HSET. */
 export class RedisWorkerDirectory implements WorkerDirectory {

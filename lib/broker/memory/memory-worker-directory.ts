@@ -1,5 +1,5 @@
-import type { WorkerDirectory } from './worker-directory.interface';
-import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from './worker-state';
+import type { WorkerDirectory } from '../ports/worker-directory';
+import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from '../ports/worker-state';
 
 export class MemoryWorkerDirectory implements WorkerDirectory {
   private readonly workers = new Map<string, WorkerState>();

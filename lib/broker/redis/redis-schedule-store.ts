@@ -1,26 +1,28 @@
 import type { Redis } from 'ioredis';
 import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
-import { defineSchedulerScripts, type SchedulerRedis } from '../redis-schedule-scripts';
-import { decodePending, decodeState, encodeState } from './encode-state';
-import { ScheduleKeys } from './schedule-keys';
-import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from './schedule-store.interface';
+import { decodePending, decodeState, encodeState } from '../ports/schedule-state-codec';
+import type { BeatKeys, RedisKeys } from './redis-keys';
+import type { ScriptRunner } from './script-runner';
+import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from '../ports/schedule-store';
 
 /** Schedules, their state and the leader lease in Redis, shared by every instance of the namespace. */
 export class RedisScheduleStore implements ScheduleStore {
-  private readonly redis: SchedulerRedis;
-  readonly keys: ScheduleKeys;
+  private readonly keys: BeatKeys;
 
-  constructor(redis: Redis, prefix: string) {
-    this.redis = defineSchedulerScripts(redis);
-    this.keys = new ScheduleKeys(prefix);
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: ScriptRunner,
+    keys: RedisKeys,
+  ) {
+    this.keys = keys.beat;
   }
 
   async elect(token: string, leaseMs: number): Promise<boolean> {
-    return (await this.redis.ntBeatElect(this.keys.leader, token, leaseMs)) === 1;
+    return (await this.scripts.run('ntBeatElect', [this.keys.leader], [token, leaseMs])) === 1;
   }
 
   async resign(token: string): Promise<void> {
-    await this.redis.ntBeatResign(this.keys.leader, token);
+    await this.scripts.run('ntBeatResign', [this.keys.leader], [token]);
   }
 
   async version(): Promise<number> {
@@ -37,16 +39,16 @@ export class RedisScheduleStore implements ScheduleStore {
 
   async save(name: string, entry: string): Promise<void> {
     const { definitions, switches, version } = this.keys;
-    await this.redis.ntBeatSave(definitions, switches, version, name, entry);
+    await this.scripts.run('ntBeatSave', [definitions, switches, version], [name, entry]);
   }
 
   async remove(name: string): Promise<boolean> {
     const { definitions, switches, states, version } = this.keys;
-    return (await this.redis.ntBeatRemove(definitions, switches, states, version, name)) === 1;
+    return (await this.scripts.run('ntBeatRemove', [definitions, switches, states, version], [name])) === 1;
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
-    await this.redis.ntBeatSwitch(this.keys.switches, this.keys.version, name, enabled ? '1' : '0');
+    await this.scripts.run('ntBeatSwitch', [this.keys.switches, this.keys.version], [name, enabled ? '1' : '0']);
   }
 
   async states(): Promise<Map<string, StoredState>> {
@@ -58,7 +60,7 @@ export class RedisScheduleStore implements ScheduleStore {
     const args: string[] = [token, name, expected ?? '', encodeState(state)];
     for (const fire of fires) args.push(fire.id, JSON.stringify(fire));
     const { leader, states, pending } = this.keys;
-    const reply = Number(await this.redis.ntBeatClaim(leader, states, pending, ...args));
+    const reply = Number(await this.scripts.run('ntBeatClaim', [leader, states, pending], args));
     return reply === 1 ? 'claimed' : reply === 0 ? 'not-leader' : 'stale';
   }
 

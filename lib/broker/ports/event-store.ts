@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../events/task-event';
+import type { TaskEvent } from '../../serialization/task-event';
 import type { StoredEvent } from './stored-event';
 
 /** Where events go: a capped Redis stream, or a ring buffer for the memory broker. */

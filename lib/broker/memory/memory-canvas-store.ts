@@ -1,7 +1,7 @@
-import type { MemoryBroker } from '../../broker/memory/memory-broker';
 import type { ResultWrite } from '../../serialization/result-record';
 import type { ChordEntry } from '../../serialization/workflow-spec';
-import type { CanvasStore, ChordPart, ChordPartReply } from './canvas-store';
+import type { CanvasStore, ChordPart, ChordPartReply } from '../ports/canvas-store';
+import type { ResultStore } from '../ports/result-store';
 
 interface ChordState {
   parts: Map<number, ChordEntry>;
@@ -12,19 +12,13 @@ interface ChordState {
   expiresAt: number;
 }
 
-/** Chord states per memory broker: every client and worker of one app shares them. */
-const statesByBroker = new WeakMap<MemoryBroker, Map<string, ChordState>>();
-
 /** The memory broker's canvas operations: the same semantics as Redis, each one synchronous (atomic). */
 export class MemoryCanvasStore implements CanvasStore {
-  private readonly chords: Map<string, ChordState>;
+  /** One store per memory broker: every client and worker of one app shares it. */
+  private readonly chords = new Map<string, ChordState>();
   private lastSweep = 0;
 
-  constructor(private readonly broker: MemoryBroker) {
-    let chords = statesByBroker.get(broker);
-    if (!chords) statesByBroker.set(broker, (chords = new Map()));
-    this.chords = chords;
-  }
+  constructor(private readonly results: ResultStore) {}
 
   async chordPart(part: ChordPart, entry: ChordEntry, ttl: number): Promise<ChordPartReply> {
     const now = Date.now();
@@ -55,12 +49,12 @@ export class MemoryCanvasStore implements CanvasStore {
 
   async storeUnlessReady(writes: ResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    await this.broker.storeResults(writes.map((write) => ({ ...write, keepReady: true })));
+    await this.results.storeResults(writes.map((write) => ({ ...write, keepReady: true })));
   }
 
   async storeResults(writes: ResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
-    await this.broker.storeResults(writes);
+    await this.results.storeResults(writes);
   }
 
   private sweep(now: number): void {
