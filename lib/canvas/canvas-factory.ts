@@ -1,20 +1,15 @@
-import type { Broker } from '../broker/ports/broker';
-import type { TaskClient } from '../client/task-client';
-import type { TaskClass } from '../client/task-types';
 import type { TaskOptions } from '../config/task-options.interface';
-import { getTaskMetadata } from '../decorators/task.decorator';
-import { TaskArgumentError, TaskConfigError, TaskNotDecoratedError } from '../errors';
-import type { TaskConfig } from '../config/task-config';
-import type { TaskRegistry } from '../registry/task-registry';
+import type { TaskDispatcher } from '../dispatch/task-dispatcher';
+import { TaskArgumentError, TaskConfigError } from '../errors';
 import { findJsonProblem } from '../serialization/json-safety';
+import type { StepTaskOptions } from '../serialization/workflow-spec';
 import { Chain } from './chain';
 import { Chord } from './chord';
 import { assertWorkflows } from './freeze';
 import { Group } from './group';
 import { Signature } from './signature';
 import type { SignatureOptions } from './signature-options';
-import { WorkflowEngine } from './workflow-engine';
-import type { StepTaskOptions } from '../serialization/workflow-spec';
+import type { WorkflowEngine } from './workflow-engine';
 
 /**
  * Makes signatures and workflows for a TaskClient (its `signature`, `chain`,
@@ -22,31 +17,21 @@ import type { StepTaskOptions } from '../serialization/workflow-spec';
  * point: an undecorated method, arguments that are not JSON, bad options.
  */
 export class CanvasFactory {
-  private readonly engine: WorkflowEngine;
-
   constructor(
-    client: TaskClient,
-    private readonly config: TaskConfig,
-    private readonly registry: TaskRegistry,
-    broker: Broker,
-  ) {
-    this.engine = new WorkflowEngine(client, config, broker);
-  }
+    private readonly dispatcher: TaskDispatcher,
+    private readonly engine: WorkflowEngine,
+  ) {}
 
   /** `(Class, 'method', ...args)` or `('name', args?, options?)`. */
-  signature(target: TaskClass | string, rest: unknown[]): Signature {
+  signature(target: unknown, rest: unknown[]): Signature {
     if (typeof target === 'string') {
-      if (target === '') throw new TaskConfigError('name', target, 'a task name');
       const [args = [], options = {}] = rest as [unknown[]?, SignatureOptions?];
-      const taskOptions = this.registry.get(target)?.options ?? this.config.defaults;
-      return this.make(target, taskOptions, args).set(options);
+      const task = this.dispatcher.resolveName(target);
+      return this.make(task.name, task.options, args).set(options);
     }
     const [method, ...args] = rest;
-    const className = typeof target === 'function' ? target.name : String(target);
-    const metadata = typeof target === 'function' ? getTaskMetadata((target.prototype as Record<string, unknown>)?.[String(method)]) : undefined;
-    if (!metadata) throw new TaskNotDecoratedError(className, String(method));
-    const taskOptions = this.registry.get(metadata.name)?.options ?? { ...this.config.defaults, ...metadata.options };
-    return this.make(metadata.name, taskOptions, args);
+    const task = this.dispatcher.resolve(target, String(method));
+    return this.make(task.name, task.options, args);
   }
 
   chain(steps: unknown[]): Chain {

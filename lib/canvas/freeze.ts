@@ -1,30 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { TaskConfigError } from '../errors';
-import { Workflow } from './workflow';
+import { FreezeContext } from './freeze-context';
 import type { ChordSpec, WorkflowSpec } from '../serialization/workflow-spec';
+import { Workflow } from './workflow';
 
-/**
- * One freezing of a workflow into data: gives every step its id (random, or the
- * taskId set on its signature) and refuses an id used twice.
- */
-export class FreezeContext {
-  private readonly used = new Set<string>();
-
-  id(fixed?: string): string {
-    const id = fixed ?? randomUUID();
-    if (this.used.has(id)) {
-      throw new TaskConfigError('taskId', id, 'an id used once per workflow (a signature with a fixed taskId appears twice)');
-    }
-    this.used.add(id);
-    return id;
-  }
-
-  /** A step that must have one result: a group becomes a chord that collects its members' results. */
-  single(spec: WorkflowSpec): WorkflowSpec {
-    if (spec.kind !== 'group') return spec;
-    return { kind: 'chord', id: this.id(), header: spec.members, body: { kind: 'collect', id: this.id() } };
-  }
-}
+export { FreezeContext };
 
 /**
  * Chain steps in Celery's shape: nested chains are flattened, a group followed by a

@@ -1,21 +1,25 @@
-import type { ApplyOptions } from '../client/apply-options';
-import { validateApplyOptions } from '../client/message-builder';
+import { validateSendOptions, type SendOptions } from '../dispatch/send-options';
 import { TaskConfigError } from '../errors';
 import { assertBoolean, toTimestamp } from '../utils/validate';
 import type { StepOptions } from '../serialization/workflow-spec';
+import type { Workflow } from './workflow';
 
 /** Options of a signature: `.set({...})`, or `applyAsync({...})` on a signature. */
-export interface SignatureOptions extends Omit<ApplyOptions, 'uniqueKey' | 'uniqueTtl'> {
+export interface SignatureOptions extends Omit<SendOptions, 'uniqueKey' | 'uniqueTtl'> {
   /** Ignore the parent's result: the step runs with its own arguments only. */
   immutable?: boolean;
+  /** Workflows to run after success, the result prepended to their arguments. */
+  link?: Workflow | readonly Workflow[];
+  /** Workflows to run after failure or revoke, a WorkflowFailure prepended to their arguments. */
+  linkError?: Workflow | readonly Workflow[];
 }
 
 /** Checks options given to a signature; throws TaskConfigError naming the bad one. */
 export function validateSignatureOptions(options: SignatureOptions): void {
-  validateApplyOptions(options);
+  validateSendOptions(options);
   assertBoolean('immutable', options.immutable);
   for (const key of ['uniqueKey', 'uniqueTtl'] as const) {
-    const value = (options as ApplyOptions)[key];
+    const value = (options as SendOptions)[key];
     if (value !== undefined) {
       throw new TaskConfigError(key, value, 'nothing: a workflow step has a fixed id, which already makes it run once');
     }
@@ -48,9 +52,9 @@ export function toStepOptions(options: SignatureOptions): StepOptions | undefine
 }
 
 /** What MessageBuilder takes for a step when it is sent. */
-export function toApplyOptions(step: StepOptions | undefined, taskId: string): ApplyOptions {
+export function toSendOptions(step: StepOptions | undefined, taskId: string): SendOptions {
   const { expiresAt, expires, ...rest } = step ?? {};
-  const options: ApplyOptions = { ...rest, taskId };
+  const options: SendOptions = { ...rest, taskId };
   if (expiresAt !== undefined) options.expires = new Date(expiresAt);
   else if (expires !== undefined) options.expires = expires;
   return options;

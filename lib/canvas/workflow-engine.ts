@@ -1,18 +1,18 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Broker } from '../broker/ports/broker';
-import { MessageBuilder, type BuiltMessage, type WorkflowFields } from '../client/message-builder';
-import type { TaskClient } from '../client/task-client';
+import type { BuiltMessage, WorkflowFields } from '../dispatch/message-builder';
+import { TaskDispatcher } from '../dispatch/task-dispatcher';
+import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { ChordError, NestTasksError, type SerializedError } from '../errors';
 import type { TaskConfig } from '../config/task-config';
 import type { AsyncResult } from '../results/async-result';
 import type { ResultRecord, ResultWrite } from '../serialization/result-record';
 import { TaskState } from '../serialization/task-state';
-import { RouteMatcher } from '../routing/route-matcher';
 import { serializeError } from '../serialization/error-serializer';
 import type { TaskMessage } from '../serialization/task-message';
 import type { ExecutionOutcome } from '../execution/execution-outcome';
 import { entryErrbacks, neverRunTargets } from './never-run';
-import { toApplyOptions } from './signature-options';
+import { toSendOptions } from './signature-options';
 import type { CanvasStore } from '../broker/ports/canvas-store';
 import type { WorkflowRunner } from './workflow';
 import type { ChordEntry, ChordRef, Continuation, TaskSpec, WorkflowFailure, WorkflowSpec } from '../serialization/workflow-spec';
@@ -48,17 +48,16 @@ function continuation(chain: WorkflowSpec[] | undefined, chord: ChordRef | undef
  * Every id was fixed when the workflow was built, so doing this twice (a
  * redelivered message) sends the same ids again.
  */
+@Injectable()
 export class WorkflowEngine implements WorkflowRunner {
   private readonly logger = new Logger('Workflows');
-  private readonly builder: MessageBuilder;
   private readonly store: CanvasStore;
 
   constructor(
-    private readonly client: TaskClient,
-    private readonly config: TaskConfig,
-    broker: Broker,
+    private readonly dispatcher: TaskDispatcher,
+    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
+    @Inject(TASK_BROKER) broker: Broker,
   ) {
-    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
     this.store = broker.canvasStore();
   }
 
@@ -69,7 +68,7 @@ export class WorkflowEngine implements WorkflowRunner {
   }
 
   result<R>(id: string): AsyncResult<R> {
-    return this.client.result<R>(id);
+    return this.dispatcher.result<R>(id);
   }
 
   /** The outcome hook: only final outcomes of messages that carry workflow fields do anything. */
@@ -133,7 +132,7 @@ export class WorkflowEngine implements WorkflowRunner {
     if (next.chord) fields.chord = next.chord;
     let built: BuiltMessage;
     try {
-      built = this.builder.build(spec.task, spec.taskOptions ?? {}, args, toApplyOptions(spec.options, spec.id), fields);
+      built = this.dispatcher.build({ name: spec.task, options: spec.taskOptions ?? {} }, args, toSendOptions(spec.options, spec.id), fields);
     } catch (error) {
       if (!(error instanceof NestTasksError)) throw error;
       // It cannot be sent (an argument that is not JSON, a payload over the limit): it fails here, with what follows.
@@ -206,7 +205,7 @@ export class WorkflowEngine implements WorkflowRunner {
   private async commit(plan: Plan): Promise<void> {
     await this.store.storeUnlessReady(plan.failures);
     await this.store.storeResults(plan.results);
-    if (plan.messages.length > 0) await this.client.dispatch(plan.messages);
+    if (plan.messages.length > 0) await this.dispatcher.dispatch(plan.messages);
     for (const id of plan.fired) await this.store.chordFired(id, this.config.resultExpires);
   }
 }

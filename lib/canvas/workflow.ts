@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { AsyncResult } from '../results/async-result';
-import type { FreezeContext } from './freeze';
+import type { FreezeContext } from './freeze-context';
 import type { WorkflowSpec } from '../serialization/workflow-spec';
 
 /** Starts frozen workflows and hands out results; the engine implements it. */

@@ -1,55 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import type { Broker } from '../broker/ports/broker';
-import { TASK_BROKER, TASK_CONFIG } from '../constants';
-import type { TaskOptions } from '../config/task-options.interface';
-import { getTaskMetadata } from '../decorators/task.decorator';
-import { TaskConfigError, TaskNotDecoratedError } from '../errors';
-import { TaskEventBus } from '../events/task-event-bus';
-import { TaskControl } from '../monitoring/control/task-control';
-import { TaskInspector } from '../monitoring/control/task-inspector';
-import type { TaskConfig } from '../config/task-config';
-import { TaskRegistry } from '../registry/task-registry';
-import { AsyncResult } from '../results/async-result';
-import { TaskState } from '../serialization/task-state';
-import { RouteMatcher } from '../routing/route-matcher';
-import { TaskExecutor } from '../execution/task-executor';
-import type { ApplyOptions } from './apply-options';
-import { EagerRunner } from './eager-runner';
-import { updateRateLimit } from './update-rate-limit';
-import { MessageBuilder, type BuiltMessage } from './message-builder';
-import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
+import { Injectable } from '@nestjs/common';
 import { CanvasFactory } from '../canvas/canvas-factory';
 import type { SignatureArgs } from '../canvas/canvas-types';
 import type { Chain } from '../canvas/chain';
 import type { Chord } from '../canvas/chord';
+import { freezeCallbacks } from '../canvas/freeze';
 import type { Group } from '../canvas/group';
 import type { Signature } from '../canvas/signature';
 import type { SignatureOptions } from '../canvas/signature-options';
 import type { ResultOf, ResultsOf, Workflow } from '../canvas/workflow';
-
-/** A task resolved from a class and method, or from a name. */
-interface ResolvedTask {
-  name: string;
-  options: TaskOptions;
-}
+import { WorkflowEngine } from '../canvas/workflow-engine';
+import type { WorkflowFields } from '../dispatch/message-builder';
+import { TaskDispatcher, type ResolvedTask } from '../dispatch/task-dispatcher';
+import { TaskControl } from '../monitoring/control/task-control';
+import { TaskInspector } from '../monitoring/control/task-inspector';
+import type { AsyncResult } from '../results/async-result';
+import type { ApplyOptions } from './apply-options';
+import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
 
 /** Enqueues tasks and hands out their results. Inject it anywhere. */
 @Injectable()
 export class TaskClient {
-  private readonly builder: MessageBuilder;
-  private readonly eager?: EagerRunner;
+  private readonly canvas: CanvasFactory;
 
   constructor(
-    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
-    @Inject(TASK_BROKER) private readonly broker: Broker,
-    private readonly registry: TaskRegistry,
-    executor: TaskExecutor,
-    private readonly events: TaskEventBus,
-    private readonly moduleRef: ModuleRef,
+    private readonly dispatcher: TaskDispatcher,
+    workflows: WorkflowEngine,
+    private readonly inspector: TaskInspector,
+    private readonly controller: TaskControl,
   ) {
-    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
-    if (config.eager) this.eager = new EagerRunner(executor, broker, config, events);
+    this.canvas = new CanvasFactory(dispatcher, workflows);
   }
 
   /** Enqueues `Class.method(...args)`; the arguments are checked against the method's parameters. */
@@ -68,15 +47,12 @@ export class TaskClient {
     args: TaskArgs<T, K>,
     options: ApplyOptions = {},
   ): Promise<AsyncResult<TaskReturn<T, K>>> {
-    const task = this.resolve(cls, method);
-    return this.enqueue(task, args as unknown[], options);
+    return this.enqueue(this.dispatcher.resolve(cls, String(method)), args as unknown[], options);
   }
 
   /** Enqueues a task by name, for producers that do not have its class. */
   async send<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
-    if (typeof name !== 'string' || name === '') throw new TaskConfigError('name', name, 'a task name');
-    const options_ = this.registry.get(name)?.options ?? this.config.defaults;
-    return this.enqueue<R>({ name, options: options_ }, args, options);
+    return this.enqueue<R>(this.dispatcher.resolveName(name), args, options);
   }
 
   /**
@@ -89,102 +65,45 @@ export class TaskClient {
     argsList: ReadonlyArray<TaskArgs<T, K>>,
     options: Omit<ApplyOptions, 'taskId'> = {},
   ): Promise<Array<AsyncResult<TaskReturn<T, K>>>> {
-    const task = this.resolve(cls, method);
-    const built = argsList.map((args) => this.builder.build(task.name, task.options, args as unknown[], options));
-    const ids = await this.dispatch(built);
+    const task = this.dispatcher.resolve(cls, String(method));
+    const { send, workflow } = splitApplyOptions(options);
+    const built = argsList.map((args) => this.dispatcher.build(task, args as unknown[], send, workflow));
+    const ids = await this.dispatcher.dispatch(built);
     return ids.map((id) => this.result<TaskReturn<T, K>>(id));
   }
 
   /** The result of a task enqueued anywhere, by id. */
   result<R = unknown>(id: string): AsyncResult<R> {
-    return new AsyncResult<R>(id, this.broker, this.revoker);
+    return this.dispatcher.result<R>(id);
   }
-
-  private readonly revoker = (id: string, options?: { terminate?: boolean }) => this.revoke(id, options);
 
   /**
    * Revokes tasks by id, on every worker: one that has not started never runs (also
    * from the delayed set); with `terminate`, a running one has its signal aborted
    * (on the process pool, its child is killed) and ends REVOKED.
    */
-  async revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
-    const list = Array.isArray(ids) ? ids : [ids];
-    await this.broker.rememberRevoked(list, Date.now() + this.config.resultExpires);
-    const notStarted = new Set<string>([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
-    const writes = [];
-    for (const id of list) {
-      const record = await this.broker.getResult(id);
-      if (!record || notStarted.has(record.state)) {
-        writes.push({ record: { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: Date.now() }, ttl: this.config.resultExpires });
-      }
-    }
-    await this.broker.storeResults(writes);
-    await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true });
+  revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
+    return this.dispatcher.revoke(ids, options);
   }
 
   /** Asks the workers: ping, active, reserved, scheduled, registered, stats, queues (like `celery inspect`). */
   inspect(): TaskInspector {
-    return this.moduleRef.get(TaskInspector, { strict: false });
+    return this.inspector;
   }
 
   /** Tells the workers: shutdown, rate limits, revoke (like `celery control`). */
   control(): TaskControl {
-    return this.moduleRef.get(TaskControl, { strict: false });
+    return this.controller;
   }
 
   /** Changes a task's rate limit at runtime on every worker ('5/s'); null restores the decorator's. */
   setRateLimit(name: string, rate: string | null): Promise<void> {
-    return updateRateLimit(this.broker, name, rate);
+    return this.dispatcher.setRateLimit(name, rate);
   }
 
-  private async enqueue<R>(task: ResolvedTask, args: unknown[], options: ApplyOptions): Promise<AsyncResult<R>> {
-    const built = this.builder.build(task.name, task.options, args, options);
-    const [id] = await this.dispatch([built]);
-    return this.result<R>(id);
-  }
-
-  /**
-   * Publishes built messages in one round trip (or runs them, in eager mode). Returns
-   * the id each one is known by: a unique task already queued answers with its own id.
-   * Workflows use it too.
-   */
-  async dispatch(built: BuiltMessage[]): Promise<string[]> {
-    if (this.eager) {
-      this.emitSent(built);
-      for (const { body } of built) await this.eager.run(body);
-      return built.map(({ message }) => message.id);
-    }
-    const plain = built.filter((b) => !b.lock);
-    const [ids] = await Promise.all([
-      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
-      plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
-    ]);
-    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
-    return ids;
-  }
-
-  /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
-  private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
-    const holder = await this.broker.publishUnique(toRequest(built), lock.key, lock.ttl);
-    if (holder === built.message.id) return holder;
-    // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
-    if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
-    return this.broker.publishUnique(toRequest(built), lock.key, lock.ttl, holder);
-  }
-
-  private emitSent(built: BuiltMessage[]): void {
-    if (!this.events.active) return;
-    for (const { message } of built) {
-      this.events.emit({ type: 'sent', at: message.sentAt, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta, args: message.args });
-    }
-  }
-
-  private resolve(cls: TaskClass, method: string): ResolvedTask {
-    const className = typeof cls === 'function' ? cls.name : String(cls);
-    const metadata = typeof cls === 'function' ? getTaskMetadata(cls.prototype?.[method]) : undefined;
-    if (!metadata) throw new TaskNotDecoratedError(className, String(method));
-    const registered = this.registry.get(metadata.name);
-    return { name: metadata.name, options: registered?.options ?? { ...this.config.defaults, ...metadata.options } };
+  private enqueue<R>(task: ResolvedTask, args: unknown[], options: ApplyOptions): Promise<AsyncResult<R>> {
+    const { send, workflow } = splitApplyOptions(options);
+    return this.dispatcher.send<R>(task, args, send, workflow);
   }
 
   // ---- workflows: thin delegates to lib/canvas ------------------------------------------------
@@ -221,14 +140,14 @@ export class TaskClient {
   chord<R>(header: readonly Workflow[] | Group, callback: Workflow<R>): Chord<R> {
     return this.canvas.chord(header, callback) as Chord<R>;
   }
-
-  private canvasFactory?: CanvasFactory;
-
-  private get canvas(): CanvasFactory {
-    return (this.canvasFactory ??= new CanvasFactory(this, this.config, this.registry, this.broker));
-  }
 }
 
-function toRequest({ message, body }: BuiltMessage) {
-  return { id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority };
+/** `link` / `linkError` are frozen into the message's workflow fields; the rest are the message's options. */
+function splitApplyOptions(options: ApplyOptions): { send: ApplyOptions; workflow?: WorkflowFields } {
+  if (options === null || typeof options !== 'object' || (options.link === undefined && options.linkError === undefined)) return { send: options };
+  const { link, linkError, ...send } = options;
+  const workflow: WorkflowFields = {};
+  if (link !== undefined) workflow.link = freezeCallbacks('link', link);
+  if (linkError !== undefined) workflow.linkError = freezeCallbacks('linkError', linkError);
+  return { send, workflow };
 }

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { TASK_CONFIG } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { findDecoratedMethods } from './find-decorated-methods';
+import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import { TaskRegistry } from '../registry/task-registry';
 
@@ -37,7 +38,7 @@ export class TaskExplorer implements OnModuleInit {
         name: metadata.name,
         className: found.className,
         methodName: found.methodName,
-        options: { ...this.config.defaults, ...metadata.options },
+        options: resolveTaskOptions(this.config, metadata.options),
         handler: (...args: unknown[]) => method.apply(instance, args),
       });
     }

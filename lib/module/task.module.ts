@@ -3,7 +3,9 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { Broker } from '../broker/ports/broker';
 import { createBroker } from '../broker/create-broker';
 import { TaskClient } from '../client/task-client';
+import { WorkflowEngine } from '../canvas/workflow-engine';
 import { WorkflowHooks } from '../canvas/workflow-hooks';
+import { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TASK_BROKER, TASK_CLOCK, TASK_CONFIG, TASK_SCHEDULE_STORE } from '../constants';
 import { TaskExplorer } from '../discovery/task.explorer';
 import { MONITORING_EXPORTS, MONITORING_PROVIDERS } from '../monitoring/monitoring.providers';
@@ -47,6 +49,8 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskHooks,
     TaskEventBus,
     TaskExecutor,
+    TaskDispatcher,
+    WorkflowEngine,
     TaskClient,
     TaskWorker,
     WorkflowHooks,
@@ -56,6 +60,6 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskScheduler,
     ...MONITORING_PROVIDERS,
   ],
-  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
+  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskDispatcher, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
 })
 export class TaskModule extends ConfigurableTaskModule {}

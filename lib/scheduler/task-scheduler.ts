@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { TaskClient } from '../client/task-client';
+import { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TASK_CLOCK, TASK_CONFIG, TASK_SCHEDULE_STORE } from '../constants';
 import { StaticScheduleError, UnknownScheduleError } from '../errors';
 import type { TaskConfig } from '../config/task-config';
@@ -34,7 +34,7 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
     @Inject(TASK_SCHEDULE_STORE) private readonly store: ScheduleStore,
     @Inject(TASK_CLOCK) private readonly clock: TaskClock,
-    private readonly client: TaskClient,
+    private readonly dispatcher: TaskDispatcher,
     private readonly explorer: PeriodicExplorer,
     private readonly registry: TaskRegistry,
     hooks: TaskHooks,
@@ -94,7 +94,7 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
       options: this.config.beat,
       logger: this.logger,
       send: async (fire) => {
-        await this.client.send(fire.task, fire.args, { taskId: fire.id, ...(fire.queue !== undefined ? { queue: fire.queue } : {}) });
+        await this.dispatcher.send(this.dispatcher.resolveName(fire.task), fire.args, { taskId: fire.id, ...(fire.queue !== undefined ? { queue: fire.queue } : {}) });
       },
     });
     this.loop = loop;

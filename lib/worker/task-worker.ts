@@ -5,6 +5,7 @@ import type { Broker, ControlMessage, RateTicket, ReservedMessage, SettleOp } fr
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../errors';
 import { eventForOutcome } from '../execution/outcome-events';
+import { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TaskExplorer } from '../discovery/task.explorer';
 import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../config/task-config';
@@ -87,6 +88,7 @@ export class TaskWorker implements OnModuleDestroy {
     private readonly events: TaskEventBus,
     private readonly hooks: TaskHooks,
     private readonly explorer: TaskExplorer,
+    private readonly dispatcher: TaskDispatcher,
   ) {}
 
   /**
@@ -402,8 +404,7 @@ export class TaskWorker implements OnModuleDestroy {
         const retryIn = Math.max(0, outcome.eta - Date.now());
         this.logger.warn(`Task ${message.task}[${message.id}] retry ${outcome.message.retries} in ${retryIn} ms: ${outcome.error.message}`);
         if (job.acked) {
-          const { id, queue, priority } = outcome.message;
-          void this.broker.publish([{ id, queue, body, eta: outcome.eta, priority }]).catch((error: Error) =>
+          void this.dispatcher.retry(outcome.message, body, outcome.eta).catch((error: Error) =>
             this.logger.error(`Could not schedule retry of ${message.id}: ${error.message}`),
           );
         } else {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TaskClient } from '../../client/task-client';
+import { TaskDispatcher } from '../../dispatch/task-dispatcher';
 import { TASK_MONITORING_STORE } from '../../constants';
 import { DeadLetterNotFoundError, TaskConfigError, TaskNotRetryableError } from '../../errors';
 import type { ResultRecord } from '../../serialization/result-record';
@@ -34,7 +34,7 @@ const RECENT_EVENTS = 5000;
 export class TaskAdmin {
   constructor(
     @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
-    private readonly client: TaskClient,
+    private readonly dispatcher: TaskDispatcher,
   ) {}
 
   /** Round trip to the broker, ms; throws when it cannot be reached. */
@@ -99,7 +99,7 @@ export class TaskAdmin {
     const done = await this.backend.admin.requeueDeadLetter(entry, encodeMessage(message), message.priority ?? 0);
     if (done === 0) throw new DeadLetterNotFoundError(queue, id);
     if (done === -1) throw new TaskNotRetryableError(id, `a message with that id is already queued in '${queue}'`);
-    await this.client.result(id).forget();
+    await this.dispatcher.result(id).forget();
   }
 
   async deleteDeadLetter(queue: string, id: string): Promise<void> {
@@ -115,14 +115,14 @@ export class TaskAdmin {
     const message = await this.backend.admin.keptMessage(id);
     if (!message) throw new TaskNotRetryableError(id, 'only failed or revoked tasks can be retried, while their result is kept');
     const { task, args, queue, priority, maxRetries, ignoreResult, resultExpires } = message;
-    const result = await this.client.send(task, args, { queue, priority, maxRetries, ignoreResult, resultExpires });
+    const result = await this.dispatcher.send(this.dispatcher.resolveName(task), args, { queue, priority, maxRetries, ignoreResult, resultExpires });
     await this.backend.admin.dropKeptMessage(id);
     return result.id;
   }
 
   /** Revokes a task; with `terminate`, a running one is stopped. */
   revoke(id: string, options: { terminate?: boolean } = {}): Promise<void> {
-    return this.client.revoke(id, options);
+    return this.dispatcher.revoke(id, options);
   }
 
   /** Recent tasks, newest first, from the event stream (or the stored results when there are no events). */

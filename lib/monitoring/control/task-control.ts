@@ -1,7 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Broker } from '../../broker/ports/broker';
-import { updateRateLimit } from '../../client/update-rate-limit';
-import { TASK_BROKER } from '../../constants';
+import { Injectable } from '@nestjs/common';
+import { TaskDispatcher } from '../../dispatch/task-dispatcher';
 import { TaskConfigError } from '../../errors';
 import { describe } from './task-inspector';
 import { RemoteCaller, type RemoteCallOptions } from './remote-caller';
@@ -14,7 +12,7 @@ export type ControlAnswer = { ok: true } | { ok: false; error: string };
 export class TaskControl {
   constructor(
     private readonly caller: RemoteCaller,
-    @Inject(TASK_BROKER) private readonly broker: Broker,
+    private readonly dispatcher: TaskDispatcher,
   ) {}
 
   /** Workers stop fetching, finish their running tasks (shutdownGrace) and stop; `nest-tasks worker` exits. */
@@ -29,7 +27,7 @@ export class TaskControl {
    */
   async setRateLimit(task: string, rate: string | null, options?: RemoteCallOptions): Promise<Record<string, ControlAnswer>> {
     if (typeof task !== 'string' || task === '') throw new TaskConfigError('task', task, 'a task name');
-    await updateRateLimit(this.broker, task, rate);
+    await this.dispatcher.setRateLimit(task, rate);
     return this.answers(await this.caller.call('setRateLimit', { task, rate }, options));
   }
 

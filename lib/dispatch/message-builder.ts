@@ -6,11 +6,10 @@ import type { TaskConfig } from '../config/task-config';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
 import { encodeMessage, type TaskMessage } from '../serialization/task-message';
-import { freezeCallbacks } from '../canvas/freeze';
-import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
-import type { ApplyOptions } from './apply-options';
+import { toTimestamp } from '../utils/validate';
+import { validateSendOptions, type SendOptions } from './send-options';
 
-/** The workflow fields a step of a workflow carries (lib/canvas). */
+/** The workflow fields a message carries (frozen by lib/canvas). */
 export type WorkflowFields = Pick<TaskMessage, 'link' | 'linkError' | 'chain' | 'chord'>;
 
 /** A message ready for the broker. */
@@ -33,9 +32,9 @@ export class MessageBuilder {
     private readonly routes: RouteMatcher,
   ) {}
 
-  build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: ApplyOptions = {}, workflow?: WorkflowFields): BuiltMessage {
+  build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
     if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
-    validateApplyOptions(options);
+    validateSendOptions(options);
     for (let i = 0; i < args.length; i++) {
       const problem = findJsonProblem(args[i], `args[${i}]`);
       if (problem) throw new TaskArgumentError(name, i, problem.path, problem.reason);
@@ -63,8 +62,6 @@ export class MessageBuilder {
     if (ignoreResult !== undefined) message.ignoreResult = ignoreResult;
     const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
-    if (options.link !== undefined) message.link = freezeCallbacks('link', options.link);
-    if (options.linkError !== undefined) message.linkError = freezeCallbacks('linkError', options.linkError);
     if (workflow) Object.assign(message, workflow);
     const body = encodeMessage(message);
     this.checkSize(name, body);
@@ -81,30 +78,7 @@ export class MessageBuilder {
   }
 }
 
-export function validateApplyOptions(options: ApplyOptions): void {
-  if (options === null || typeof options !== 'object') throw new TaskConfigError('options', options, 'an options object');
-  assertDuration('countdown', options.countdown);
-  if (options.countdown !== undefined && options.eta !== undefined) {
-    throw new TaskConfigError('eta', options.eta, 'either countdown or eta, not both');
-  }
-  toTimestamp('eta', options.eta);
-  if (!(options.expires instanceof Date)) assertDuration('expires', options.expires);
-  else toTimestamp('expires', options.expires);
-  assertQueueName('queue', options.queue);
-  assertInteger('priority', options.priority, 0, 9);
-  assertInteger('maxRetries', options.maxRetries, 0);
-  assertBoolean('ignoreResult', options.ignoreResult);
-  assertDuration('resultExpires', options.resultExpires, 1);
-  if (options.uniqueKey !== undefined && (typeof options.uniqueKey !== 'string' || options.uniqueKey === '' || options.uniqueKey.length > 500)) {
-    throw new TaskConfigError('uniqueKey', options.uniqueKey, 'a non-empty string of at most 500 characters');
-  }
-  assertDuration('uniqueTtl', options.uniqueTtl, 1);
-  if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
-    throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
-  }
-}
-
-function uniqueLock(name: string, taskOptions: TaskOptions, args: unknown[], options: ApplyOptions): BuiltMessage['lock'] {
+function uniqueLock(name: string, taskOptions: TaskOptions, args: unknown[], options: SendOptions): BuiltMessage['lock'] {
   let key = options.uniqueKey;
   if (key === undefined && taskOptions.unique) {
     try {

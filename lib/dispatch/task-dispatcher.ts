@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Broker, PublishRequest } from '../broker/ports/broker';
+import { resolveTaskOptions } from '../config/resolve-task-options';
+import type { TaskConfig } from '../config/task-config';
+import type { TaskOptions } from '../config/task-options.interface';
+import { TASK_BROKER, TASK_CONFIG } from '../constants';
+import { getTaskMetadata } from '../decorators/task.decorator';
+import { TaskConfigError, TaskNotDecoratedError } from '../errors';
+import { TaskEventBus } from '../events/task-event-bus';
+import { TaskExecutor } from '../execution/task-executor';
+import { TaskRegistry } from '../registry/task-registry';
+import { AsyncResult } from '../results/async-result';
+import { RouteMatcher } from '../routing/route-matcher';
+import type { ResultWrite } from '../serialization/result-record';
+import type { TaskMessage } from '../serialization/task-message';
+import { TaskState } from '../serialization/task-state';
+import { parseRate } from '../utils/rate-limit';
+import { EagerRunner } from './eager-runner';
+import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
+import type { SendOptions } from './send-options';
+
+/** A task known by name, with its options resolved. */
+export interface ResolvedTask {
+  name: string;
+  options: TaskOptions;
+}
+
+const NOT_STARTED = new Set<string>([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
+
+/**
+ * The one way a message leaves: resolve the task's options, build the message
+ * (validate, route, encode, size), publish it (unique tasks through their lock)
+ * or run it inline in eager mode, and emit `sent`. TaskClient, workflows, the
+ * scheduler, the admin and worker retries all send through here.
+ */
+@Injectable()
+export class TaskDispatcher {
+  private readonly builder: MessageBuilder;
+  private readonly eager?: EagerRunner;
+
+  constructor(
+    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
+    @Inject(TASK_BROKER) private readonly broker: Broker,
+    private readonly registry: TaskRegistry,
+    executor: TaskExecutor,
+    private readonly events: TaskEventBus,
+  ) {
+    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
+    if (config.eager) this.eager = new EagerRunner(executor, broker, config, events);
+  }
+
+  /** The task `Class.method` is, or TaskNotDecoratedError. */
+  resolve(cls: unknown, method: string): ResolvedTask {
+    const className = typeof cls === 'function' ? cls.name : String(cls);
+    const target = typeof cls === 'function' ? (cls.prototype as Record<string, unknown> | undefined)?.[method] : undefined;
+    const metadata = typeof target === 'function' ? getTaskMetadata(target) : undefined;
+    if (!metadata) throw new TaskNotDecoratedError(className, String(method));
+    return { name: metadata.name, options: this.registry.get(metadata.name)?.options ?? resolveTaskOptions(this.config, metadata.options) };
+  }
+
+  /** A task by name; one this app does not know gets the module's defaults. */
+  resolveName(name: unknown): ResolvedTask {
+    if (typeof name !== 'string' || name === '') throw new TaskConfigError('name', name, 'a task name');
+    return { name, options: this.registry.get(name)?.options ?? resolveTaskOptions(this.config) };
+  }
+
+  build(task: ResolvedTask, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
+    return this.builder.build(task.name, task.options, args, options, workflow);
+  }
+
+  /** Builds and sends one task; its result. */
+  async send<R = unknown>(task: ResolvedTask, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): Promise<AsyncResult<R>> {
+    const [id] = await this.dispatch([this.build(task, args, options, workflow)]);
+    return this.result<R>(id);
+  }
+
+  /**
+   * Publishes built messages in one round trip (or runs them, in eager mode). Returns
+   * the id each one is known by: a unique task already queued answers with its own id.
+   */
+  async dispatch(built: BuiltMessage[]): Promise<string[]> {
+    if (this.eager) {
+      this.emitSent(built);
+      for (const { body } of built) await this.eager.run(body);
+      return built.map(({ message }) => message.id);
+    }
+    const plain = built.filter((b) => !b.lock);
+    const [ids] = await Promise.all([
+      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
+      plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
+    ]);
+    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
+    return ids;
+  }
+
+  /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
+  async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
+    await this.broker.publish([{ ...toRequest({ message, body }), eta }]);
+    this.emitSent([{ message: { ...message, eta } }]);
+  }
+
+  /** The result of a task enqueued anywhere, by id. */
+  result<R = unknown>(id: string): AsyncResult<R> {
+    return new AsyncResult<R>(id, this.broker, this.revoker);
+  }
+
+  private readonly revoker = (id: string, options?: { terminate?: boolean }) => this.revoke(id, options);
+
+  /**
+   * Revokes tasks by id, on every worker: one that has not started never runs (also
+   * from the delayed set); with `terminate`, a running one has its signal aborted
+   * (on the process pool, its child is killed) and ends REVOKED.
+   */
+  async revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
+    const list = Array.isArray(ids) ? ids : [ids];
+    await this.broker.rememberRevoked(list, Date.now() + this.config.resultExpires);
+    const writes: ResultWrite[] = [];
+    for (const id of list) {
+      const record = await this.broker.getResult(id);
+      if (!record || NOT_STARTED.has(record.state)) {
+        writes.push({ record: { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: Date.now() }, ttl: this.config.resultExpires });
+      }
+    }
+    await this.broker.storeResults(writes);
+    await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true });
+  }
+
+  /** Stores a task's runtime rate limit ('5/s'; null clears it) and tells every worker. */
+  async setRateLimit(task: string, rate: string | null): Promise<void> {
+    if (rate !== null) parseRate(rate, `setRateLimit(${task}).rate`);
+    await this.broker.setRateLimit(task, rate);
+    await this.broker.broadcast({ type: 'rate-limit', task, rate });
+  }
+
+  /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
+  private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
+    const holder = await this.broker.publishUnique(toRequest(built), lock.key, lock.ttl);
+    if (holder === built.message.id) return holder;
+    // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
+    if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
+    return this.broker.publishUnique(toRequest(built), lock.key, lock.ttl, holder);
+  }
+
+  private emitSent(built: Array<Pick<BuiltMessage, 'message'>>): void {
+    if (!this.events.active) return;
+    for (const { message } of built) {
+      this.events.emit({ type: 'sent', at: message.sentAt, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta, args: message.args });
+    }
+  }
+}
+
+function toRequest({ message, body }: Pick<BuiltMessage, 'message' | 'body'>): PublishRequest {
+  return { id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority };
+}
