@@ -1,10 +1,8 @@
 export { TaskModule } from './module/task.module';
 export type { TaskModuleOptions, RouteOptions, BrokerOption } from './config/task-module-options.interface';
 export type { TaskConfig } from './config/task-config';
-export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
-export { TASK_BROKER, TASK_CONFIG } from './constants';
 
-export { Task, getTaskMetadata } from './decorators/task.decorator';
+export { Task } from './decorators/task.decorator';
 export type { TaskMetadata } from './decorators/task.decorator';
 export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions } from './config/task-options.interface';
 
@@ -14,14 +12,7 @@ export type { TaskClass, TaskMethodName, TaskArgs, TaskReturn } from './client/t
 
 export { TaskWorker } from './worker/task-worker';
 export type { WorkerStartOptions, QueueSpec } from './worker/worker-options';
-export { TaskExecutor } from './execution/task-executor';
-export { TaskHooks } from './execution/task-hooks';
-export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './execution/task-hooks';
-export type { ExecutionOutcome } from './execution/execution-outcome';
-export { TaskEventBus } from './events/task-event-bus';
 export type { TaskEvent, TaskEventType } from './serialization/task-event';
-export { TaskRegistry } from './registry/task-registry';
-export type { TaskDefinition } from './registry/task-definition';
 
 export { currentTask } from './context/task-context';
 export type { TaskContext, RetryOptions } from './context/task-context';
@@ -29,12 +20,7 @@ export type { TaskContext, RetryOptions } from './context/task-context';
 export { AsyncResult } from './results/async-result';
 export type { GetOptions } from './results/async-result';
 export { TaskState } from './serialization/task-state';
-export type { ResultRecord } from './serialization/result-record';
 
-export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage } from './broker/ports/broker';
-export { RedisBroker } from './broker/redis/redis-broker';
-export { MemoryBroker } from './broker/memory/memory-broker';
-export type { TaskMessage } from './serialization/task-message';
 
 export * from './errors';
 
@@ -50,9 +36,8 @@ export { Chord } from './canvas/chord';
 export { GroupResult } from './canvas/group-result';
 export type { GroupGetOptions, GroupItemOutcome, GroupOutcomes } from './canvas/group-result';
 export type { WorkflowFailure } from './serialization/workflow-spec';
-export { WorkflowHooks } from './canvas/workflow-hooks';
 
-export { Periodic, getPeriodicMetadata } from './decorators/periodic.decorator';
+export { Periodic } from './decorators/periodic.decorator';
 export type { PeriodicOptions, PeriodicEveryOptions, PeriodicCronOptions, PeriodicMetadata } from './decorators/periodic.decorator';
 export { TaskScheduler } from './scheduler/task-scheduler';
 export type { BeatOptions } from './config/beat-options';
@@ -72,7 +57,7 @@ export type { HeldTask, Replies } from './monitoring/control/task-inspector';
 export { TaskControl } from './monitoring/control/task-control';
 export type { ControlAnswer } from './monitoring/control/task-control';
 export type { RemoteCallOptions } from './monitoring/control/remote-caller';
-export type { WorkerStats } from './monitoring/control/control-responder';
+export type { WorkerStats } from './monitoring/workers/control-responder';
 export { WorkerMonitor } from './monitoring/workers/worker-monitor';
 export type { WorkerState, WorkerView, WorkerStatus, RunningTask } from './broker/ports/worker-state';
 export { TaskAdmin } from './monitoring/admin/task-admin';

@@ -1,6 +1,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { TASK_BROKER, TaskClient, TaskModule, TaskWorker, type Broker } from 'nestjs-tasks';
+import { TaskClient, TaskModule, TaskWorker } from 'nestjs-tasks';
+import { TASK_BROKER, type Broker } from '../../lib/internal';
 import type { BenchConsumer, BenchProducer, BulkItem, LibraryAdapter } from './library-adapter';
 import { BENCH_QUEUE, BenchTasks } from './bench.tasks';
 

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 /** Every leading part of a parameter list: `[]`, `[a]`, `[a, b]`, ... (a rest parameter: itself). */
 export type ArgsPrefix<A extends readonly unknown[]> = A extends readonly []

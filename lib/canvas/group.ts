@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import { FreezeContext, resultIdOf } from './freeze';
 import { GroupResult } from './group-result';
 import { Workflow, type WorkflowRunner } from './workflow';

@@ -44,6 +44,7 @@ export async function loadModule(spec: string, cwd = process.cwd()): Promise<Nes
 
 async function importFile(spec: string, resolved: string): Promise<Record<string, unknown>> {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS module first; import() below for ESM
     return require(resolved) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;

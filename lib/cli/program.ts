@@ -49,6 +49,7 @@ function describe(error: unknown): string {
 function readVersion(): string {
   for (const path of ['../../package.json', '../../../package.json']) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits at a different depth in dist and in lib
       return (require(path) as { version: string }).version;
     } catch {
       // the other layout (sources or dist)

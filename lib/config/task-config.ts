@@ -24,7 +24,7 @@ export interface TaskConfig {
   readonly monitoring: MonitoringConfig;
 }
 
-const PREFIX = /^[A-Za-z0-9_.:\-]{1,100}$/;
+const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   if (options === null || typeof options !== 'object') {

@@ -12,7 +12,6 @@ import { assertScheduleName, resolveSchedule, toStoredEntry } from '../config/sc
 import { ScheduleCatalog } from './schedule-catalog';
 import { BEAT_TASK_ID_PREFIX, type ScheduleDefinition, type ScheduleEntry, type ScheduleInfo } from '../config/schedules/schedule-definition';
 import { timingOf } from '../config/schedules/schedule-timing';
-import { RedisScheduleStore } from '../broker/redis/redis-schedule-store';
 import type { ScheduleStore } from '../broker/ports/schedule-store';
 
 /**
@@ -102,7 +101,7 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
     for (const schedule of this.catalog().declaredSchedules) this.warnIfUnknownTask(schedule);
     this.starting = loop.start().finally(() => (this.starting = undefined));
     this.logger.log(
-      `Scheduler ${loop.election.token} started (${this.store instanceof RedisScheduleStore ? 'state in Redis' : 'state in memory, one process'}); schedules in code: ${this.catalog().declaredSchedules.map((s) => s.name).join(', ') || 'none'}`,
+      `Scheduler ${loop.election.token} started (${this.store.description}); schedules in code: ${this.catalog().declaredSchedules.map((s) => s.name).join(', ') || 'none'}`,
     );
     return this.starting;
   }

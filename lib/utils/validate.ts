@@ -21,7 +21,7 @@ export function assertBoolean(option: string, value: unknown): void {
   }
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_.:@\-]{1,200}$/;
+const QUEUE_NAME = /^[A-Za-z0-9_.:@-]{1,200}$/;
 
 /** Queue names become part of Redis hash tags, so braces and spaces are refused. */
 export function assertQueueName(option: string, value: unknown): void {

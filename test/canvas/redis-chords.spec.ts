@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { RedisBroker, TaskHooks, TaskRevokedError, type TaskClient } from '../../lib';
+import { RedisBroker, TaskHooks, TaskRevokedError, type TaskClient } from '../../lib/internal';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { sleep, startCluster, type Cluster } from './cluster';
 import { FlowTasks } from './flow.tasks';

@@ -6,7 +6,7 @@ import {
   TaskNotDecoratedError,
   type Broker,
   type TaskClient,
-} from '../../lib';
+} from '../../lib/internal';
 import { FreezeContext } from '../../lib/canvas/freeze';
 import { MESSAGE_VERSION } from '../../lib/constants';
 import { decodeMessage } from '../../lib/serialization/task-message';

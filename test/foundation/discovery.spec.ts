@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DuplicateTaskError, Task, TaskClient, TaskRegistry, TaskWorker, getTaskMetadata } from '../../lib';
+import { DuplicateTaskError, Task, TaskClient, TaskRegistry, TaskWorker, getTaskMetadata } from '../../lib/internal';
 import { BillingModule, BillingTasks, ShippingModule, ShippingTasks } from '../fixtures/foundation-modules';
 import { FoundationTasks, Greeter } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';

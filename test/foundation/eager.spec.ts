@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MemoryBroker, NestTasksError, RedisBroker, TaskArgumentError, TaskClient, TaskFailedError, TaskState, TaskWorker, Task, currentTask } from '../../lib';
+import { MemoryBroker, NestTasksError, RedisBroker, TaskArgumentError, TaskClient, TaskFailedError, TaskState, TaskWorker, Task, currentTask } from '../../lib/internal';
 import { FoundationTasks, Greeter } from '../fixtures/foundation-tasks';
 import { freePort } from '../support/redis-server';
 import { Harness } from './harness';

@@ -1,4 +1,4 @@
-import { MemoryBroker, TaskClient, TaskRevokedError, TaskState, TaskWorker } from '../../lib';
+import { MemoryBroker, TaskClient, TaskRevokedError, TaskState, TaskWorker } from '../../lib/internal';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { Harness, waitFor } from './harness';
 

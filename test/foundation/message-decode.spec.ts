@@ -11,6 +11,7 @@ describe('decodeMessage', () => {
 
   it.each([
     ['resultExpires', 0, /resultExpires is below 1 ms/],
+    // eslint-disable-next-line no-loss-of-precision -- an out-of-range number is the input under test
     ['resultExpires', 1e999, /resultExpires is not a finite/],
     ['eta', -1, /eta is not a finite/],
     ['expires', 'soon', /expires is not a finite/],

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { URL } from 'node:url';
 import IORedis from 'ioredis';
-import { TASK_CONFIG, TaskClient, TaskModule, TaskWorker, type TaskConfig } from '../../lib';
+import { TASK_CONFIG, TaskClient, TaskModule, TaskWorker, type TaskConfig } from '../../lib/internal';
 import { FoundationTasks, Greeter } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, resultKey, scanAll } from './harness';

@@ -10,7 +10,7 @@ import {
   TaskWorker,
   type Broker,
   type TaskMessage,
-} from '../../lib';
+} from '../../lib/internal';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { OpsHarness, waitFor } from './support/ops-harness';

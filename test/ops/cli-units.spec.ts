@@ -23,6 +23,7 @@ describe('the CLI progress bar', () => {
     const stream = fakeStream(true);
     const bar = new ProgressBar('purging emails', stream, 10);
     bar.update(5, 10, '5 removed');
+    // eslint-disable-next-line no-control-regex -- the terminal escape is what is checked
     expect(stream.written).toMatch(/^\r\x1b\[2Kpurging emails █████░░░░░ 50% 5 removed \d+\.\ds$/);
     bar.update(10, 10, '10 removed');
     expect(stream.written).toContain('██████████ 100% 10 removed');

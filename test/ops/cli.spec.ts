@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createServer } from 'node:net';
-import { TASK_BROKER, TaskClient, type Broker, type TaskMessage } from '../../lib';
+import { TASK_BROKER, TaskClient, type Broker, type TaskMessage } from '../../lib/internal';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { freePort } from '../support/redis-server';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';

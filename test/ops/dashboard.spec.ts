@@ -11,7 +11,7 @@ import {
   TaskWorker,
   type Broker,
   type TaskMessage,
-} from '../../lib';
+} from '../../lib/internal';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { launchBrowser } from './support/browser';

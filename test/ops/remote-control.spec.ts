@@ -11,7 +11,7 @@ import {
   TaskModule,
   TaskWorker,
   type Broker,
-} from '../../lib';
+} from '../../lib/internal';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { OpsHarness, waitFor } from './support/ops-harness';

@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { TaskClient, TaskWorker, type ResultRecord, type TaskModuleOptions, type WorkerStartOptions } from '../../lib';
+import { TaskClient, TaskWorker, type ResultRecord, type TaskModuleOptions, type WorkerStartOptions } from '../../lib/internal';
 import { Marks, marksKey, ReliabilityTasks, type Mark } from '../fixtures/reliability-tasks';
 import { TestResources, type WorkerProcess } from '../support/test-resources';
 export { sleep, waitFor } from '../support/wait';

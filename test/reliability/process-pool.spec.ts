@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TaskFailedError, TaskRevokedError, TASK_BROKER, type Broker, type TaskArgs, type TaskMethodName } from '../../lib';
+import { TaskFailedError, TaskRevokedError, TASK_BROKER, type Broker, type TaskArgs, type TaskMethodName } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, isAlive, queueKey, readMarks, sleep, waitFor, type InProcessWorker, type WorkerProcess } from './harness';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TaskEventBus, TaskFailedError, type TaskEvent } from '../../lib';
+import { TaskEventBus, TaskFailedError, type TaskEvent } from '../../lib/internal';
 import { retryDelay } from '../../lib/execution/retry-policy';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';

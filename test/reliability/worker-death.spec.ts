@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TASK_BROKER, type Broker } from '../../lib';
+import { TASK_BROKER, type Broker } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, readResult, sleep, waitFor, type WorkerProcess } from './harness';

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { AsyncResult, TaskClient, TaskConfigError, TaskWorker, type Broker } from '../../lib';
+import { AsyncResult, TaskClient, TaskConfigError, TaskWorker, type Broker } from '../../lib/internal';
 import { RateTasks, type StartStamp } from '../fixtures/routing-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { minGap, mostInWindow, RoutingHarness, sleep, waitFor } from './routing-harness';

@@ -11,7 +11,7 @@ import {
   TaskRegistry,
   TaskScheduler,
   UnknownScheduleError,
-} from '../../lib';
+} from '../../lib/internal';
 import { createBeatApp } from './support/beat-apps';
 import { ProbeTasks } from './support/probe.tasks';
 

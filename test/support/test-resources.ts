@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Module, type DynamicModule, type INestApplicationContext, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import IORedis, { type Redis } from 'ioredis';
-import { TASK_BROKER, TaskModule, type Broker, type TaskModuleOptions } from '../../lib';
+import { TASK_BROKER, TaskModule, type Broker, type TaskModuleOptions } from '../../lib/internal';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 import { waitFor } from './wait';
 

@@ -4,6 +4,7 @@ import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from 
 
 /** The store of one process (memory broker, eager mode): the same semantics as Redis, in maps. */
 export class MemoryScheduleStore implements ScheduleStore {
+  readonly description = 'state in memory, one process';
   private leader: { token: string; until: number } | null = null;
   private revision = 0;
   private readonly entries = new Map<string, string>();

@@ -24,6 +24,8 @@ export interface StoredDefinitions {
  * tick, and ticks claimed but not yet confirmed as sent.
  */
 export interface ScheduleStore {
+  /** Where the state lives, for the start-up log. */
+  readonly description: string;
   /** Acquires the lease if free, renews it if `token` holds it; true while `token` is the leader. */
   elect(token: string, leaseMs: number): Promise<boolean>;
   /** Gives the lease up if `token` holds it, so another instance takes over at once. */

@@ -7,6 +7,7 @@ import type { ClaimResult, ScheduleStore, StoredDefinitions, StoredState } from 
 
 /** Schedules, their state and the leader lease in Redis, shared by every instance of the namespace. */
 export class RedisScheduleStore implements ScheduleStore {
+  readonly description = 'state in Redis';
   private readonly keys: BeatKeys;
 
   constructor(

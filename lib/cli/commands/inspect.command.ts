@@ -2,7 +2,7 @@ import { Argument, Command } from 'commander';
 import { TaskAdmin } from '../../monitoring/admin/task-admin';
 import type { RemoteCallOptions } from '../../monitoring/control/remote-caller';
 import { TaskInspector, type HeldTask } from '../../monitoring/control/task-inspector';
-import type { WorkerStats } from '../../monitoring/control/control-responder';
+import type { WorkerStats } from '../../monitoring/workers/control-responder';
 import { addBrokerOptions, type BrokerOptions } from '../broker-options';
 import { createOpsApp } from '../ops-app';
 import { brief, createOutput, relative, type Output } from '../output';

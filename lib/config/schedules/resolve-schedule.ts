@@ -49,6 +49,7 @@ export function validateTiming(entry: { cron?: unknown; every?: unknown; tz?: un
 }
 
 export function assertScheduleName(name: unknown, option: string): asserts name is string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME || /[\u0000-\u001f]/.test(name)) {
     throw new TaskConfigError(option, name, `a schedule name of 1 to ${MAX_NAME} printable characters`);
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RemoteReply } from '../../broker/ports/control-protocol';
-import type { WorkerStats } from './control-responder';
+import type { WorkerStats } from '../workers/control-responder';
 import { RemoteCaller, type RemoteCallOptions } from './remote-caller';
 
 /** A task a worker holds, as `active` / `reserved` report it. */

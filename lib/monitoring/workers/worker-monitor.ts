@@ -8,7 +8,7 @@ import { TaskRegistry } from '../../registry/task-registry';
 import { resultTtl } from '../../execution/outcome-records';
 import { TaskHooks, type WorkerInfo } from '../../execution/task-hooks';
 import { TaskWorker } from '../../worker/task-worker';
-import { ControlResponder } from '../control/control-responder';
+import { ControlResponder } from './control-responder';
 import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { MonitoringConfig } from '../../config/monitoring-options';
 import { describeWorker } from './describe-worker';

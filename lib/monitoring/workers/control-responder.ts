@@ -6,7 +6,7 @@ import { serializeError } from '../../serialization/error-serializer';
 import type { TaskWorker } from '../../worker/task-worker';
 import { isRemoteRequest, type RemoteReply, type RemoteRequest } from '../../broker/ports/control-protocol';
 import type { ReplyChannel } from '../../broker/ports/reply-channel';
-import { describeWorker } from '../workers/describe-worker';
+import { describeWorker } from './describe-worker';
 import type { WorkerDescription } from '../../broker/ports/worker-state';
 
 /** What `stats` answers. */
