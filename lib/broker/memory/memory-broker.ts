@@ -198,12 +198,15 @@ export class MemoryBroker implements Broker {
     for (const op of ops) {
       const q = this.queue(op.queue);
       if (op.kind === 'dead') {
-        if (op.delivery > 0 && !q.isCurrentDelivery(op.id, op.delivery)) continue;
+        // As dead-letter.lua: a stale delivery, or one no longer leased (a repeated call), does nothing.
+        if (op.delivery > 0 && (!q.isCurrentDelivery(op.id, op.delivery) || !q.active.has(op.id))) continue;
         q.active.delete(op.id);
         this.deadLetter(q, op.id, now, op.reason, op.raw);
         continue;
       }
       if (!q.isCurrentDelivery(op.id, op.delivery)) continue;
+      // As requeue.lua: a message no longer leased (a repeated call, acked or dead-lettered meanwhile) is not queued twice.
+      if ((op.kind === 'requeue' || op.kind === 'release') && !q.active.has(op.id)) continue;
       q.active.delete(op.id);
       if (op.kind === 'ack') {
         q.forget(op.id);
