@@ -269,7 +269,7 @@ export class MemoryBroker implements Broker {
       const copy = JSON.parse(JSON.stringify(record)) as ResultRecord;
       this.results.set(record.id, { record: copy, expiresAt: Date.now() + ttl });
       if (isReadyState(record.state)) {
-        for (const settle of [...(this.resultWaiters.get(record.id) ?? [])]) settle(copy);
+        for (const settle of [...(this.resultWaiters.get(record.id) ?? [])]) settle(copyRecord(copy));
       }
     }
   }
@@ -281,7 +281,7 @@ export class MemoryBroker implements Broker {
       this.results.delete(id);
       return null;
     }
-    return entry.record;
+    return copyRecord(entry.record);
   }
 
   async deleteResult(id: string): Promise<void> {
@@ -291,7 +291,7 @@ export class MemoryBroker implements Broker {
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
     // Read and register in one synchronous step: a result stored in between would be missed.
     const kept = this.results.get(id);
-    if (kept && kept.expiresAt > Date.now() && isReadyState(kept.record.state)) return kept.record;
+    if (kept && kept.expiresAt > Date.now() && isReadyState(kept.record.state)) return copyRecord(kept.record);
     if (this.closed) throw new NestTasksError('The broker is closed');
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -352,6 +352,11 @@ export class MemoryBroker implements Broker {
     }
     return out;
   }
+}
+
+/** Every reader gets a record of its own, as each read from Redis does. */
+function copyRecord(record: ResultRecord): ResultRecord {
+  return JSON.parse(JSON.stringify(record)) as ResultRecord;
 }
 
 function minOf(a: number | null, b: number | null): number | null {
