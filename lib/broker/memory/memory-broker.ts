@@ -14,6 +14,8 @@ const DEAD_LETTERS_KEPT = 10_000;
 export class MemoryBroker implements Broker {
   readonly description = 'memory://';
   private readonly queues = new Map<string, MemoryQueue>();
+  /** Queues published to, as the Redis broker's `queues` set: looking at a queue does not add it. */
+  private readonly published = new Set<string>();
   private readonly results = new Map<string, { record: ResultRecord; expiresAt: number }>();
   private readonly resultWaiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
   private readonly workWaiters = new Set<{ queues: string[]; wake: () => void }>();
@@ -47,6 +49,7 @@ export class MemoryBroker implements Broker {
     const touched = new Set<string>();
     for (const request of requests) {
       const q = this.queue(request.queue);
+      this.published.add(request.queue);
       if (q.messages.has(request.id)) continue;
       q.messages.set(request.id, request.body);
       if (request.priority) q.priorities.set(request.id, request.priority);
@@ -332,9 +335,9 @@ export class MemoryBroker implements Broker {
 
   // ---- for lib/monitoring's MemoryQueueAdmin (purge, dead letters, listings) -------------------
 
-  /** Names of the queues this broker has seen. */
+  /** Names of the queues messages were published to. */
   queueNames(): string[] {
-    return [...this.queues.keys()];
+    return [...this.published];
   }
 
   /** One queue's state (created if new); the admin changes it in place. */
