@@ -25,7 +25,6 @@ forEachBackend('rate', ({ open }) => {
       // A newcomer gets the slot after: it cannot overtake the ticket holder.
       const third = await broker.acquireRateSlot('T', interval);
       expect(third.ticket!.slot).toBe(ticket.slot + interval);
-      expect(third.wait).toBeGreaterThan(second.wait);
 
       // Too early with the ticket: wait on, the same ticket.
       const early = await broker.acquireRateSlot('T', interval, ticket);
