@@ -24,6 +24,8 @@ const DEAD_LETTERS_KEPT = 10_000;
 export class MemoryBroker implements Broker, MemoryQueues {
   readonly description = 'memory://';
   private readonly queues = new Map<string, MemoryQueue>();
+  /** Queues published to, as the Redis broker's `queues` set: looking at a queue does not add it. */
+  private readonly published = new Set<string>();
   private readonly results = new Map<string, { record: ResultRecord; expiresAt: number }>();
   private readonly resultWaiters = new Map<string, Set<(record: ResultRecord | null, error?: Error) => void>>();
   private readonly workWaiters = new Set<{ queues: string[]; wake: () => void }>();
@@ -82,6 +84,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const touched = new Set<string>();
     for (const request of requests) {
       const q = this.queue(request.queue);
+      this.published.add(request.queue);
       if (q.messages.has(request.id)) continue;
       q.messages.set(request.id, request.body);
       if (request.priority) q.priorities.set(request.id, request.priority);
@@ -233,12 +236,15 @@ export class MemoryBroker implements Broker, MemoryQueues {
     for (const op of ops) {
       const q = this.queue(op.queue);
       if (op.kind === 'dead') {
-        if (op.delivery > 0 && !q.isCurrentDelivery(op.id, op.delivery)) continue;
+        // As dead-letter.lua: a stale delivery, or one no longer leased (a repeated call), does nothing.
+        if (op.delivery > 0 && (!q.isCurrentDelivery(op.id, op.delivery) || !q.active.has(op.id))) continue;
         q.active.delete(op.id);
         this.deadLetter(q, op.id, now, op.reason, op.raw);
         continue;
       }
       if (!q.isCurrentDelivery(op.id, op.delivery)) continue;
+      // As requeue.lua: a message no longer leased (a repeated call, acked or dead-lettered meanwhile) is not queued twice.
+      if ((op.kind === 'requeue' || op.kind === 'release') && !q.active.has(op.id)) continue;
       q.active.delete(op.id);
       if (op.kind === 'ack') {
         q.forget(op.id);
@@ -301,7 +307,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       const copy = JSON.parse(JSON.stringify(record)) as ResultRecord;
       this.results.set(record.id, { record: copy, expiresAt: Date.now() + ttl });
       if (isReadyState(record.state)) {
-        for (const settle of [...(this.resultWaiters.get(record.id) ?? [])]) settle(copy);
+        for (const settle of [...(this.resultWaiters.get(record.id) ?? [])]) settle(copyRecord(copy));
       }
     }
   }
@@ -313,7 +319,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       this.results.delete(id);
       return null;
     }
-    return entry.record;
+    return copyRecord(entry.record);
   }
 
   async deleteResult(id: string): Promise<void> {
@@ -323,7 +329,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
     // Read and register in one synchronous step: a result stored in between would be missed.
     const kept = this.results.get(id);
-    if (kept && kept.expiresAt > Date.now() && isReadyState(kept.record.state)) return kept.record;
+    if (kept && kept.expiresAt > Date.now() && isReadyState(kept.record.state)) return copyRecord(kept.record);
     if (this.closed) throw new NestTasksError('The broker is closed');
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -364,9 +370,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
 
   // ---- for lib/monitoring's MemoryQueueAdmin (purge, dead letters, listings) -------------------
 
-  /** Names of the queues this broker has seen. */
+  /** Names of the queues messages were published to. */
   queueNames(): string[] {
-    return [...this.queues.keys()];
+    return [...this.published];
   }
 
   /** One queue's state (created if new); the admin changes it in place. */
@@ -384,6 +390,11 @@ export class MemoryBroker implements Broker, MemoryQueues {
     }
     return out;
   }
+}
+
+/** Every reader gets a record of its own, as each read from Redis does. */
+function copyRecord(record: ResultRecord): ResultRecord {
+  return JSON.parse(JSON.stringify(record)) as ResultRecord;
 }
 
 function minOf(a: number | null, b: number | null): number | null {

@@ -24,7 +24,8 @@ export class MemoryCanvasStore implements CanvasStore {
     const now = Date.now();
     this.sweep(now);
     let state = this.chords.get(part.id);
-    if (!state) this.chords.set(part.id, (state = emptyState()));
+    // Expired but not yet swept: gone, as its Redis keys would be.
+    if (!state || state.expiresAt <= now) this.chords.set(part.id, (state = emptyState()));
     state.expiresAt = now + ttl;
     if (state.fired) return { firstFailure: false };
     if (!state.parts.has(part.index)) state.parts.set(part.index, JSON.parse(JSON.stringify(entry)) as ChordEntry);

@@ -1,0 +1,192 @@
+import { waitFor } from '../support/wait';
+import type { ResultRecord, TaskState } from './backends';
+import { forEachBackend } from './for-each-backend';
+
+const LONG = 60_000;
+
+function record(id: string, state: TaskState, extra: Partial<ResultRecord> = {}): ResultRecord {
+  return { id, state, task: 'Contract.run', queue: 'q', ...extra };
+}
+
+/** How long a promise takes to settle, and its value. */
+async function timed<T>(promise: Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = Date.now();
+  const value = await promise;
+  return { ms: Date.now() - start, value };
+}
+
+forEachBackend('results', ({ open }) => {
+  it('storeResults / getResult / deleteResult round trip, records read back as written', async () => {
+    const { broker } = await open();
+    const done = record('a', 'SUCCESS', { result: { list: [1, 'two', null], nested: { ok: true } }, startedAt: 1, finishedAt: 2, worker: 'w1' });
+    const failed = record('b', 'FAILURE', { error: { name: 'TypeError', message: 'boom', stack: 'at x' } as ResultRecord['error'], retries: 2 });
+    const started = record('c', 'STARTED');
+    await broker.storeResults([
+      { record: done, ttl: LONG },
+      { record: failed, ttl: LONG },
+      { record: started, ttl: LONG },
+    ]);
+    expect(await broker.getResult('a')).toEqual(done);
+    expect(await broker.getResult('b')).toEqual(failed);
+    expect(await broker.getResult('c')).toEqual(started);
+    expect(await broker.getResult('unknown')).toBeNull();
+
+    await broker.deleteResult('a');
+    expect(await broker.getResult('a')).toBeNull();
+    expect(await broker.getResult('b')).toEqual(failed);
+    await broker.deleteResult('never-stored');
+  });
+
+  it('a write is a copy: changing the object afterwards does not change what is stored', async () => {
+    const { broker } = await open();
+    const written = record('a', 'SUCCESS', { result: { n: 1 } });
+    await broker.storeResults([{ record: written, ttl: LONG }]);
+    (written.result as { n: number }).n = 2;
+    expect(await broker.getResult('a')).toEqual(record('a', 'SUCCESS', { result: { n: 1 } }));
+  });
+
+  it("a record read is the reader's own: changing it changes neither what is stored nor what others read", async () => {
+    const { broker } = await open();
+    const original = () => record('a', 'SUCCESS', { result: { list: [1] } });
+    await broker.storeResults([{ record: original(), ttl: LONG }]);
+    const read = await broker.getResult('a');
+    (read!.result as { list: number[] }).list.push(2);
+    expect(await broker.getResult('a')).toEqual(original());
+
+    const first = broker.waitForResult('b', 5000);
+    const second = broker.waitForResult('b', 5000);
+    await broker.storeResults([{ record: { ...original(), id: 'b' }, ttl: LONG }]);
+    const got = await first;
+    (got!.result as { list: number[] }).list.push(3);
+    expect(await second).toEqual({ ...original(), id: 'b' });
+    expect(await broker.getResult('b')).toEqual({ ...original(), id: 'b' });
+    const ready = await broker.waitForResult('b', 5000);
+    (ready!.result as { list: number[] }).list.push(4);
+    expect(await broker.getResult('b')).toEqual({ ...original(), id: 'b' });
+  });
+
+  it('a plain write replaces what is kept, ready or not', async () => {
+    const { broker } = await open();
+    await broker.storeResults([{ record: record('a', 'SUCCESS', { result: 1 }), ttl: LONG }]);
+    await broker.storeResults([{ record: record('a', 'PENDING'), ttl: LONG }]);
+    expect(await broker.getResult('a')).toEqual(record('a', 'PENDING'));
+  });
+
+  it('a record is forgotten after its ttl', async () => {
+    const { broker } = await open();
+    await broker.storeResults([
+      { record: record('short', 'SUCCESS'), ttl: 100 },
+      { record: record('long', 'SUCCESS'), ttl: LONG },
+    ]);
+    expect(await broker.getResult('short')).toEqual(record('short', 'SUCCESS'));
+    const storedAt = Date.now();
+    await waitFor(async () => (await broker.getResult('short')) === null, 'the short-lived record to expire', 3000, 10);
+    expect(Date.now() - storedAt).toBeGreaterThanOrEqual(90);
+    expect(await broker.getResult('long')).toEqual(record('long', 'SUCCESS'));
+  });
+
+  describe('waitForResult', () => {
+    it('resolves when a ready record is stored later, not on the progress states before it', async () => {
+      const { broker } = await open();
+      const waiting = broker.waitForResult('a', 5000);
+      await broker.storeResults([{ record: record('a', 'RECEIVED'), ttl: LONG }]);
+      await broker.storeResults([{ record: record('a', 'STARTED'), ttl: LONG }]);
+      await broker.storeResults([{ record: record('a', 'RETRY', { eta: 5 }), ttl: LONG }]);
+      const success = record('a', 'SUCCESS', { result: 'done' });
+      await broker.storeResults([{ record: success, ttl: LONG }]);
+      const { ms, value } = await timed(waiting);
+      expect(value).toEqual(success);
+      expect(ms).toBeLessThan(3000);
+    });
+
+    it('resolves for FAILURE and REVOKED too, and for every waiter of the id', async () => {
+      const { broker } = await open();
+      const failure = broker.waitForResult('f', 5000);
+      const revokedA = broker.waitForResult('r', 5000);
+      const revokedB = broker.waitForResult('r', 5000);
+      await broker.storeResults([
+        { record: record('f', 'FAILURE', { error: { name: 'Error', message: 'x' } as ResultRecord['error'] }), ttl: LONG },
+        { record: record('r', 'REVOKED', { reason: 'revoked' }), ttl: LONG },
+      ]);
+      expect((await failure)?.state).toBe('FAILURE');
+      expect(await revokedA).toEqual(record('r', 'REVOKED', { reason: 'revoked' }));
+      expect(await revokedB).toEqual(record('r', 'REVOKED', { reason: 'revoked' }));
+    });
+
+    it('resolves at once with a ready record already stored', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('a', 'SUCCESS', { result: 7 }), ttl: LONG }]);
+      const { ms, value } = await timed(broker.waitForResult('a', 5000));
+      expect(value).toEqual(record('a', 'SUCCESS', { result: 7 }));
+      expect(ms).toBeLessThan(3000);
+    });
+
+    it('returns null on timeout, also while only a progress state is stored', async () => {
+      const { broker } = await open();
+      const nothing = await timed(broker.waitForResult('unknown', 150));
+      expect(nothing.value).toBeNull();
+      expect(nothing.ms).toBeGreaterThanOrEqual(140);
+      await broker.storeResults([{ record: record('a', 'STARTED'), ttl: LONG }]);
+      const started = await timed(broker.waitForResult('a', 150));
+      expect(started.value).toBeNull();
+      expect(started.ms).toBeGreaterThanOrEqual(140);
+    });
+
+    it('a ready record of another id does not end the wait', async () => {
+      const { broker } = await open();
+      const waiting = broker.waitForResult('a', 300);
+      await broker.storeResults([{ record: record('b', 'SUCCESS'), ttl: LONG }]);
+      expect(await waiting).toBeNull();
+    });
+  });
+
+  describe('keepReady (store unless ready)', () => {
+    it('never overwrites a ready record', async () => {
+      const { broker } = await open();
+      for (const state of ['SUCCESS', 'FAILURE', 'REVOKED'] as const) {
+        const id = `ready-${state}`;
+        const kept = record(id, state, { result: 'first' });
+        await broker.storeResults([{ record: kept, ttl: LONG }]);
+        await broker.storeResults([{ record: record(id, 'STARTED'), ttl: LONG, keepReady: true }]);
+        await broker.storeResults([{ record: record(id, 'SUCCESS', { result: 'second' }), ttl: LONG, keepReady: true }]);
+        expect(await broker.getResult(id)).toEqual(kept);
+      }
+    });
+
+    it('writes over nothing and over progress states', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('a', 'STARTED'), ttl: LONG, keepReady: true }]);
+      expect(await broker.getResult('a')).toEqual(record('a', 'STARTED'));
+      await broker.storeResults([{ record: record('a', 'RETRY'), ttl: LONG, keepReady: true }]);
+      expect(await broker.getResult('a')).toEqual(record('a', 'RETRY'));
+      await broker.storeResults([{ record: record('a', 'SUCCESS', { result: 1 }), ttl: LONG, keepReady: true }]);
+      expect(await broker.getResult('a')).toEqual(record('a', 'SUCCESS', { result: 1 }));
+    });
+
+    it('a ready record written with keepReady is announced to waiters', async () => {
+      const { broker } = await open();
+      const waiting = broker.waitForResult('a', 5000);
+      await broker.storeResults([{ record: record('a', 'SUCCESS', { result: 3 }), ttl: LONG, keepReady: true }]);
+      expect(await waiting).toEqual(record('a', 'SUCCESS', { result: 3 }));
+    });
+
+    it('in one call, each write is judged on its own', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('done', 'SUCCESS'), ttl: LONG }]);
+      await broker.storeResults([
+        { record: record('done', 'STARTED'), ttl: LONG, keepReady: true },
+        { record: record('fresh', 'STARTED'), ttl: LONG, keepReady: true },
+      ]);
+      expect((await broker.getResult('done'))?.state).toBe('SUCCESS');
+      expect((await broker.getResult('fresh'))?.state).toBe('STARTED');
+    });
+
+    it('an expired ready record no longer blocks a write', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('a', 'SUCCESS'), ttl: 80 }]);
+      await waitFor(async () => (await broker.getResult('a')) === null, 'the record to expire', 3000, 10);
+      await broker.storeResults([{ record: record('a', 'STARTED'), ttl: LONG, keepReady: true }]);
+      expect(await broker.getResult('a')).toEqual(record('a', 'STARTED'));
+    });
+  });
+});
