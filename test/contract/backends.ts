@@ -5,16 +5,12 @@
  * types only through the re-exports at the bottom, so that moving to another way of
  * constructing backends (the lib is being restructured) is a change to this file alone.
  */
-import { MemoryBroker, RedisBroker } from 'nestjs-tasks';
-import { createCanvasStore } from '../../lib/canvas/store/create-canvas-store';
-import { createMonitoringBackend } from '../../lib/monitoring/monitoring-backend';
-import { resolveMonitoringConfig } from '../../lib/monitoring/monitoring-options';
-import { resolveTaskConfig } from '../../lib/module/task-config';
-import { createScheduleStore } from '../../lib/scheduler/stores/create-schedule-store';
-import type { Broker } from '../../lib/broker/broker.interface';
-import type { CanvasStore } from '../../lib/canvas/store/canvas-store';
-import type { MonitoringBackend } from '../../lib/monitoring/monitoring-backend';
-import type { ScheduleStore } from '../../lib/scheduler/stores/schedule-store.interface';
+import IORedis from 'ioredis';
+import { resolveTaskConfig } from '../../lib/config/task-config';
+import { createBroker, type Broker } from '../../lib/internal';
+import type { CanvasStore } from '../../lib/broker/ports/canvas-store';
+import type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
+import type { ScheduleStore } from '../../lib/broker/ports/schedule-store';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 
 /** What a spec may ask of a backend it opens. */
@@ -31,7 +27,7 @@ export interface Backend {
   readonly broker: Broker;
   readonly canvas: CanvasStore;
   readonly schedules: ScheduleStore;
-  readonly monitoring: MonitoringBackend;
+  readonly monitoring: MonitoringStore;
   /** Closes every connection and drops what the backend stored. */
   close(): Promise<void>;
 }
@@ -44,88 +40,76 @@ export interface BackendFactory {
   create(options?: BackendOptions): Promise<Backend>;
 }
 
-function moduleOptions(options: BackendOptions) {
-  return {
+/** The module's options for a spec's backend. */
+function moduleOptions(name: BackendName, options: BackendOptions) {
+  return resolveTaskConfig({
+    broker: name === 'memory' ? 'memory://' : testRedisUrl(),
+    prefix: uniquePrefix('contract'),
     maxDeliveries: options.maxDeliveries,
     events: options.eventsMaxLen === undefined ? true : { maxLen: options.eventsMaxLen },
+  });
+}
+
+/** A backend made as TaskModule makes it: the broker from its one factory, every store from the broker. */
+function backend(name: BackendName): BackendFactory {
+  return {
+    name,
+    async create(options = {}) {
+      const config = moduleOptions(name, options);
+      const broker = createBroker(config);
+      await broker.connect();
+      const monitoring = broker.openMonitoringStore(config.monitoring);
+      return {
+        name,
+        broker,
+        canvas: broker.canvasStore(),
+        schedules: broker.scheduleStore(),
+        monitoring,
+        close: async () => {
+          await monitoring.close();
+          await broker.close();
+          if (name === 'redis') await deleteKeys(`${config.prefix}:*`);
+        },
+      };
+    },
   };
 }
 
-const memory: BackendFactory = {
-  name: 'memory',
-  async create(options = {}) {
-    const { maxDeliveries, events } = moduleOptions(options);
-    const config = resolveTaskConfig({ broker: 'memory://', maxDeliveries });
-    const broker = new MemoryBroker(config.maxDeliveries);
-    await broker.connect();
-    const monitoring = createMonitoringBackend(broker, resolveMonitoringConfig({ events }));
-    return {
-      name: 'memory',
-      broker,
-      canvas: createCanvasStore(broker),
-      schedules: createScheduleStore(broker, config),
-      monitoring,
-      close: async () => {
-        await monitoring.close();
-        await broker.close();
-      },
-    };
-  },
-};
-
-const redis: BackendFactory = {
-  name: 'redis',
-  async create(options = {}) {
-    const { maxDeliveries, events } = moduleOptions(options);
-    const config = resolveTaskConfig({ broker: testRedisUrl(), prefix: uniquePrefix('contract'), maxDeliveries });
-    const broker = new RedisBroker(config.broker as string, {
-      prefix: config.prefix,
-      maxDeliveries: config.maxDeliveries,
-      connectRetries: config.connectRetries,
-      connectRetryDelay: config.connectRetryDelay,
-    });
-    await broker.connect();
-    const monitoring = createMonitoringBackend(broker, resolveMonitoringConfig({ events }));
-    return {
-      name: 'redis',
-      broker,
-      canvas: createCanvasStore(broker),
-      schedules: createScheduleStore(broker, config),
-      monitoring,
-      close: async () => {
-        await monitoring.close();
-        // Only this backend's own keys (its prefix is unique): matters when REDIS_URL names a shared server.
-        const connection = broker.connection;
-        let cursor = '0';
-        do {
-          const [next, keys] = await connection.scan(cursor, 'MATCH', `${config.prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await connection.del(...keys);
-        } while (cursor !== '0');
-        await broker.close();
-      },
-    };
-  },
-};
+/** Only this backend's own keys (its prefix is unique): matters when REDIS_URL names a shared server. */
+async function deleteKeys(pattern: string): Promise<void> {
+  const connection = new IORedis(testRedisUrl(), { lazyConnect: true });
+  try {
+    await connection.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await connection.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await connection.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    connection.disconnect();
+  }
+}
 
 /** Every backend; each contract spec runs once per entry. */
-export const backends: readonly BackendFactory[] = [memory, redis];
+export const backends: readonly BackendFactory[] = [backend('memory'), backend('redis')];
 
 // ---- the lib's types the specs use (never imported from lib by the specs themselves) -----------
 
-export type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReservedMessage, ReserveResult, SettleOp } from '../../lib/broker/broker.interface';
-export type { ResultRecord, ResultWrite } from '../../lib/results/result-record';
-export type { TaskState } from '../../lib/results/task-state';
-export type { CanvasStore, ChordPart, ChordPartReply } from '../../lib/canvas/store/canvas-store';
-export type { ChordEntry } from '../../lib/canvas/workflow-spec';
-export type { ScheduleStore, ClaimResult, StoredDefinitions, StoredState } from '../../lib/scheduler/stores/schedule-store.interface';
-export type { PendingFire, ScheduleState } from '../../lib/scheduler/schedule-definition';
-export type { MonitoringBackend } from '../../lib/monitoring/monitoring-backend';
-export type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../../lib/monitoring/admin/queue-admin.interface';
-export type { EventStore } from '../../lib/monitoring/events/event-store.interface';
-export type { StoredEvent } from '../../lib/monitoring/events/stored-event';
-export type { TaskEvent, TaskEventType } from '../../lib/events/task-event';
-export type { WorkerDirectory } from '../../lib/monitoring/workers/worker-directory.interface';
-export type { WorkerState, WorkerView } from '../../lib/monitoring/workers/worker-state';
-export type { ReplyChannel } from '../../lib/monitoring/control/reply-channel.interface';
-export type { RemoteReply } from '../../lib/monitoring/control/control-protocol';
+export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage, ReserveResult, SettleOp } from '../../lib/broker/ports/broker';
+export type { RateTicket } from '../../lib/broker/ports/rate-limiter';
+export type { ResultRecord, ResultWrite } from '../../lib/serialization/result-record';
+export type { TaskState } from '../../lib/serialization/task-state';
+export type { CanvasStore, ChordPart, ChordPartReply } from '../../lib/broker/ports/canvas-store';
+export type { ChordEntry } from '../../lib/serialization/workflow-spec';
+export type { ScheduleStore, ClaimResult, StoredDefinitions, StoredState } from '../../lib/broker/ports/schedule-store';
+export type { PendingFire, ScheduleState } from '../../lib/config/schedules/schedule-definition';
+export type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
+export type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../../lib/broker/ports/queue-admin';
+export type { EventStore } from '../../lib/broker/ports/event-store';
+export type { StoredEvent } from '../../lib/broker/ports/stored-event';
+export type { TaskEvent, TaskEventType } from '../../lib/serialization/task-event';
+export type { WorkerDirectory } from '../../lib/broker/ports/worker-directory';
+export type { WorkerState, WorkerView } from '../../lib/broker/ports/worker-state';
+export type { ReplyChannel } from '../../lib/broker/ports/reply-channel';
+export type { RemoteReply } from '../../lib/broker/ports/control-protocol';

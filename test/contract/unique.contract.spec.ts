@@ -11,6 +11,12 @@ function msg(id: string, extra: Partial<PublishRequest> = {}): PublishRequest {
 }
 
 forEachBackend('unique', ({ open }) => {
+  it('lists a queue that only ever got unique tasks among the queues in use', async () => {
+    const { broker, monitoring } = await open();
+    await broker.publishUnique(msg('only'), LOCK, LONG);
+    expect(await monitoring.admin.queueNames()).toEqual([Q]);
+  });
+
   it('returns the existing holder while it is queued, and does not enqueue the newcomer', async () => {
     const { broker } = await open();
     expect(await broker.publishUnique(msg('first'), LOCK, LONG)).toBe('first');

@@ -168,10 +168,8 @@ export class RedisBroker implements Broker {
     }
     const calls: Promise<unknown>[] = [];
     for (const [queue, list] of byQueue) {
-      if (!this.knownQueues.has(queue)) {
-        this.knownQueues.add(queue);
-        calls.push(this.send((r) => r.sadd(this.keys.queues, queue)));
-      }
+      const known = this.remember(queue);
+      if (known) calls.push(known);
       for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
         const args: Array<string | number> = [now];
         for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
@@ -188,7 +186,15 @@ export class RedisBroker implements Broker {
     const now = Date.now();
     const lock = this.keys.uniqueLock(queue, lockKey);
     const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
-    return String(await this.script('ntPublishUnique', queue, args, [lock]));
+    const [holder] = await Promise.all([this.script('ntPublishUnique', queue, args, [lock]), this.remember(queue)]);
+    return String(holder);
+  }
+
+  /** Adds a queue to the namespace's queue set the first time this broker publishes to it (tools, rate-limit release). */
+  private remember(queue: string): Promise<unknown> | undefined {
+    if (this.knownQueues.has(queue)) return undefined;
+    this.knownQueues.add(queue);
+    return this.send((r) => r.sadd(this.keys.queues, queue));
   }
 
   // ---- consuming -------------------------------------------------------------------------
