@@ -7,6 +7,7 @@ import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskConfigError, TaskNotDecoratedError } from '../errors';
 import { TaskEventBus } from '../events/task-event-bus';
+import { OutcomeSettler } from '../execution/outcome-settler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
@@ -46,7 +47,7 @@ export class TaskDispatcher {
     private readonly events: TaskEventBus,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
-    if (config.eager) this.eager = new EagerRunner(executor, broker, config, events);
+    if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
   /** The task `Class.method` is, or TaskNotDecoratedError. */
