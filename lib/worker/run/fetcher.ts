@@ -1,0 +1,89 @@
+import type { Logger } from '@nestjs/common';
+import type { MessageQueue, ReservedMessage } from '../../broker/ports/message-queue';
+import { shareSlots, type ResolvedWorkerOptions } from '../worker-options';
+import type { JobSlots } from './job-slots';
+
+const ERROR_PAUSE_MS = 1000;
+const MAX_IDLE_WAIT_MS = 5000;
+
+/**
+ * The fetch loop: reserves as many messages as there are free slots, in one round
+ * trip over the queues by weight, and waits on the queues (no polling) when none
+ * came back, until a delayed message or a lease comes due.
+ */
+export class Fetcher {
+  private rotation = 0;
+  private readonly wakeAt = new Map<string, number | null>();
+
+  constructor(
+    private readonly queue: MessageQueue,
+    private readonly options: ResolvedWorkerOptions,
+    private readonly leaseMs: number,
+    private readonly slots: JobSlots,
+    /** Takes what a reserve brought back from `queue`. */
+    private readonly take: (queue: string, messages: ReservedMessage[]) => void,
+    private readonly isRunning: () => boolean,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(): Promise<void> {
+    while (this.isRunning()) {
+      try {
+        const free = this.slots.free(this.options.prefetch);
+        if (free <= 0) {
+          await this.slots.untilFreed();
+          // Let the tasks finishing in this turn finish too: one fetch for all their slots.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        const got = await this.reserve(free);
+        if (got === 0 && this.isRunning()) await this.queue.waitForWork(this.options.queues, this.idleWait());
+      } catch (error) {
+        if (!this.isRunning()) break;
+        this.logger.warn(`Fetching failed, retrying in ${ERROR_PAUSE_MS} ms: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
+      }
+    }
+  }
+
+  /**
+   * Offers the free slots to the queues by weight, all in one round trip; slots a
+   * queue could not fill are offered to the others. Who goes first rotates, one
+   * rotation position per slot offered.
+   */
+  private async reserve(free: number): Promise<number> {
+    const { queues, rotation } = this.options;
+    const cursor = this.rotation % rotation.length;
+    const start = queues.indexOf(rotation[cursor]);
+    const order = queues.map((_, i) => queues[(start + i) % queues.length]);
+    const shares = shareSlots(free, rotation, cursor);
+    this.rotation = (cursor + free) % rotation.length;
+    const asked = order.filter((queue) => (shares.get(queue) ?? 0) > 0);
+    const results = await Promise.all(asked.map((queue) => this.queue.reserve(queue, shares.get(queue)!, this.leaseMs)));
+    let got = 0;
+    const full: string[] = [];
+    asked.forEach((queue, i) => {
+      got += this.took(queue, results[i].messages, results[i].wakeAt);
+      if (results[i].messages.length === shares.get(queue)) full.push(queue);
+    });
+    for (const queue of order) {
+      if (got >= free || !this.isRunning()) break;
+      if (asked.includes(queue) && !full.includes(queue)) continue;
+      const more = await this.queue.reserve(queue, free - got, this.leaseMs);
+      got += this.took(queue, more.messages, more.wakeAt);
+    }
+    return got;
+  }
+
+  private took(queue: string, messages: ReservedMessage[], wakeAt: number | null): number {
+    this.wakeAt.set(queue, wakeAt);
+    this.take(queue, messages);
+    return messages.length;
+  }
+
+  private idleWait(): number {
+    let soonest = Date.now() + MAX_IDLE_WAIT_MS;
+    for (const at of this.wakeAt.values()) if (at !== null && at < soonest) soonest = at;
+    return Math.max(1, soonest - Date.now());
+  }
+}

@@ -1,0 +1,150 @@
+import type { Logger } from '@nestjs/common';
+import type { ReservedMessage, SettleOp } from '../../broker/ports/message-queue';
+import type { TaskDispatcher } from '../../dispatch/task-dispatcher';
+import type { ExecutionOutcome } from '../../execution/execution-outcome';
+import { resultTtl } from '../../execution/outcome-records';
+import type { OutcomeSettler } from '../../execution/outcome-settler';
+import type { TaskRegistry } from '../../registry/task-registry';
+import type { ResultWrite } from '../../serialization/result-record';
+import { encodeMessage } from '../../serialization/task-message';
+import { TaskState } from '../../serialization/task-state';
+import type { PoolResult } from '../pool/task-pool';
+import type { SettleBuffer } from '../settle-buffer';
+import type { Job } from './job';
+
+/** Counters of one run. */
+export interface WorkerStats {
+  processed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  revoked: number;
+  startedAt: number;
+}
+
+/**
+ * Settles the jobs of one run: their outcome (hooks, event and result through the
+ * shared OutcomeSettler), their acknowledgement, retry, release or dead letter, all
+ * through the run's SettleBuffer, so one tick's writes travel together.
+ */
+export class JobSettler {
+  readonly stats: WorkerStats = { processed: 0, succeeded: 0, failed: 0, retried: 0, revoked: 0, startedAt: Date.now() };
+
+  constructor(
+    private readonly worker: string,
+    private readonly buffer: SettleBuffer,
+    private readonly outcomes: OutcomeSettler,
+    private readonly dispatcher: TaskDispatcher,
+    private readonly registry: TaskRegistry,
+    private readonly resultExpires: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs the outcome hooks (a promise only when one of them is async), then settles. */
+  finish(job: Job, result: PoolResult): Promise<void> | void {
+    if (job.released) return;
+    const { message } = job;
+    if (result.kind === 'lost') {
+      this.lost(job, result.reason, this.registry.get(message.task)?.options.rejectOnWorkerLost !== false);
+      return;
+    }
+    // Not acknowledged when a hook fails: the lease runs out and the message is delivered again.
+    const failed = (error: unknown) =>
+      this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${(error as Error).message}`);
+    try {
+      const pending = this.outcomes.settle(message, result, this.worker, (write) => this.commit(job, result, write));
+      if (pending) return pending.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Acknowledges a job at its start (acksLate: false). */
+  ackEarly(job: Job): void {
+    job.acked = true;
+    this.buffer.add(this.ackOp(job), null);
+  }
+
+  /** A RECEIVED or STARTED record, unless the task ignores its result. */
+  record(job: Job, state: typeof TaskState.RECEIVED | typeof TaskState.STARTED): void {
+    const { message } = job;
+    if (message.ignoreResult) return;
+    const record = { id: message.id, state, task: message.task, queue: message.queue, worker: this.worker, retries: message.retries, startedAt: state === TaskState.STARTED ? job.startedAt : undefined };
+    this.buffer.add(null, { record, ttl: resultTtl(message, this.resultExpires), keepReady: true });
+  }
+
+  /** Gives a job back untouched, at the front of its queue. */
+  release(job: Job): void {
+    if (job.acked || job.released) return;
+    job.released = true;
+    this.releaseReserved(job.reserved);
+  }
+
+  releaseReserved({ id, queue, delivery }: ReservedMessage): void {
+    this.buffer.add({ kind: 'release', id, queue, delivery }, null);
+  }
+
+  /** Parks a rate-limited job, unleased, until its start slot (`body` carries the slot's ticket). */
+  rateWait(job: Job, body: string, eta: number, issued: number): void {
+    const { id, queue, delivery } = job.reserved;
+    this.buffer.add({ kind: 'rate-wait', id, queue, delivery, body, eta, task: job.message.task, issued }, null);
+  }
+
+  deadLetter(reserved: ReservedMessage, raw: string | null, reason: string): void {
+    this.logger.error(`Message ${reserved.id} on queue ${reserved.queue} moved to the dead-letter list: ${reason}`);
+    const { id, queue, delivery } = reserved;
+    this.buffer.add({ kind: 'dead', id, queue, delivery, raw, reason }, null);
+  }
+
+  private commit(job: Job, outcome: ExecutionOutcome, write: ResultWrite | null): void {
+    const { message } = job;
+    let op: SettleOp | null = job.acked ? null : this.ackOp(job);
+    this.stats.processed++;
+    switch (outcome.kind) {
+      case 'success':
+        this.stats.succeeded++;
+        break;
+      case 'failure':
+        this.stats.failed++;
+        this.logger.error(`Task ${message.task}[${message.id}] failed: ${outcome.error.name}: ${outcome.error.message}`);
+        break;
+      case 'retry': {
+        this.stats.retried++;
+        const body = encodeMessage(outcome.message);
+        const retryIn = Math.max(0, outcome.eta - Date.now());
+        this.logger.warn(`Task ${message.task}[${message.id}] retry ${outcome.message.retries} in ${retryIn} ms: ${outcome.error.message}`);
+        if (job.acked) {
+          void this.dispatcher.retry(outcome.message, body, outcome.eta).catch((error: Error) =>
+            this.logger.error(`Could not schedule retry of ${message.id}: ${error.message}`),
+          );
+        } else {
+          const { id, queue, delivery } = job.reserved;
+          op = { kind: 'requeue', id, queue, delivery, body, eta: outcome.eta };
+        }
+        break;
+      }
+      case 'revoked':
+        this.stats.revoked++;
+        this.logger.warn(`Task ${message.task}[${message.id}] revoked: ${outcome.reason}`);
+        break;
+    }
+    this.buffer.add(op, write);
+  }
+
+  /** The process that ran the task died (a pool child): deliver it again, or fail it. */
+  private lost(job: Job, reason: string, requeue: boolean): void {
+    const { message, reserved } = job;
+    if (requeue && !job.acked) {
+      this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
+      this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, delivery: reserved.delivery, lost: true }, null);
+      return;
+    }
+    const error = { name: 'WorkerLostError', message: `Worker lost: ${reason}` };
+    void this.finish(job, { kind: 'failure', error, startedAt: job.startedAt, finishedAt: Date.now(), retries: message.retries });
+  }
+
+  private ackOp(job: Job): SettleOp {
+    const { id, queue, delivery } = job.reserved;
+    return { kind: 'ack', id, queue, delivery };
+  }
+}

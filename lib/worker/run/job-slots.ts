@@ -1,0 +1,102 @@
+import type { Job } from './job';
+
+/**
+ * The jobs a worker holds: running, starting (a slot is theirs, they start a few per
+ * event-loop turn) and waiting (prefetched beyond concurrency). Starts a fetch's jobs
+ * half at a time, one turn each, so the acknowledgements of the first half and the
+ * fetch for their slots travel to Redis while the second half runs.
+ */
+export class JobSlots {
+  readonly running = new Set<Job>();
+  private readonly starting: Job[] = [];
+  private readonly waiting: Job[] = [];
+  private startScheduled = false;
+  private freed?: () => void;
+
+  constructor(
+    private readonly concurrency: number,
+    /** Runs a job in its slot; resolves when the job is settled, and logs its own errors. */
+    private readonly run: (job: Job) => Promise<void>,
+    /** Gives a job back without running it (the worker is stopping). */
+    private readonly giveBack: (job: Job) => void,
+    private readonly isRunning: () => boolean,
+  ) {}
+
+  /** Jobs held but not running. */
+  get queued(): number {
+    return this.starting.length + this.waiting.length;
+  }
+
+  /** Slots a fetch may fill, up to `prefetch` held in all. */
+  free(prefetch: number): number {
+    return prefetch - this.running.size - this.queued;
+  }
+
+  /** Takes a job: into a slot if one is free, else into the waiting line. Returns false when it waits. */
+  offer(job: Job): boolean {
+    if (this.running.size + this.starting.length < this.concurrency) {
+      this.starting.push(job);
+      this.scheduleStart();
+      return true;
+    }
+    this.waiting.push(job);
+    return false;
+  }
+
+  /** Resolves when a slot frees up (or `wake()` is called). */
+  untilFreed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.freed = resolve));
+  }
+
+  /** Ends an `untilFreed()` wait now. */
+  wake(): void {
+    this.freed?.();
+    this.freed = undefined;
+  }
+
+  /** Every job held, running or not. */
+  held(): Job[] {
+    return [...this.running, ...this.starting, ...this.waiting];
+  }
+
+  /** What is held but not running, by state. */
+  queuedJobs(): Job[] {
+    return [...this.starting, ...this.waiting];
+  }
+
+  /** Takes every job not yet running out of the slots. */
+  takeQueued(): Job[] {
+    return [...this.starting.splice(0), ...this.waiting.splice(0)];
+  }
+
+  private start(job: Job): void {
+    this.running.add(job);
+    const done = () => {
+      this.running.delete(job);
+      const next = this.waiting.shift();
+      if (next && this.isRunning()) this.start(next);
+      else if (next) this.giveBack(next);
+      this.wake();
+    };
+    this.run(job).then(done, done);
+  }
+
+  private scheduleStart(): void {
+    if (this.startScheduled) return;
+    this.startScheduled = true;
+    // Started from a microtask: the settle flush (a nextTick) then waits for the tasks that
+    // finish at once, and their STARTED and SUCCESS records travel as one write.
+    setImmediate(() =>
+      queueMicrotask(() => {
+        this.startScheduled = false;
+        const chunk = Math.ceil(this.concurrency / 2);
+        for (let n = 0; n < chunk && this.starting.length > 0; n++) {
+          const job = this.starting.shift()!;
+          if (this.isRunning()) this.start(job);
+          else this.giveBack(job);
+        }
+        if (this.starting.length > 0) this.scheduleStart();
+      }),
+    );
+  }
+}

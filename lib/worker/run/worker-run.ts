@@ -1,0 +1,242 @@
+import type { Logger } from '@nestjs/common';
+import type { Broker, ControlMessage, ReservedMessage } from '../../broker/ports/broker';
+import type { TaskConfig } from '../../config/task-config';
+import type { TaskDispatcher } from '../../dispatch/task-dispatcher';
+import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../../errors';
+import type { TaskEventBus } from '../../events/task-event-bus';
+import { OutcomeSettler } from '../../execution/outcome-settler';
+import { RunAbort } from '../../execution/run-abort';
+import type { TaskExecutor } from '../../execution/task-executor';
+import type { WorkerInfo } from '../../execution/task-hooks';
+import type { TaskRegistry } from '../../registry/task-registry';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { TaskState } from '../../serialization/task-state';
+import { InlinePool } from '../pool/inline-pool';
+import { ProcessPool } from '../pool/process-pool';
+import type { TaskPool } from '../pool/task-pool';
+import { SettleBuffer } from '../settle-buffer';
+import { WorkerControl } from '../worker-control';
+import type { ResolvedWorkerOptions } from '../worker-options';
+import { Fetcher } from './fetcher';
+import type { Job, RateWaitingMessage } from './job';
+import { JobSettler, type WorkerStats } from './job-settler';
+import { JobSlots } from './job-slots';
+import { LeaseKeeper } from './lease-keeper';
+
+/** What a run needs from the worker's module. */
+export interface WorkerRunDeps {
+  readonly config: TaskConfig;
+  readonly broker: Broker;
+  readonly registry: TaskRegistry;
+  readonly executor: TaskExecutor;
+  readonly events: TaskEventBus;
+  readonly dispatcher: TaskDispatcher;
+  readonly logger: Logger;
+}
+
+/**
+ * One run of a worker, from `start()` to the end of `stop()`: the fetcher, the job
+ * slots, the lease keeper and the settler, over one pool and one control channel.
+ */
+export class WorkerRun {
+  private state: 'running' | 'stopping' = 'running';
+  private cold = false;
+  private readonly buffer: SettleBuffer;
+  private readonly settler: JobSettler;
+  private readonly slots: JobSlots;
+  private readonly leases: LeaseKeeper;
+  private readonly control: WorkerControl;
+  private readonly pool: TaskPool;
+  private loop?: Promise<void>;
+
+  constructor(
+    readonly info: WorkerInfo,
+    private readonly options: ResolvedWorkerOptions,
+    private readonly deps: WorkerRunDeps,
+    /** Called when the control channel asks this worker to shut down. */
+    onShutdownRequest: () => void,
+  ) {
+    const { config, broker, registry, executor, events, dispatcher, logger } = deps;
+    this.buffer = new SettleBuffer(broker, logger);
+    this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger);
+    this.slots = new JobSlots(options.concurrency, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
+    this.leases = new LeaseKeeper(broker, this.slots, config.visibilityTimeout, logger);
+    this.control = new WorkerControl(broker, logger, (ids) => this.terminate(ids), (message) => {
+      if (isShutdownFor(message, info.id)) onShutdownRequest();
+    });
+    this.pool =
+      options.pool === 'process'
+        ? new ProcessPool(executor, registry, { size: options.concurrency, maxTasksPerChild: options.maxTasksPerChild, maxMemoryPerChild: options.maxMemoryPerChild, entry: options.poolEntry }, logger)
+        : new InlinePool(executor);
+  }
+
+  get stats(): WorkerStats {
+    return this.settler.stats;
+  }
+
+  get active(): number {
+    return this.slots.running.size;
+  }
+
+  get reserved(): number {
+    return this.slots.queued;
+  }
+
+  async start(): Promise<void> {
+    await this.control.start();
+    await this.pool.start();
+    this.settler.stats.startedAt = Date.now();
+    this.leases.start();
+    const fetcher = new Fetcher(this.deps.broker, this.options, this.deps.config.visibilityTimeout, this.slots, (queue, messages) => this.take(queue, messages), () => this.state === 'running', this.deps.logger);
+    this.loop = fetcher.run();
+  }
+
+  /** The tasks this run holds now: running (with start time) and reserved (waiting for a slot). */
+  snapshot(): {
+    running: Array<{ id: string; task: string; queue: string; args: unknown[]; retries: number; delivery: number; startedAt: number }>;
+    reserved: Array<{ id: string; task: string; queue: string; args: unknown[] }>;
+  } {
+    const describe = (job: Job) => ({ id: job.message.id, task: job.message.task, queue: job.reserved.queue, args: job.message.args });
+    return {
+      running: [...this.slots.running].map((job) => ({ ...describe(job), retries: job.message.retries, delivery: job.reserved.delivery, startedAt: job.startedAt })),
+      reserved: this.slots.queuedJobs().map(describe),
+    };
+  }
+
+  private take(_queue: string, messages: ReservedMessage[]): void {
+    if (this.state === 'running') {
+      for (const reserved of messages) this.accept(reserved);
+    } else {
+      // Fetched while stopping: back to the front of the queue, the last first, keeping their order.
+      for (const reserved of [...messages].reverse()) this.settler.releaseReserved(reserved);
+    }
+  }
+
+  private accept(reserved: ReservedMessage): void {
+    if (reserved.body === null) {
+      this.settler.deadLetter(reserved, null, `no stored message for id ${JSON.stringify(reserved.id)}`);
+      return;
+    }
+    let message: TaskMessage;
+    try {
+      message = decodeMessage(reserved.body);
+    } catch (error) {
+      this.settler.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
+      return;
+    }
+    // The task's own result options hold for messages whose producer did not know them (sent by name).
+    const declared = this.deps.registry.get(message.task)?.options;
+    if (message.ignoreResult === undefined && declared?.ignoreResult) message.ignoreResult = true;
+    if (message.resultExpires === undefined && declared?.resultExpires !== undefined) message.resultExpires = declared.resultExpires;
+    const job: Job = { reserved, message, abort: new RunAbort(), released: false, acked: false, startedAt: 0 };
+    if (this.deps.events.active) {
+      const { id, task, queue, retries, args } = message;
+      this.deps.events.emit({ type: 'received', at: Date.now(), taskId: id, task, queue, worker: this.info.id, retries, args });
+    }
+    if (this.control.isRevoked(message.id)) {
+      void this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
+      return;
+    }
+    if (!this.slots.offer(job)) this.settler.record(job, TaskState.RECEIVED);
+  }
+
+  /** Runs a job in its slot; never rejects. */
+  private execute(job: Job): Promise<void> {
+    return this.executeJob(job).catch((error: Error) => this.deps.logger.error(`Settling task ${job.message.id} failed: ${error.message}`));
+  }
+
+  private async executeJob(job: Job): Promise<void> {
+    const { message, reserved } = job;
+    // Revoked while this worker held it (prefetched): it still never starts.
+    if (this.control.isRevoked(message.id)) return this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
+    const definition = this.deps.registry.get(message.task);
+    const rate = this.control.rateFor(message.task, definition?.options.rateLimit);
+    const expired = message.expires !== undefined && Date.now() > message.expires;
+    if (rate && !expired) {
+      // A start slot shared by every worker; while waiting for it the message sits in the delayed
+      // set (no lease, no slot held here), carrying the ticket of the slot reserved for it.
+      const waiting = message as RateWaitingMessage;
+      const { wait, ticket } = await this.deps.broker.acquireRateSlot(message.task, rate.intervalMs / rate.count, waiting.rateTicket);
+      if (wait > 0) {
+        const body = encodeMessage({ ...message, rateTicket: ticket } as RateWaitingMessage);
+        this.settler.rateWait(job, body, Date.now() + wait, ticket!.issued);
+        return;
+      }
+      delete waiting.rateTicket;
+    }
+    job.startedAt = Date.now();
+    if (definition?.options.acksLate === false) this.settler.ackEarly(job);
+    this.settler.record(job, TaskState.STARTED);
+    const result = await this.pool.run(message, { delivery: reserved.delivery, abort: job.abort, worker: this.info.id });
+    return this.settler.finish(job, result);
+  }
+
+  private terminate(ids: string[]): void {
+    const wanted = new Set(ids);
+    for (const job of this.slots.running) {
+      if (!wanted.has(job.message.id)) continue;
+      this.deps.logger.warn(`Terminating task ${job.message.task}[${job.message.id}]`);
+      job.abort.stop(new TaskTerminatedError('terminated by revoke'));
+      this.pool.terminate(job.message.id);
+    }
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /**
+   * Stops fetching, runs `stopping` (the stop hooks), gives back what has not started,
+   * lets running tasks finish within `shutdownGrace` (a SIGTERM or SIGINT meanwhile
+   * makes it cold), gives back what still runs, and sends every last acknowledgement
+   * and result.
+   */
+  async stop(stopping: () => Promise<void>): Promise<void> {
+    this.state = 'stopping';
+    const { broker, logger } = this.deps;
+    const goCold = () => {
+      if (this.cold) return;
+      this.cold = true;
+      logger.warn('Cold shutdown: giving running tasks back to the queue now');
+      this.slots.wake();
+    };
+    process.on('SIGTERM', goCold);
+    process.on('SIGINT', goCold);
+    try {
+      await stopping();
+      const deadline = Date.now() + this.options.shutdownGrace;
+      this.slots.wake();
+      await broker.interrupt().catch(() => undefined);
+      // Each release goes to the front of its queue: the last first, so they keep their order.
+      for (const job of this.slots.takeQueued().reverse()) this.settler.release(job);
+      if (this.slots.running.size > 0) {
+        logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.slots.running.size} running task(s)`);
+        await this.waitForRunning(deadline);
+      }
+      for (const job of this.slots.running) {
+        job.abort.stop(new NestTasksError('worker shutting down'));
+        this.settler.release(job);
+      }
+      await this.loop?.catch(() => undefined);
+      await this.buffer.drain(Date.now() + 5000);
+      this.buffer.dispose();
+      this.control.stop();
+      await this.pool.stop();
+      this.leases.stop();
+    } finally {
+      process.off('SIGTERM', goCold);
+      process.off('SIGINT', goCold);
+    }
+  }
+
+  private async waitForRunning(deadline: number): Promise<void> {
+    while (this.slots.running.size > 0 && Date.now() < deadline && !this.cold) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now())))));
+      await Promise.race([this.slots.untilFreed(), tick]);
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isShutdownFor(message: ControlMessage, worker: string): boolean {
+  return message.type === 'shutdown' && (message.worker === undefined || message.worker === worker);
+}
