@@ -11,7 +11,6 @@ import { TaskRegistry } from '../registry/task-registry';
 @Injectable()
 export class TaskExplorer implements OnModuleInit {
   private readonly logger = new Logger('TaskExplorer');
-  private explored = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -20,14 +19,8 @@ export class TaskExplorer implements OnModuleInit {
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
   ) {}
 
+  /** Fills the registry at init; workers start on bootstrap, after it. */
   onModuleInit(): void {
-    this.explore();
-  }
-
-  /** Fills the registry once; a worker started before the app's init calls it early. */
-  explore(): void {
-    if (this.explored) return;
-    this.explored = true;
     for (const found of findDecoratedMethods(this.discovery, this.scanner, getTaskMetadata)) {
       const { metadata, instance, method } = found;
       if (!found.isStatic) {

@@ -38,7 +38,7 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
     private readonly registry: TaskRegistry,
     hooks: TaskHooks,
   ) {
-    // Registered here, not at init: a worker may start (with beat) before the app's init.
+    // A worker started with `beat: true` runs the scheduler beside it.
     hooks.onWorker({
       started: async (worker) => {
         if (!worker.beat || this.isRunning) return;

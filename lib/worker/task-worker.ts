@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Broker } from '../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG } from '../constants';
 import { NestTasksError } from '../errors';
 import { TaskDispatcher } from '../dispatch/task-dispatcher';
-import { TaskExplorer } from '../discovery/task.explorer';
 import { TaskEventBus } from '../events/task-event-bus';
 import type { TaskConfig } from '../config/task-config';
 import { TaskRegistry } from '../registry/task-registry';
@@ -22,7 +21,7 @@ import {
 import type { WorkerStats } from './run/job-settler';
 import { WorkerRun } from './run/worker-run';
 
-type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
+type WorkerState = 'idle' | 'waiting-for-bootstrap' | 'running' | 'stopping' | 'pool-child';
 
 /**
  * Consumes queues and runs their tasks in this Nest application context.
@@ -30,13 +29,16 @@ type WorkerState = 'idle' | 'running' | 'stopping' | 'pool-child';
  * and results are pipelined; leases are extended while tasks run.
  */
 @Injectable()
-export class TaskWorker implements OnModuleDestroy {
+export class TaskWorker implements OnApplicationBootstrap, OnModuleDestroy {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger('TaskWorker');
   private state: WorkerState = 'idle';
   private options?: ResolvedWorkerOptions;
   private run?: WorkerRun;
   private stopping?: Promise<void>;
+  private bootstrapped = false;
+  /** A start asked for before the application was initialized. */
+  private pending?: ResolvedWorkerOptions;
 
   constructor(
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
@@ -45,13 +47,15 @@ export class TaskWorker implements OnModuleDestroy {
     private readonly executor: TaskExecutor,
     private readonly events: TaskEventBus,
     private readonly hooks: TaskHooks,
-    private readonly explorer: TaskExplorer,
     private readonly dispatcher: TaskDispatcher,
   ) {}
 
   /**
    * Starts consuming. Resolves once the worker is running (not when it stops).
-   * In a process-pool child it serves its parent instead.
+   * Called before the application is initialized (`NestFactory.create`, then
+   * `listen()`), it resolves at once and the worker starts when the application
+   * has bootstrapped, after every task was discovered. In a process-pool child it
+   * serves its parent instead.
    */
   async start(options: WorkerStartOptions = {}): Promise<void> {
     assertNotRunning(this.state);
@@ -59,7 +63,25 @@ export class TaskWorker implements OnModuleDestroy {
       throw new NestTasksError('TaskWorker cannot start in eager mode: tasks already run inline on delay()');
     }
     const resolved = resolveWorkerOptions(options);
-    this.explorer.explore();
+    if (!this.bootstrapped) {
+      this.state = 'waiting-for-bootstrap';
+      this.pending = resolved;
+      return;
+    }
+    await this.startNow(resolved);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.bootstrapped = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) {
+      this.state = 'idle';
+      await this.startNow(pending);
+    }
+  }
+
+  private async startNow(resolved: ResolvedWorkerOptions): Promise<void> {
     if (isPoolChild()) {
       this.state = 'pool-child';
       new PoolChild(this.executor, this.logger).serve();
@@ -108,6 +130,10 @@ export class TaskWorker implements OnModuleDestroy {
    * are given back at once. Safe to call twice.
    */
   stop(): Promise<void> {
+    if (this.state === 'waiting-for-bootstrap') {
+      this.state = 'idle';
+      this.pending = undefined;
+    }
     if (this.state !== 'running' && this.state !== 'stopping') return Promise.resolve();
     this.stopping ??= this.shutdown().finally(() => {
       this.state = 'idle';

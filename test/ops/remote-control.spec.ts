@@ -123,7 +123,10 @@ describe('a worker started before the app is initialised (NestFactory.create, st
     const app = harness.track(await NestFactory.create(EarlyModule, { logger: false }));
     const worker = app.get(TaskWorker);
     await worker.start({ concurrency: 1 });
+    // Discovery happens at init: the worker starts once the application has bootstrapped.
+    expect(worker.isRunning).toBe(false);
     await app.listen(0, '127.0.0.1');
+    expect(worker.isRunning).toBe(true);
     const ops = await harness.app({ broker: testRedisUrl(), prefix }, []);
     expect(await ops.get(TaskInspector).ping({ timeout: 5000 })).toEqual({ [worker.id]: 'pong' });
     await (await app.get(TaskClient).delay(OpsTasks, 'add', 1, 1)).get({ timeout: 10_000 });

@@ -4,7 +4,6 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { findDecoratedMethods } from '../../discovery/find-decorated-methods';
 import { TaskEventBus } from '../../events/task-event-bus';
 import { RouteMatcher } from '../../routing/route-matcher';
-import { TaskHooks } from '../../execution/task-hooks';
 import { getOnTaskEventMetadata, type OnTaskEventMetadata } from './on-task-event.decorator';
 
 /** Finds `@OnTaskEvent` methods at bootstrap and subscribes them to the event bus. */
@@ -12,25 +11,15 @@ import { getOnTaskEventMetadata, type OnTaskEventMetadata } from './on-task-even
 export class TaskEventExplorer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('TaskEvents');
   private readonly unsubscribes: Array<() => void> = [];
-  private explored = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly bus: TaskEventBus,
-    hooks: TaskHooks,
-  ) {
-    // A worker may start before the app's init (NestFactory.create, then listen()): explore then.
-    hooks.onWorker({ started: () => this.explore() });
-  }
+  ) {}
 
+  /** Subscribes at init; workers start on bootstrap, after it. */
   onModuleInit(): void {
-    this.explore();
-  }
-
-  private explore(): void {
-    if (this.explored) return;
-    this.explored = true;
     for (const { instance, className, methodName, metadata, isStatic } of findDecoratedMethods(this.discovery, this.scanner, getOnTaskEventMetadata)) {
       const where = `${className}.${methodName}`;
       if (!isStatic) {
