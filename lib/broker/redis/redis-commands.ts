@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './redis-keys';
+import { ScriptRunner } from './script-runner';
+import type { ScriptName } from './scripts';
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+function isCorkable(stream: unknown): stream is Corkable {
+  return typeof stream === 'object' && stream !== null && typeof Reflect.get(stream, 'cork') === 'function' && typeof Reflect.get(stream, 'uncork') === 'function';
+}
+
+/**
+ * The command connection of the Redis backend, shared by its roles. Every command of
+ * one tick leaves in one socket write (the socket is corked until the next tick), the
+ * round trips overlapping like a pipeline without one.
+ */
+export class RedisCommands {
+  readonly scripts: ScriptRunner;
+  private corked = false;
+
+  constructor(
+    readonly redis: Redis,
+    readonly keys: RedisKeys,
+  ) {
+    this.scripts = new ScriptRunner(redis);
+  }
+
+  send<T = unknown>(issue: (redis: Redis) => Promise<T>): Promise<T> {
+    if (!this.corked && this.redis.status === 'ready') {
+      const socket: unknown = Reflect.get(this.redis, 'stream');
+      if (isCorkable(socket)) {
+        socket.cork();
+        this.corked = true;
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+    }
+    return issue(this.redis);
+  }
+
+  /** Runs a script with these KEYS and ARGV, in this tick's write. */
+  call(name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.send(() => this.scripts.run(name, keys, args));
+  }
+
+  /** Runs a queue script: the queue's keys (scripts/includes/queue-helpers.lua), then `extraKeys`. */
+  queueScript(name: ScriptName, queue: string, args: ReadonlyArray<string | number>, extraKeys: readonly string[] = []): Promise<unknown> {
+    return this.call(name, extraKeys.length > 0 ? [...this.keys.queue(queue).list, ...extraKeys] : this.keys.queue(queue).list, args);
+  }
+}

@@ -1,0 +1,255 @@
+import type { Redis } from 'ioredis';
+import type { ResultWrite } from '../../serialization/result-record';
+import type { DeadLetter, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
+import type { ResultStore } from '../ports/result-store';
+import type { RedisCommands } from './redis-commands';
+import { reconnectDelay } from './redis-connection';
+
+const PUBLISH_CHUNK = 1000;
+const MAX_BLOCK_MS = 5000;
+/** The BLPOP outlasts the local timer that ends a wait by this much. */
+const BLOCK_SLACK_MS = 250;
+const UNBLOCK_ATTEMPTS = 20;
+
+/**
+ * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
+ * tag per queue); idle workers block on the queue's wake list on a connection of
+ * their own.
+ */
+export class RedisMessageQueue implements MessageQueue {
+  private readonly knownQueues = new Set<string>();
+  private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
+  private blocking?: Redis;
+  private blockingId?: number;
+  private closed = false;
+  /** Ends each waitForWork() in progress. */
+  private readonly wakes = new Set<() => void>();
+
+  constructor(
+    private readonly commands: RedisCommands,
+    private readonly results: ResultStore,
+    private readonly maxDeliveries: number,
+  ) {}
+
+  // ---- producing -------------------------------------------------------------------------
+
+  /**
+   * Publishes of one tick travel together: one script call per queue, however many
+   * `delay()` calls made them.
+   */
+  publish(requests: PublishRequest[]): Promise<void> {
+    if (requests.length === 0) return Promise.resolve();
+    if (!this.pendingPublish) {
+      const batch: PublishRequest[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        process.nextTick(() => {
+          this.pendingPublish = undefined;
+          this.publishNow(batch).then(resolve, reject);
+        }),
+      );
+      this.pendingPublish = { requests: batch, done };
+    }
+    for (const request of requests) this.pendingPublish.requests.push(request);
+    return this.pendingPublish.done;
+  }
+
+  private async publishNow(requests: PublishRequest[]): Promise<void> {
+    const now = Date.now();
+    const byQueue = new Map<string, PublishRequest[]>();
+    for (const request of requests) {
+      let list = byQueue.get(request.queue);
+      if (!list) byQueue.set(request.queue, (list = []));
+      list.push(request);
+    }
+    const calls: Promise<unknown>[] = [];
+    for (const [queue, list] of byQueue) {
+      const known = this.remember(queue);
+      if (known) calls.push(known);
+      for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
+        const args: Array<string | number> = [now];
+        for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
+          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0);
+        }
+        calls.push(this.commands.queueScript('ntPublish', queue, args));
+      }
+    }
+    await Promise.all(calls);
+  }
+
+  async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
+    const { id, queue, body, eta, priority } = request;
+    const now = Date.now();
+    const lock = this.commands.keys.uniqueLock(queue, lockKey);
+    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
+    const [holder] = await Promise.all([this.commands.queueScript('ntPublishUnique', queue, args, [lock]), this.remember(queue)]);
+    return String(holder);
+  }
+
+  /** Adds a queue to the namespace's queue set the first time this broker publishes to it (tools, rate-limit release). */
+  private remember(queue: string): Promise<unknown> | undefined {
+    if (this.knownQueues.has(queue)) return undefined;
+    this.knownQueues.add(queue);
+    return this.commands.send((r) => r.sadd(this.commands.keys.queues, queue));
+  }
+
+  // ---- consuming -------------------------------------------------------------------------
+
+  async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), max, leaseMs, this.maxDeliveries])) as
+      | Array<string | number | null>;
+    const messages: ReserveResult['messages'] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]) });
+    }
+    const wakeAt = Number(reply[0]);
+    return { messages, wakeAt: wakeAt >= 0 ? wakeAt : null };
+  }
+
+  /**
+   * Blocks on the queues' wake lists. The wait ends on a local timer, not on the BLPOP
+   * timeout: Redis checks those only every ~100 ms (hz 10), which would make delayed
+   * tasks late; and interrupt() ends it even before the BLPOP has reached Redis.
+   */
+  async waitForWork(queues: string[], timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    const waitMs = Math.max(1, Math.min(timeoutMs, MAX_BLOCK_MS));
+    let woken = false;
+    let wake!: () => void;
+    const wokenUp = new Promise<false>((resolve) => {
+      wake = () => {
+        woken = true;
+        resolve(false);
+      };
+    });
+    this.wakes.add(wake);
+    const timer = setTimeout(wake, waitMs);
+    try {
+      const blocking = await this.blockingConnection();
+      if (woken) return;
+      const seconds = ((waitMs + BLOCK_SLACK_MS) / 1000).toFixed(3);
+      const pop = blocking.blpop(...queues.map((q) => this.commands.keys.queue(q).wake), seconds).then(
+        () => true,
+        () => true,
+      );
+      if (!(await Promise.race([pop, wokenUp]))) await this.unblock(blocking, pop);
+    } finally {
+      clearTimeout(timer);
+      this.wakes.delete(wake);
+    }
+  }
+
+  async interrupt(): Promise<void> {
+    for (const wake of [...this.wakes]) wake();
+  }
+
+  /** Ends a BLPOP given up on, so that the blocking connection is free for the next wait. */
+  private async unblock(blocking: Redis, pop: Promise<boolean>): Promise<void> {
+    let settled = false;
+    let unblocked = false;
+    void pop.then(() => (settled = true));
+    for (let attempt = 0; attempt < UNBLOCK_ATTEMPTS && !settled && !unblocked; attempt++) {
+      // 0: the BLPOP has not reached Redis yet (it travels on another connection), or just ended.
+      unblocked = (await this.commands.redis.client('UNBLOCK', this.blockingId ?? -1).catch(() => 0)) === 1;
+      if (!unblocked) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (!settled && !unblocked && this.blocking === blocking) {
+      // Never saw it blocked: drop the connection (the pending BLPOP fails) and use a new one.
+      this.blocking = undefined;
+      this.blockingId = undefined;
+      blocking.disconnect();
+    }
+    await pop;
+  }
+
+  async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
+    const calls: Promise<unknown>[] = [this.results.storeResults(results)];
+    const acks = new Map<string, Array<string | number>>();
+    const now = Date.now();
+    const max = this.maxDeliveries;
+    for (const op of ops) {
+      switch (op.kind) {
+        case 'ack': {
+          let list = acks.get(op.queue);
+          if (!list) acks.set(op.queue, (list = []));
+          list.push(op.id, op.delivery);
+          break;
+        }
+        case 'requeue':
+          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, 'retry', max]));
+          break;
+        case 'rate-wait':
+          calls.push(
+            this.commands.queueScript('ntRateWait', op.queue, [now, op.id, op.delivery, op.body, op.eta, op.issued, op.task], [
+              this.commands.keys.rateWaiting(op.queue, op.task),
+              this.commands.keys.rateChanges(op.queue),
+            ]),
+          );
+          break;
+        case 'release':
+          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, op.lost ? 'lost' : 'release', max]));
+          break;
+        case 'dead':
+          calls.push(this.commands.queueScript('ntDeadLetter', op.queue, [now, op.id, op.delivery, op.raw ?? '', op.reason]));
+          break;
+      }
+    }
+    for (const [queue, args] of acks) calls.push(this.commands.queueScript('ntAck', queue, args));
+    await Promise.all(calls);
+  }
+
+  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    const deadline = Date.now() + leaseMs;
+    const args: Array<string | number> = [];
+    for (const id of ids) args.push(deadline, id);
+    await this.commands.send((r) => r.zadd(this.commands.keys.queue(queue).active, 'XX', ...args));
+  }
+
+  async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
+    const entries = await this.commands.redis.lrange(this.commands.keys.queue(queue).dead, 0, limit - 1);
+    return entries.map((entry) => {
+      try {
+        const parsed = JSON.parse(entry) as Partial<DeadLetter>;
+        return { id: String(parsed.id), queue, raw: parsed.raw ?? null, reason: String(parsed.reason), at: Number(parsed.at) };
+      } catch {
+        return { id: '', queue, raw: entry, reason: 'unreadable dead letter', at: 0 };
+      }
+    });
+  }
+
+  async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
+    const k = this.commands.keys.queue(queue);
+    const [ready, prio, delayed, active] = await Promise.all([
+      this.commands.send<number>((r) => r.llen(k.ready)),
+      this.commands.send<number>((r) => r.zcard(k.prio)),
+      this.commands.send<number>((r) => r.zcard(k.delayed)),
+      this.commands.send<number>((r) => r.zcard(k.active)),
+    ]);
+    return { ready: ready + prio, delayed, active };
+  }
+
+  /** Gives the blocking connection back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const blocking = this.blocking;
+    this.blocking = undefined;
+    if (!blocking) return;
+    if (blocking.status === 'ready') await blocking.quit().catch(() => undefined);
+    // Only what QUIT left open: disconnecting a closed connection arms a 2 s timer that delays exit.
+    if (blocking.status !== 'end') blocking.disconnect();
+  }
+
+  private async blockingConnection(): Promise<Redis> {
+    if (!this.blocking) {
+      const blocking = this.commands.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
+      blocking.on('error', () => undefined);
+      blocking.on('ready', () => {
+        blocking.client('ID').then((id) => (this.blockingId = Number(id)), () => undefined);
+      });
+      this.blocking = blocking;
+      await blocking.connect();
+      this.blockingId = Number(await blocking.client('ID'));
+    }
+    return this.blocking;
+  }
+}

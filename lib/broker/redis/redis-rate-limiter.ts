@@ -1,0 +1,34 @@
+import { parseRate } from '../../utils/rate-limit';
+import type { RateLimiter, RateTicket } from '../ports/rate-limiter';
+import type { RedisCommands } from './redis-commands';
+
+/** Global rate limits as start slots in Redis, shared by every worker of the namespace. */
+export class RedisRateLimiter implements RateLimiter {
+  constructor(private readonly commands: RedisCommands) {}
+
+  async acquireRateSlot(task: string, intervalMs: number, ticket?: RateTicket): Promise<{ wait: number; ticket?: RateTicket }> {
+    const reply = (await this.commands.call('ntRateLimit', [this.commands.keys.rate(task)], [intervalMs, ticket?.slot ?? 0, ticket?.issued ?? 0])) as number[];
+    const wait = Number(reply[0]);
+    return wait > 0 ? { wait, ticket: { slot: Number(reply[1]), issued: Number(reply[2]) } } : { wait: 0 };
+  }
+
+  async setRateLimit(task: string, rate: string | null): Promise<void> {
+    const { keys } = this.commands;
+    const parsed = rate === null ? null : parseRate(rate, `setRateLimit(${task})`);
+    const [, reset] = await Promise.all([
+      rate === null ? this.commands.send((r) => r.hdel(keys.rateLimits, task)) : this.commands.send((r) => r.hset(keys.rateLimits, task, rate)),
+      this.commands.call('ntRateReset', [keys.rate(task)], [parsed ? parsed.intervalMs / parsed.count : 0]),
+    ]);
+    const changed = Number(reset);
+    // Messages waiting for a slot under the old rate come back now and take new slots.
+    const queues = await this.commands.send<string[]>((r) => r.smembers(keys.queues));
+    const now = Date.now();
+    await Promise.all(
+      queues.map((queue) => this.commands.queueScript('ntRateRelease', queue, [now, changed, task], [keys.rateWaiting(queue, task), keys.rateChanges(queue)])),
+    );
+  }
+
+  async rateLimits(): Promise<Record<string, string>> {
+    return this.commands.send<Record<string, string>>((r) => r.hgetall(this.commands.keys.rateLimits));
+  }
+}

@@ -1,0 +1,99 @@
+import { NestTasksError } from '../../errors';
+import { parseResultRecord, type ResultRecord, type ResultWrite } from '../../serialization/result-record';
+import { isReadyState } from '../../serialization/task-state';
+import type { ResultStore } from '../ports/result-store';
+import type { RedisCommands } from './redis-commands';
+import type { RedisSubscriber } from './redis-subscriber';
+
+type Waiter = (record: ResultRecord | null, error?: Error) => void;
+
+/** Results in Redis: a key per record, announced on a channel per task when ready. */
+export class RedisResultStore implements ResultStore {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+
+  constructor(
+    private readonly commands: RedisCommands,
+    private readonly subscriber: RedisSubscriber,
+  ) {
+    // A result announced while we were disconnected is missed by pub/sub: read it on reconnect.
+    subscriber.onReconnect(() => {
+      for (const channel of this.waiters.keys()) {
+        const id = channel.slice(this.commands.keys.resultChannel('').length);
+        this.getResult(id).then((record) => this.announce(channel, record), () => undefined);
+      }
+    });
+  }
+
+  /** Every record of one call in one script run: a SET each, a PUBLISH for the ready ones. */
+  async storeResults(writes: ResultWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const { keys } = this.commands;
+    const resultKeys: string[] = [];
+    const args: Array<string | number> = [keys.resultChannel('')];
+    for (const { record, ttl, keepReady } of writes) {
+      resultKeys.push(keys.result(record.id));
+      args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
+    }
+    await this.commands.call('ntStoreResults', resultKeys, args);
+  }
+
+  /** The record kept for `id`; null when there is none, or when the key holds something that is not one. */
+  async getResult(id: string): Promise<ResultRecord | null> {
+    const json = await this.commands.send<string | null>((r) => r.get(this.commands.keys.result(id))).catch((error: Error) => {
+      if (/^WRONGTYPE/.test(error.message)) return null;
+      throw error;
+    });
+    return parseResultRecord(json);
+  }
+
+  async deleteResult(id: string): Promise<void> {
+    await this.commands.send((r) => r.del(this.commands.keys.result(id)));
+  }
+
+  waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
+    const channel = this.commands.keys.resultChannel(id);
+    return new Promise<ResultRecord | null>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle: Waiter = (record, error) => {
+        if (timer) clearTimeout(timer);
+        const set = this.waiters.get(channel);
+        set?.delete(settle);
+        if (set && set.size === 0) {
+          this.waiters.delete(channel);
+          this.subscriber.unsubscribe(channel);
+        }
+        if (error) reject(error);
+        else resolve(record);
+      };
+      let set = this.waiters.get(channel);
+      if (!set) this.waiters.set(channel, (set = new Set()));
+      set.add(settle);
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
+      // Subscribe first, then read: a result stored in between is seen either way.
+      this.subscriber
+        .subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)))
+        .then(() => this.getResult(id))
+        .then((record) => this.announce(channel, record))
+        .catch((error: Error) => settle(null, error));
+    });
+  }
+
+  /** Ends every wait: the backend is closing. */
+  close(): void {
+    for (const set of this.waiters.values()) {
+      for (const settle of [...set]) settle(null, new NestTasksError('The broker was closed while waiting for a result'));
+    }
+    this.waiters.clear();
+  }
+
+  /** Settles every waiter of `channel` with a ready record, each with its own copy. */
+  private announce(channel: string, record: ResultRecord | null): void {
+    const set = this.waiters.get(channel);
+    if (!record || !isReadyState(record.state) || !set) return;
+    let first = true;
+    for (const settle of [...set]) {
+      settle(first ? record : (JSON.parse(JSON.stringify(record)) as ResultRecord));
+      first = false;
+    }
+  }
+}
