@@ -14,6 +14,8 @@ const MAX_IDLE_WAIT_MS = 5000;
 export class Fetcher {
   private rotation = 0;
   private readonly wakeAt = new Map<string, number | null>();
+  /** Queues whose reserve failed, by the time they are tried again. */
+  private readonly failing = new Map<string, number>();
 
   constructor(
     private readonly queue: MessageQueue,
@@ -37,7 +39,7 @@ export class Fetcher {
           continue;
         }
         const got = await this.reserve(free);
-        if (got === 0 && this.isRunning()) await this.queue.waitForWork(this.options.queues, this.idleWait());
+        if (got === 0 && this.isRunning()) await this.idle();
       } catch (error) {
         if (!this.isRunning()) break;
         this.logger.warn(`Fetching failed, retrying in ${ERROR_PAUSE_MS} ms: ${(error as Error).message}`);
@@ -49,30 +51,51 @@ export class Fetcher {
   /**
    * Offers the free slots to the queues by weight, all in one round trip; slots a
    * queue could not fill are offered to the others. Who goes first rotates, one
-   * rotation position per slot offered.
+   * rotation position per slot offered. A queue whose reserve fails is left out
+   * for a while; what the others leased is taken all the same.
    */
   private async reserve(free: number): Promise<number> {
     const { queues, rotation } = this.options;
     const cursor = this.rotation % rotation.length;
     const start = queues.indexOf(rotation[cursor]);
-    const order = queues.map((_, i) => queues[(start + i) % queues.length]);
+    const now = Date.now();
+    const order = queues.map((_, i) => queues[(start + i) % queues.length]).filter((queue) => (this.failing.get(queue) ?? 0) <= now);
     const shares = shareSlots(free, rotation, cursor);
     this.rotation = (cursor + free) % rotation.length;
     const asked = order.filter((queue) => (shares.get(queue) ?? 0) > 0);
-    const results = await Promise.all(asked.map((queue) => this.queue.reserve(queue, shares.get(queue)!, this.leaseMs)));
+    const results = await Promise.allSettled(asked.map((queue) => this.queue.reserve(queue, shares.get(queue)!, this.leaseMs)));
     let got = 0;
     const full: string[] = [];
     asked.forEach((queue, i) => {
-      got += this.took(queue, results[i].messages, results[i].wakeAt);
-      if (results[i].messages.length === shares.get(queue)) full.push(queue);
+      const result = results[i];
+      if (result.status === 'rejected') return this.failed(queue, result.reason);
+      this.failing.delete(queue);
+      got += this.took(queue, result.value.messages, result.value.wakeAt);
+      if (result.value.messages.length === shares.get(queue)) full.push(queue);
     });
     for (const queue of order) {
       if (got >= free || !this.isRunning()) break;
-      if (asked.includes(queue) && !full.includes(queue)) continue;
-      const more = await this.queue.reserve(queue, free - got, this.leaseMs);
-      got += this.took(queue, more.messages, more.wakeAt);
+      if (this.failing.has(queue) || (asked.includes(queue) && !full.includes(queue))) continue;
+      try {
+        const more = await this.queue.reserve(queue, free - got, this.leaseMs);
+        got += this.took(queue, more.messages, more.wakeAt);
+      } catch (error) {
+        this.failed(queue, error);
+      }
     }
     return got;
+  }
+
+  private failed(queue: string, error: unknown): void {
+    this.failing.set(queue, Date.now() + ERROR_PAUSE_MS);
+    this.logger.warn(`Reserving from queue ${queue} failed, trying it again in ${ERROR_PAUSE_MS} ms: ${(error as Error)?.message ?? String(error)}`);
+  }
+
+  /** Waits for work on the queues that answer, until the earliest due time or a failing queue's next try. */
+  private async idle(): Promise<void> {
+    const healthy = this.options.queues.filter((queue) => !this.failing.has(queue));
+    if (healthy.length > 0) return this.queue.waitForWork(healthy, this.idleWait());
+    await new Promise((resolve) => setTimeout(resolve, this.idleWait()));
   }
 
   private took(queue: string, messages: ReservedMessage[], wakeAt: number | null): number {
@@ -84,6 +107,7 @@ export class Fetcher {
   private idleWait(): number {
     let soonest = Date.now() + MAX_IDLE_WAIT_MS;
     for (const at of this.wakeAt.values()) if (at !== null && at < soonest) soonest = at;
+    for (const at of this.failing.values()) if (at < soonest) soonest = at;
     return Math.max(1, soonest - Date.now());
   }
 }
