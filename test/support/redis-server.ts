@@ -13,6 +13,10 @@ export interface RedisServerHandle {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Stops it and starts it again on the same port and data directory. */
   restart(): Promise<void>;
+  /** Stops it, keeping its port and data directory for `resume()`. */
+  halt(): Promise<void>;
+  /** Starts it again after `halt()`. */
+  resume(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -76,5 +80,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
       await stop();
       await launch();
     },
+    halt: () => stop(),
+    resume: () => launch(),
   };
 }

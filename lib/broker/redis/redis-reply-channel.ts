@@ -30,8 +30,16 @@ export class RedisReplyChannel implements ReplyChannel {
         }
       });
       this.subscriber = subscriber;
-      await subscriber.connect();
-      await subscriber.subscribe(channel);
+      try {
+        await subscriber.connect();
+        await subscriber.subscribe(channel);
+      } catch (error) {
+        // Not kept: the next call tries a new connection once Redis is back.
+        this.listening = undefined;
+        this.subscriber = undefined;
+        subscriber.disconnect();
+        throw error;
+      }
       return channel;
     })();
     return this.listening;

@@ -1,0 +1,49 @@
+import { RedisBroker } from '../../lib/internal';
+import type { RemoteReply } from '../../lib/broker/ports/control-protocol';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { uniquePrefix } from '../support/redis-url';
+import { waitFor } from '../support/wait';
+
+/** Redis is away when a pub/sub connection is first needed, then comes back. */
+describe('a Redis blip at the first subscription', () => {
+  let server: RedisServerHandle;
+  let broker: RedisBroker;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
+    await broker.connect();
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await server.stop();
+  });
+
+  it('fails the calls made while Redis is away, and result waits and remote-control replies work once it is back', async () => {
+    const monitoring = broker.openMonitoringStore({ eventsMaxLen: 100 });
+    try {
+      await server.halt();
+      await expect(broker.waitForResult('early', 2000)).rejects.toThrow();
+      await expect(monitoring.replies.listen(() => undefined)).rejects.toThrow();
+      await server.resume();
+      await waitFor(async () => (await broker.queueSizes('q').then(() => true, () => false)) || undefined, 'the command connection to reconnect');
+
+      const waiting = broker.waitForResult('after', 10_000);
+      await waitFor(async () => {
+        await broker.storeResults([{ record: { id: 'after', state: 'SUCCESS', task: 't', result: 42 }, ttl: 60_000 }]);
+        return true;
+      }, 'the result to be stored');
+      expect(await waiting).toMatchObject({ id: 'after', state: 'SUCCESS', result: 42 });
+
+      const received: RemoteReply[] = [];
+      const channel = await monitoring.replies.listen((reply) => received.push(reply));
+      const reply: RemoteReply = { requestId: 'r1', worker: 'w1', ok: true, value: 'pong' };
+      await monitoring.replies.send(channel, reply);
+      await waitFor(() => received.length > 0, 'the reply to arrive');
+      expect(received).toEqual([reply]);
+    } finally {
+      await monitoring.close();
+    }
+  });
+});
