@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { RedisBroker } from '../../lib/internal';
 import type { RemoteReply } from '../../lib/broker/ports/control-protocol';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
@@ -44,6 +45,34 @@ describe('a Redis blip at the first subscription', () => {
       expect(received).toEqual([reply]);
     } finally {
       await monitoring.close();
+    }
+  });
+});
+
+describe('connection errors', () => {
+  it('are logged with the address, at most once per 10 s while they repeat, and the return is logged too', async () => {
+    const server = await startRedisServer();
+    const broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-log'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const about = (spy: jest.SpyInstance) => spy.mock.calls.map(([message]) => String(message)).filter((m) => m.includes(`connection to ${broker.description}`));
+    try {
+      await broker.connect();
+      await server.halt();
+      await waitFor(() => about(warn).length > 0, 'an error of the command connection to be logged');
+      // ioredis retries every 100-200 ms meanwhile: several errors, one line.
+      const reconnects: number[] = [];
+      broker.connection.on('reconnecting', () => reconnects.push(Date.now()));
+      await waitFor(() => reconnects.length >= 3, 'three reconnect attempts');
+      expect(about(warn)).toHaveLength(1);
+      expect(about(warn)[0]).toMatch(/^Redis command connection to redis:\/\/127\.0\.0\.1:\d+\/0: /);
+      await server.resume();
+      await waitFor(() => about(log).some((m) => m.endsWith('is back')), 'the return to be logged');
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+      await broker.close();
+      await server.stop();
     }
   });
 });

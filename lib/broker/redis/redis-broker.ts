@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
@@ -7,7 +8,7 @@ import type { RateTicket } from '../ports/rate-limiter';
 import type { ScheduleStore } from '../ports/schedule-store';
 import { RedisCanvasStore } from './redis-canvas-store';
 import { RedisCommands } from './redis-commands';
-import { connectWithRetries, createRedis, describeRedis, isRedisInstance } from './redis-connection';
+import { connectWithRetries, createRedis, describeRedis, isRedisInstance, logConnectionErrors } from './redis-connection';
 import { RedisControlBus } from './redis-control-bus';
 import { RedisEventStore } from './redis-event-store';
 import { RedisKeys } from './redis-keys';
@@ -60,11 +61,13 @@ export class RedisBroker implements Broker {
       this.ownsConnection = true;
     }
     this.description = describeRedis(redis.options);
-    // Reconnects are handled by ioredis and callers see failed commands; a user's own
-    // connection keeps whatever error handling its owner gave it.
-    if (this.ownsConnection) redis.on('error', () => undefined);
-    this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix));
-    this.subscriber = new RedisSubscriber(redis);
+    // Reconnects are handled by ioredis and callers see failed commands; errors are logged.
+    // A user's own connection keeps whatever error handling its owner gave it.
+    const logger = new Logger('RedisBroker');
+    const watch = (connection: Redis, role: string) => logConnectionErrors(connection, role, this.description, logger);
+    if (this.ownsConnection) watch(redis, 'command');
+    this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
+    this.subscriber = new RedisSubscriber(redis, watch);
     this.results = new RedisResultStore(this.commands, this.subscriber);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
     this.control = new RedisControlBus(this.commands, this.subscriber);
@@ -109,8 +112,8 @@ export class RedisBroker implements Broker {
 
   openMonitoringStore(options: MonitoringStoreOptions): MonitoringStore {
     const { redis, scripts, keys } = this.commands;
-    const events = new RedisEventStore(redis, scripts, keys.events, options.eventsMaxLen);
-    const replies = new RedisReplyChannel(redis, keys);
+    const events = new RedisEventStore(redis, scripts, keys.events, options.eventsMaxLen, this.commands.watch);
+    const replies = new RedisReplyChannel(redis, keys, this.commands.watch);
     return {
       admin: new RedisQueueAdmin(redis, keys, scripts),
       events,

@@ -24,6 +24,8 @@ export class RedisCommands {
   constructor(
     readonly redis: Redis,
     readonly keys: RedisKeys,
+    /** Reports the errors of a connection the backend made (logged, rate-limited). */
+    readonly watch: (connection: Redis, role: string) => void = () => undefined,
   ) {
     this.scripts = new ScriptRunner(redis);
   }

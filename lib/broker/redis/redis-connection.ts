@@ -1,4 +1,5 @@
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '@nestjs/common';
 import { BrokerConnectionError } from '../../errors';
 
 /** How long to wait between reconnects once running: grows to 2 s and never gives up. */
@@ -52,4 +53,37 @@ async function connectOnce(redis: Redis): Promise<void> {
   } finally {
     redis.options.retryStrategy = strategy;
   }
+}
+
+/** At most one log line per connection in this period while errors repeat. */
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Logs a connection's errors instead of swallowing them: the first at once, then
+ * at most one line per 10 s with how many were left out, and a line when it is
+ * ready again. `address` is printed as given: pass one without credentials.
+ */
+export function logConnectionErrors(redis: Redis, role: string, address: string, logger: Pick<Logger, 'warn' | 'log'>): void {
+  let lastLogged = 0;
+  let unlogged = 0;
+  let failing = false;
+  redis.on('error', (error: Error) => {
+    failing = true;
+    const now = Date.now();
+    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) {
+      unlogged++;
+      return;
+    }
+    const more = unlogged > 0 ? ` (${unlogged} more since the last report)` : '';
+    logger.warn(`Redis ${role} connection to ${address}: ${error.message}${more}`);
+    lastLogged = now;
+    unlogged = 0;
+  });
+  redis.on('ready', () => {
+    if (!failing) return;
+    failing = false;
+    lastLogged = 0;
+    unlogged = 0;
+    logger.log(`Redis ${role} connection to ${address} is back`);
+  });
 }

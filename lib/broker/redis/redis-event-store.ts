@@ -22,6 +22,7 @@ export class RedisEventStore implements EventStore {
     private readonly scripts: ScriptRunner,
     private readonly key: string,
     private readonly maxLen: number,
+    private readonly watch: (connection: Redis, role: string) => void,
   ) {}
 
   async append(events: TaskEvent[]): Promise<void> {
@@ -86,7 +87,7 @@ export class RedisEventStore implements EventStore {
   private async blockingConnection(): Promise<Redis> {
     if (!this.blocking) {
       const blocking = this.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
-      blocking.on('error', () => undefined);
+      this.watch(blocking, 'event stream');
       this.blocking = blocking;
       await blocking.connect();
     }

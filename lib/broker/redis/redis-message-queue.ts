@@ -242,7 +242,7 @@ export class RedisMessageQueue implements MessageQueue {
   private async blockingConnection(): Promise<Redis> {
     if (!this.blocking) {
       const blocking = this.commands.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
-      blocking.on('error', () => undefined);
+      this.commands.watch(blocking, 'blocking');
       blocking.on('ready', () => {
         blocking.client('ID').then((id) => (this.blockingId = Number(id)), () => undefined);
       });

@@ -13,13 +13,14 @@ export class RedisReplyChannel implements ReplyChannel {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly watch: (connection: Redis, role: string) => void,
   ) {}
 
   listen(onReply: (reply: RemoteReply) => void): Promise<string> {
     this.listening ??= (async () => {
       const channel = this.keys.replyChannel(randomBytes(8).toString('hex'));
       const subscriber = this.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
-      subscriber.on('error', () => undefined);
+      this.watch(subscriber, 'reply');
       subscriber.on('message', (from: string, json: string) => {
         if (from !== channel) return;
         try {

@@ -12,7 +12,10 @@ export class RedisSubscriber {
   private readonly reconnectListeners = new Set<() => void>();
   private closed = false;
 
-  constructor(private readonly commands: Redis) {}
+  constructor(
+    private readonly commands: Redis,
+    private readonly watch: (connection: Redis, role: string) => void,
+  ) {}
 
   /** Subscribes `handler` to `channel` (one handler per channel); resolves once Redis confirmed it. */
   async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
@@ -45,7 +48,7 @@ export class RedisSubscriber {
   private connect(): Promise<Redis> {
     this.connection ??= (async () => {
       const subscriber = this.commands.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
-      subscriber.on('error', () => undefined);
+      this.watch(subscriber, 'pub/sub');
       subscriber.on('message', (channel: string, message: string) => this.handlers.get(channel)?.(message));
       let connected = false;
       subscriber.on('ready', () => {
