@@ -26,7 +26,8 @@ export class OutcomeSettler {
     this.commit(message, outcome, worker, commit);
   }
 
-  private commit(message: TaskMessage, outcome: ExecutionOutcome, worker: string, commit: (write: ResultWrite | null) => void): void {
+  /** The outcome's event and result record, without the hooks (they failed for good). */
+  commit(message: TaskMessage, outcome: ExecutionOutcome, worker: string, commit: (write: ResultWrite | null) => void): void {
     if (this.events.active) this.events.emit(eventForOutcome(message, outcome, worker));
     commit(recordForOutcome(message, outcome, resultTtl(message, this.resultExpires), worker));
   }

@@ -12,6 +12,10 @@ import type { PoolResult } from '../pool/task-pool';
 import type { SettleBuffer } from '../settle-buffer';
 import type { Job } from './job';
 
+/** Runs of the outcome hooks of a job acknowledged at start, before its result is stored without them. */
+const HOOK_ATTEMPTS = 5;
+const HOOK_RETRY_STEP_MS = 200;
+
 /** Counters of one run. */
 export interface WorkerStats {
   processed: number;
@@ -41,21 +45,31 @@ export class JobSettler {
   ) {}
 
   /** Runs the outcome hooks (a promise only when one of them is async), then settles. */
-  finish(job: Job, result: PoolResult): Promise<void> | void {
+  finish(job: Job, result: PoolResult, attempt = 1): Promise<void> | void {
     if (job.released) return;
     const { message } = job;
     if (result.kind === 'lost') {
       this.lost(job, result.reason, this.registry.get(message.task)?.options.rejectOnWorkerLost !== false);
       return;
     }
-    // Not acknowledged when a hook fails: the lease runs out and the message is delivered again.
-    const failed = (error: unknown) =>
-      this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${(error as Error).message}`);
+    const failed = (error: unknown): Promise<void> | void => {
+      const why = (error as Error)?.message ?? String(error);
+      // Not acknowledged when a hook fails: the lease runs out and the message is delivered again.
+      if (!job.acked) return this.logger.error(`After-task step of ${message.task}[${message.id}] failed, it will be delivered again: ${why}`);
+      // Acknowledged at start (acksLate: false): nothing will deliver it again, so the job keeps its slot and tries again here.
+      if (attempt < HOOK_ATTEMPTS) {
+        const delay = attempt * HOOK_RETRY_STEP_MS;
+        this.logger.warn(`After-task step of ${message.task}[${message.id}] failed (acknowledged at start), trying again in ${delay} ms: ${why}`);
+        return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.finish(job, result, attempt + 1));
+      }
+      this.logger.error(`After-task step of ${message.task}[${message.id}] failed ${attempt} times; its result is stored without it: ${why}`);
+      this.outcomes.commit(message, result, this.worker, (write) => this.commit(job, result, write));
+    };
     try {
       const pending = this.outcomes.settle(message, result, this.worker, (write) => this.commit(job, result, write));
       if (pending) return pending.catch(failed);
     } catch (error) {
-      failed(error);
+      return failed(error);
     }
   }
 
