@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { TaskClient, TaskWorker, type TaskModuleOptions } from '../../lib';
+import { TASK_BROKER, TaskClient, TaskWorker, type Broker, type TaskModuleOptions } from '../../lib/internal';
 import { createApp } from '../support/apps';
+import { waitFor } from '../support/wait';
 import { FlowTasks } from './flow.tasks';
 
 /** A producer and its workers, each its own Nest application context (as separate processes would be). */
@@ -11,6 +12,12 @@ export interface Cluster {
   calls(method: string): number;
   /** Every `total` argument list, over every app. */
   totals(): number[][];
+  /**
+   * Resolves once queue 'default' holds nothing: every message sent so far has run and been
+   * acknowledged, and a worker acknowledges a message only after its workflow steps (the
+   * next step, a chord's callback, links) have been sent, so those are in the queue by then.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +47,13 @@ export async function startCluster(options: TaskModuleOptions, topology: Topolog
     apps,
     calls: (method) => instances().reduce((sum, tasks) => sum + (tasks.calls.get(method) ?? 0), 0),
     totals: () => instances().flatMap((tasks) => tasks.totals),
+    settled: async () => {
+      const broker = apps[0].get<Broker>(TASK_BROKER);
+      await waitFor(async () => {
+        const { ready, delayed, active } = await broker.queueSizes('default');
+        return ready + delayed + active === 0;
+      }, 'queue default to drain', 30_000);
+    },
     close: async () => {
       for (const app of apps.slice(1)) await app.close();
       await apps[0].close();
@@ -47,4 +61,3 @@ export async function startCluster(options: TaskModuleOptions, topology: Topolog
   };
 }
 
-export { sleep } from '../support/wait';

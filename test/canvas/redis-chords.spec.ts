@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
 import { RedisBroker, TaskHooks, TaskRevokedError, type TaskClient } from '../../lib/internal';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { sleep, startCluster, type Cluster } from './cluster';
+import { startCluster, type Cluster } from './cluster';
 import { FlowTasks } from './flow.tasks';
 
 const TIMEOUT = 30_000;
@@ -30,7 +30,7 @@ describe('chords on Redis with 3 worker apps', () => {
     const before = cluster.calls('total');
     const result = await client.chord(range(1000).map((i) => add(i, i)), total()).applyAsync();
     await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(999_000);
-    await sleep(500);
+    await cluster.settled(); // a second callback would have been sent and run by now
     expect(cluster.calls('total') - before).toBe(1);
     expect(cluster.totals().at(-1)).toEqual(range(1000).map((i) => 2 * i));
     // Every worker app ran part of the header: the count really was shared.
@@ -51,7 +51,7 @@ describe('chords on Redis with 3 worker apps', () => {
     const results = await Promise.all(range(20).map((c) => client.chord(range(50).map((i) => add(c, i)), total()).applyAsync()));
     const values = await Promise.all(results.map((r) => r.get({ timeout: TIMEOUT })));
     expect(values).toEqual(range(20).map((c) => 50 * c + 1225));
-    await sleep(500);
+    await cluster.settled();
     expect(cluster.calls('total') - before).toBe(20);
   });
 
@@ -63,11 +63,11 @@ describe('chords on Redis with 3 worker apps', () => {
   });
 
   it('a revoked step stops its chain: the later steps are REVOKED and get() says why', async () => {
-    const [second, third] = [`second-${uniquePrefix()}`, `third-${uniquePrefix()}`];
+    const [first, second, third] = [`first-${uniquePrefix()}`, `second-${uniquePrefix()}`, `third-${uniquePrefix()}`];
     const before = cluster.calls('label');
     const result = await client
       .chain(
-        client.signature(FlowTasks, 'sleep', 300),
+        client.signature(FlowTasks, 'sleep', 300).set({ taskId: first }),
         client.signature(FlowTasks, 'label', 'never').set({ taskId: second }),
         client.signature(FlowTasks, 'label', 'never').set({ taskId: third }),
       )
@@ -77,7 +77,9 @@ describe('chords on Redis with 3 worker apps', () => {
     expect(error).toBeInstanceOf(TaskRevokedError);
     expect(error.reason).toContain(`FlowTasks.label[${second}] was revoked`);
     await expect(client.result(second).state()).resolves.toBe('REVOKED');
-    await sleep(300);
+    // The first step has finished and whatever it sent has been handled: the rest never ran.
+    await expect(client.result(first).get({ timeout: TIMEOUT })).resolves.toBe(300);
+    await cluster.settled();
     expect(cluster.calls('label')).toBe(before);
   });
 });
@@ -106,11 +108,10 @@ describe('chords when messages are delivered again (lost before acknowledgement)
     const result = await client.chord(header, client.signature(FlowTasks, 'total')).applyAsync();
     await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(465);
     // Every member ran twice: its first delivery was lost after it was counted.
-    const deadline = Date.now() + TIMEOUT;
-    while (cluster.calls('add') < 60 && Date.now() < deadline) await sleep(100);
+    // Every delivery, the repeated ones included, has run and been acknowledged.
+    await cluster.settled();
     expect(cluster.calls('add')).toBe(60);
     expect(lostOnce.size).toBe(30);
-    await sleep(300);
     expect(cluster.calls('total')).toBe(1);
   });
 });

@@ -11,6 +11,7 @@ import { FreezeContext } from '../../lib/canvas/freeze';
 import { MESSAGE_VERSION } from '../../lib/constants';
 import { decodeMessage } from '../../lib/serialization/task-message';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { waitFor } from '../support/wait';
 import { startCluster, type Cluster } from './cluster';
 import { FlowTasks } from './flow.tasks';
 
@@ -122,13 +123,8 @@ describe('bad workflow data at the worker (Redis)', () => {
     await broker.publish([{ id, queue: 'default', body: JSON.stringify(message) }]);
     const { client } = cluster;
     await expect((await client.delay(FlowTasks, 'add', 2, 2)).get({ timeout: 10_000 })).resolves.toBe(4);
-    const deadline = Date.now() + 10_000;
-    let dead = await broker.deadLetters('default');
-    while (!dead.some((d) => d.id === id) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      dead = await broker.deadLetters('default');
-    }
-    expect(dead.find((d) => d.id === id)?.reason).toBe('chord.index is not an integer below size');
+    const letter = await waitFor(async () => (await broker.deadLetters('default')).find((d) => d.id === id), 'the dead letter', 10_000);
+    expect(letter.reason).toBe('chord.index is not an integer below size');
   });
 
   it('fails a step that cannot be sent (payload over maxPayloadBytes) and what follows it, with that error', async () => {

@@ -1,6 +1,6 @@
 import { TaskFailedError, type TaskClient, type TaskModuleOptions, type WorkflowFailure } from '../../lib';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { sleep, startCluster, type Cluster, type Topology } from './cluster';
+import { startCluster, type Cluster, type Topology } from './cluster';
 import { FlowTasks } from './flow.tasks';
 
 const TIMEOUT = 20_000;
@@ -54,7 +54,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       expect(error.remote.data).toEqual({ failedTaskId: failId, failedTask: 'FlowTasks.fail' });
       await expect(client.result(failId).get({ timeout: TIMEOUT })).rejects.toMatchObject({ remoteMessage: 'boom' });
       await expect(client.result(thirdId).state()).resolves.toBe('FAILURE');
-      await sleep(300);
+      await cluster.settled();
       expect(cluster.calls('label')).toBe(before);
     });
 
@@ -62,7 +62,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       const [flakyBefore, addBefore] = [cluster.calls('flaky'), cluster.calls('add')];
       const result = await client.chain(client.signature(FlowTasks, 'flaky', 1), add(1)).applyAsync();
       await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(1002);
-      await sleep(200);
+      await cluster.settled();
       expect(cluster.calls('flaky') - flakyBefore).toBe(2);
       expect(cluster.calls('add') - addBefore).toBe(1);
     });
@@ -105,7 +105,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       const before = cluster.calls('total');
       const result = await client.chord(range(1000).map((i) => add(i, 1)), total()).applyAsync();
       await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(500_500);
-      await sleep(300);
+      await cluster.settled();
       expect(cluster.calls('total') - before).toBe(1);
       expect(cluster.totals().at(-1)).toEqual(range(1000).map((i) => i + 1));
     });
@@ -123,7 +123,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       const errback = await client.result<{ tag: string; failure: WorkflowFailure }>(errbackId).get({ timeout: TIMEOUT });
       expect(errback.tag).toBe('chord');
       expect(errback.failure).toMatchObject({ taskId: failId, task: 'FlowTasks.fail', state: 'FAILURE', error: { name: 'ChordError' } });
-      await sleep(200);
+      await cluster.settled();
       expect(cluster.calls('total')).toBe(before);
     });
 
@@ -166,7 +166,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       const failId = id('early');
       const result = await client.chain(fail('early').set({ taskId: failId }), client.chord([add(1, 1), add(2, 2)], total()), add(1)).applyAsync();
       await expect(result.get({ timeout: TIMEOUT })).rejects.toMatchObject({ remoteName: 'TypeError', remoteMessage: 'early', remote: { data: { failedTaskId: failId } } });
-      await sleep(200);
+      await cluster.settled();
       expect(cluster.calls('total')).toBe(before);
     });
 
@@ -183,7 +183,7 @@ describe.each(backends)('workflows on %s', (_name, options, topology) => {
       const result = await client.applyAsync(FlowTasks, 'add', [1, 2], { link: label('linked').set({ taskId: linkId }), linkError: inspect('no', errbackId) });
       await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(3);
       await expect(client.result(linkId).get({ timeout: TIMEOUT })).resolves.toBe('linked:3');
-      await sleep(200);
+      await cluster.settled();
       await expect(client.result(errbackId).state()).resolves.toBe('PENDING');
     });
 

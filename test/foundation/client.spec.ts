@@ -56,33 +56,14 @@ describe('TaskClient', () => {
     expect(values).toEqual(names.map((name) => `hello, ${name}`));
   });
 
-  it('delayMany is at least 5x faster per task than one delay() at a time', async () => {
+  it('delayMany of 1000 argument lists enqueues each exactly once, in one call', async () => {
+    // How much faster per task this is than delay() one at a time is measured by the benchmark
+    // (bench/report/rows.ts, 'Fan-out speed-up per task vs one at a time', goal >= 5x), not here.
     const { producer, client } = await producerAndWorker();
-    // Warm the connection and the script cache.
-    await client.delay(FoundationTasks, 'greet', 'warm');
-    await client.delayMany(FoundationTasks, 'greet', [['warm']]);
-
-    const perTask = async (enqueue: () => Promise<unknown>, tasks: number) => {
-      const started = process.hrtime.bigint();
-      await enqueue();
-      return Number(process.hrtime.bigint() - started) / tasks;
-    };
-    // Best of three, so that a burst of load from other processes cannot decide it.
-    let best = 0;
-    let enqueued = 2;
-    for (let attempt = 0; attempt < 3 && best < 5; attempt++) {
-      const single = await perTask(async () => {
-        for (let i = 0; i < 200; i++) await client.delay(FoundationTasks, 'greet', `one-${i}`);
-      }, 200);
-      const batched = await perTask(
-        () => client.delayMany(FoundationTasks, 'greet', Array.from({ length: 1000 }, (_, i) => [`many-${i}`] as [string])),
-        1000,
-      );
-      enqueued += 1200;
-      best = Math.max(best, single / batched);
-    }
-    expect(await totalQueued(producer)).toBe(enqueued);
-    expect(best).toBeGreaterThanOrEqual(5);
+    const results = await client.delayMany(FoundationTasks, 'greet', Array.from({ length: 1000 }, (_, i) => [`many-${i}`] as [string]));
+    expect(results).toHaveLength(1000);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1000);
+    expect(await totalQueued(producer)).toBe(1000);
   });
 
   describe('refuses arguments that cannot travel as JSON, naming the task and position; nothing is enqueued', () => {

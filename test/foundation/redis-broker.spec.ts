@@ -52,11 +52,17 @@ describe('Redis broker', () => {
     // Two "workers" lease it and vanish (a 1 ms lease that nobody extends or acknowledges).
     const firstLease = await broker.reserve('default', 10, 1);
     expect(firstLease.messages.map((m) => [m.id, m.delivery])).toEqual([[result.id, 1]]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const secondLease = await broker.reserve('default', 10, 1);
+    // Asking again until the lease has run out and the message comes back (a fetch before that finds nothing).
+    const secondLease = await waitFor(async () => {
+      const lease = await broker.reserve('default', 10, 1);
+      return lease.messages.length > 0 ? lease : undefined;
+    }, 'the first lease to run out');
     expect(secondLease.messages.map((m) => [m.id, m.delivery])).toEqual([[result.id, 2]]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const third = await broker.reserve('default', 10, 1);
+    // Once the second lease runs out, the next fetch moves it to the dead-letter list and gets nothing.
+    const third = await waitFor(async () => {
+      const lease = await broker.reserve('default', 10, 1);
+      return lease.messages.length > 0 || (await broker.deadLetters('default')).length > 0 ? lease : undefined;
+    }, 'the second lease to run out');
     expect(third.messages).toEqual([]);
     const dead = await broker.deadLetters('default');
     expect(dead).toHaveLength(1);
@@ -70,8 +76,11 @@ describe('Redis broker', () => {
     const broker = h.broker(app);
     const result = await app.get(TaskClient).delay(FoundationTasks, 'greet', 'twice');
     const lost = await broker.reserve('default', 1, 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const current = await broker.reserve('default', 1, 60_000);
+    // Asking until the 1 ms lease has run out and the message comes back.
+    const current = await waitFor(async () => {
+      const lease = await broker.reserve('default', 1, 60_000);
+      return lease.messages.length > 0 ? lease : undefined;
+    }, 'the lease to run out');
     expect(current.messages[0]).toMatchObject({ id: result.id, delivery: 2 });
     await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, delivery: 1 }], []);
     expect(await broker.queueSizes('default')).toMatchObject({ active: 1 });

@@ -1,7 +1,7 @@
 import { TaskClient, TaskRevokedError, TaskState, TaskWorker } from '../../lib';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { Harness, commandCalls, queueKey, sleep } from './harness';
+import { Harness, commandCalls, queueKey, waitFor } from './harness';
 
 /** Lateness allowed after a countdown on a busy 2-core machine. */
 const LATE_MARGIN_MS = 600;
@@ -21,7 +21,8 @@ describe('countdown, eta and expires', () => {
     const server = await h.server();
     const { prefix, worker, client, redis } = await setup(server.url);
     await worker.get(TaskWorker).start();
-    await sleep(100); // let the worker settle into its idle wait
+    // The worker has settled into its idle wait: its connection is blocked (BLPOP) on this suite's own server.
+    await waitFor(async () => /^blocked_clients:1\r?$/m.test(await redis.info('clients')), 'the worker to block in its idle wait', 5000);
 
     await redis.config('RESETSTAT');
     const sentAt = Date.now();
@@ -80,7 +81,8 @@ describe('countdown, eta and expires', () => {
   it('a delayed task enqueued while no worker runs starts when a worker comes up after its eta', async () => {
     const { worker, client } = await setup();
     const result = await client.applyAsync(FoundationTasks, 'stamp', [], { countdown: 100 });
-    await sleep(300);
+    const dueBy = Date.now() + 100; // its eta is at most this
+    await waitFor(() => Date.now() >= dueBy, 'its eta to pass', 5000, 5);
     await expect(result.state()).resolves.toBe(TaskState.PENDING);
     await worker.get(TaskWorker).start();
     await expect(result.get({ timeout: 5000 })).resolves.toEqual(expect.any(Number));

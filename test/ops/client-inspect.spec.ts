@@ -1,6 +1,7 @@
 import { TaskClient, TaskWorker } from '../../lib';
 import { createApp } from '../support/apps';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { waitFor } from '../support/wait';
 
 describe('TaskClient.inspect() and .control()', () => {
   it('reaches the workers of another app through Redis', async () => {
@@ -20,7 +21,7 @@ describe('TaskClient.inspect() and .control()', () => {
       const answers = await client.control().setRateLimit('MathTasks.add', '50/s', { timeout: 3000 });
       expect(answers[worker.id]).toEqual({ ok: true });
       await client.control().shutdown({ timeout: 3000 });
-      for (let i = 0; i < 50 && worker.isRunning; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => !worker.isRunning, 'the worker to stop', 5000);
       expect(worker.isRunning).toBe(false);
     } finally {
       await producer.close();

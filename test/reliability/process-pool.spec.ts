@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { TaskFailedError, TaskRevokedError, TASK_BROKER, type Broker, type TaskArgs, type TaskMethodName } from '../../lib/internal';
+import { TaskFailedError, TaskInspector, TaskRevokedError, TASK_BROKER, type Broker, type TaskArgs, type TaskMethodName } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { Harness, isAlive, queueKey, readMarks, sleep, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
+import { Harness, isAlive, queueKey, readMarks, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
 
 /**
  * The process pool, in worker processes started as production starts them: the
@@ -77,7 +77,8 @@ describe('process pool', () => {
     const { pid: victim } = await started('child-kill');
     process.kill(victim, 'SIGKILL');
     await expect(task.get({ timeout: 15_000 })).resolves.toMatchObject({ deliveries: 2, run: 2 });
-    await sleep(500);
+    // Acknowledged: the message is gone from Redis, so no further delivery can start it again.
+    await waitFor(async () => (await redis.hexists(queueKey(prefix, 'pool', 'messages'), task.id)) === 0, 'the acknowledgement');
     const runs = await marks('child-kill');
     expect(runs.map((m) => [m.event, m.delivery])).toEqual([
       ['start', 1],
@@ -134,7 +135,11 @@ describe('process pool', () => {
     const { pid: child } = await started('backlog');
     // Its child dies: the task comes back at once and waits in the pool for the replacement.
     process.kill(child, 'SIGKILL');
-    await sleep(300);
+    await waitFor(async () => {
+      const active = await producer.app.get(TaskInspector).active({ timeout: 5000 });
+      const mine = Object.entries(active).find(([id]) => id.includes(`:${pool.pid}:`))?.[1] ?? [];
+      return mine.some((held) => held.id === task.id && held.delivery === 2);
+    }, 'the task to be held again (delivery 2) by the pool worker');
     await task.revoke({ terminate: true });
     await expect(task.get({ timeout: 15_000 })).rejects.toBeInstanceOf(TaskRevokedError);
     await busy.get({ timeout: 15_000 });

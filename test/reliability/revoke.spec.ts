@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { TaskRevokedError } from '../../lib';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { Harness, queueKey, readMarks, readResult, sleep, waitFor } from './harness';
+import { Harness, queueKey, readMarks, readResult, waitFor } from './harness';
 
 /** Revoke on the inline pool, with in-process workers on real Redis (the process pool has its own suite). */
 describe('revoke', () => {
@@ -137,6 +137,5 @@ describe('revoke', () => {
     await expect(probe.get({ timeout: 5000 })).resolves.toMatchObject({ deliveries: 1 });
     await waitFor(() => queueIsEmpty(prefix, 'default'), 'every message to be acknowledged');
     expect(worker.getStats()).toMatchObject({ active: 0, revoked: 2 });
-    await sleep(50);
   });
 });

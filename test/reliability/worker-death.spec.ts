@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { TASK_BROKER, type Broker } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { Harness, queueKey, readMarks, readResult, sleep, waitFor, type WorkerProcess } from './harness';
+import { Harness, queueKey, readMarks, readResult, waitFor, type WorkerProcess } from './harness';
 
 /**
  * Real process deaths: worker processes are SIGKILLed in the middle of a task.
@@ -47,7 +47,11 @@ describe('a worker process dies in the middle of a task', () => {
     expect(runs[1].at - killedAt).toBeLessThan(visibilityTimeout + 4000);
 
     // acksLate: false — acknowledged at start, so the death lost it: never delivered again.
-    await sleep(1000);
+    // Once the queue holds no message at all (late acknowledged too), nothing can be delivered again.
+    await waitFor(
+      async () => (await redis.zcard(queueKey(prefix, 'default', 'active'))) + (await redis.hlen(queueKey(prefix, 'default', 'messages'))) === 0,
+      'the queue to hold no message',
+    );
     expect(await readMarks(redis, prefix, 'late')).toHaveLength(3);
     expect((await readMarks(redis, prefix, 'early')).map((m) => [m.event, m.pid])).toEqual([['start', first.pid]]);
     expect(await early.state()).toBe('STARTED');

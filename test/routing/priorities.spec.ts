@@ -1,7 +1,7 @@
 import { TaskClient, TaskWorker } from '../../lib';
 import { OrderTasks } from '../fixtures/routing-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { RoutingHarness, sleep, waitFor } from './routing-harness';
+import { RoutingHarness, waitFor } from './routing-harness';
 
 /** Expected start order: higher priority first, enqueue order within a priority. */
 function byPriority(entries: Array<{ tag: string; priority: number }>): string[] {
@@ -62,11 +62,14 @@ describe.each([
   });
 
   it('a delayed task keeps its priority when it comes due', async () => {
-    const { client, tasks, worker } = await app();
+    const { app: a, client, tasks, worker } = await app();
     for (let i = 0; i < 5; i++) await client.applyAsync(OrderTasks, 'work', [`now-${i}`]);
     await client.applyAsync(OrderTasks, 'work', ['later-9'], { priority: 9, countdown: 100 });
     await client.applyAsync(OrderTasks, 'work', ['later-0'], { priority: 0, countdown: 100 });
-    await sleep(250);
+    // Both etas are at most this (sent time + countdown); the worker starts once they are due.
+    const dueBy = Date.now() + 100;
+    await waitFor(() => Date.now() >= dueBy, 'the delayed tasks to come due', 5000, 5);
+    expect(await h.broker(a).queueSizes('default')).toEqual({ ready: 5, delayed: 2, active: 0 });
     await worker.start({ concurrency: 1 });
     const last = await client.applyAsync(OrderTasks, 'work', ['tail']);
     await last.get({ timeout: 5000 });
@@ -77,10 +80,11 @@ describe.each([
     const { client, tasks, worker } = await app();
     await worker.start({ concurrency: 1 });
     // Hold the only slot while priority-0 tasks queue up, then a priority-9 task that fails once.
-    const blocker = await client.applyAsync(OrderTasks, 'work', ['blocker', 300]);
-    await sleep(50);
+    const blocker = await client.applyAsync(OrderTasks, 'held', ['blocker']);
+    await waitFor(() => tasks.started.includes('blocker'), 'the blocker to start');
     for (let i = 0; i < 3; i++) await client.applyAsync(OrderTasks, 'work', [`zero-${i}`]);
     const flaky = await client.applyAsync(OrderTasks, 'flaky', ['flaky-9', 1], { priority: 9 });
+    tasks.release('blocker');
     await blocker.get({ timeout: 5000 });
     await expect(flaky.get({ timeout: 5000 })).resolves.toBe('flaky-9');
     const last = await client.applyAsync(OrderTasks, 'work', ['tail']);
@@ -98,7 +102,7 @@ describe('priorities when a worker gives messages back (redis)', () => {
     const prefix = uniquePrefix('prio');
     const first = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
     const client = first.get(TaskClient);
-    await client.applyAsync(OrderTasks, 'work', ['a', 300], { priority: 5 });
+    await client.applyAsync(OrderTasks, 'held', ['a'], { priority: 5 });
     for (const tag of ['b', 'c', 'd']) await client.applyAsync(OrderTasks, 'work', [tag], { priority: 5 });
     await client.applyAsync(OrderTasks, 'work', ['zero']);
     const worker = first.get(TaskWorker);
@@ -106,7 +110,10 @@ describe('priorities when a worker gives messages back (redis)', () => {
     await waitFor(() => first.get(OrderTasks).started.includes('a'), 'a to start');
     expect(worker.snapshot().reserved.map((r) => r.args[0])).toEqual(['b', 'c']);
     await client.applyAsync(OrderTasks, 'work', ['e'], { priority: 5 });
-    await worker.stop(); // a finishes; b and c go back
+    const stopped = worker.stop(); // b and c go back; a finishes
+    await waitFor(() => worker.snapshot().reserved.length === 0, 'b and c to be given back');
+    first.get(OrderTasks).release('a');
+    await stopped;
 
     const second = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
     await second.get(TaskWorker).start({ concurrency: 1 });

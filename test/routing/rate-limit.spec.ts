@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { AsyncResult, TaskClient, TaskConfigError, TaskWorker, type Broker } from '../../lib/internal';
+import { AsyncResult, TaskClient, TaskConfigError, TaskInspector, TaskWorker, type Broker } from '../../lib/internal';
 import { RateTasks, type StartStamp } from '../fixtures/routing-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { minGap, mostInWindow, RoutingHarness, sleep, waitFor } from './routing-harness';
+import { minGap, mostInWindow, RoutingHarness, waitFor, type ChildWorker } from './routing-harness';
 
 /**
  * Start times are taken inside the task, a little after the slot was granted in Redis;
@@ -13,6 +13,18 @@ const LAG = 60;
 
 async function stamps(results: Array<AsyncResult<StartStamp>>, timeout = 20_000): Promise<StartStamp[]> {
   return Promise.all(results.map((r) => r.get({ timeout })));
+}
+
+/**
+ * Resolves once every one of `workers` has handled the control messages broadcast so far
+ * (a runtime rate change included): a ping goes out on the same control channel after
+ * them, and each worker handles that channel's messages in order, so its pong comes
+ * after it applied the earlier ones. Fails unless exactly these workers answer.
+ */
+async function heardByAll(app: INestApplicationContext, workers: ChildWorker[]): Promise<void> {
+  const pongs = await app.get(TaskInspector).ping({ timeout: 10_000 });
+  const pids = Object.keys(pongs).map((id) => Number(id.split(':').at(-2)));
+  expect(pids.sort()).toEqual(workers.map((w) => w.pid).sort());
 }
 
 describe('global rate limits (redis)', () => {
@@ -70,16 +82,16 @@ describe('global rate limits (redis)', () => {
     const prefix = uniquePrefix('rate');
     const env = { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, CONCURRENCY: '4' };
     const first = await h.workerProcess(env);
-    const { client } = await producer(prefix);
+    const { app, client } = await producer(prefix);
 
     await client.setRateLimit('RateTasks.limited', '2/s');
     const second = await h.workerProcess(env); // reads the override at start
-    await sleep(100);
+    await heardByAll(app, [first, second]);
     const slow = (await stamps(await enqueue(client, 0, 6))).map((run) => run.at);
     expect(minGap(slow)).toBeGreaterThanOrEqual(500 - LAG);
 
     await client.setRateLimit('RateTasks.limited', '10/s');
-    await sleep(100);
+    await heardByAll(app, [first, second]);
     const fastRuns = await stamps(await enqueue(client, 100, 10));
     const fast = fastRuns.map((run) => run.at);
     expect(minGap(fast)).toBeGreaterThanOrEqual(100 - LAG);
@@ -88,7 +100,7 @@ describe('global rate limits (redis)', () => {
     expect(new Set([...fastRuns].map((run) => run.pid))).toEqual(new Set([first.pid, second.pid]));
 
     await client.setRateLimit('RateTasks.limited', null); // back to @Task({ rateLimit: '5/s' })
-    await sleep(100);
+    await heardByAll(app, [first, second]);
     const restored = (await stamps(await enqueue(client, 200, 6))).map((run) => run.at);
     expect(minGap(restored)).toBeGreaterThanOrEqual(200 - LAG);
   });
@@ -97,17 +109,17 @@ describe('global rate limits (redis)', () => {
     const prefix = uniquePrefix('rate');
     const env = { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, CONCURRENCY: '4' };
     const running = await h.workerProcess(env);
-    const { client } = await producer(prefix);
+    const { app, client } = await producer(prefix);
     await client.setRateLimit('RateTasks.unlimited', '5/s');
     const later = await h.workerProcess(env);
-    await sleep(100);
+    await heardByAll(app, [running, later]);
     const args = (from: number) => Array.from({ length: 8 }, (_, i) => [from + i] as [number]);
     const limited = await stamps(await client.delayMany(RateTasks, 'unlimited', args(0)));
     expect(minGap(limited.map((run) => run.at))).toBeGreaterThanOrEqual(200 - LAG);
     expect(new Set(limited.map((run) => run.pid))).toEqual(new Set([running.pid, later.pid]));
 
     await client.setRateLimit('RateTasks.unlimited', null);
-    await sleep(100);
+    await heardByAll(app, [running, later]);
     const free = (await stamps(await client.delayMany(RateTasks, 'unlimited', args(100)))).map((run) => run.at);
     expect(Math.max(...free) - Math.min(...free)).toBeLessThan(7 * 200 - 400); // no longer spaced
   });
@@ -115,10 +127,10 @@ describe('global rate limits (redis)', () => {
   it('raising the limit speeds up tasks already waiting for a slot', async () => {
     const prefix = uniquePrefix('rate');
     const env = { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, CONCURRENCY: '4' };
-    await h.workerProcess(env);
-    const { client } = await producer(prefix);
+    const worker = await h.workerProcess(env);
+    const { app, client } = await producer(prefix);
     await client.setRateLimit('RateTasks.limited', '1/s');
-    await sleep(100);
+    await heardByAll(app, [worker]);
     const backlog = await enqueue(client, 0, 10); // at 1/s, the last one's slot is 9 s away
     await waitFor(async () => (await backlog[0].state()) === 'SUCCESS', 'the first start');
     await client.setRateLimit('RateTasks.limited', '20/s');
@@ -178,9 +190,19 @@ describe('rate limits on memory://', () => {
 describe.each([
   ['redis', () => testRedisUrl()],
   ['memory', () => 'memory://'],
-])('the start-slot grid on %s', (_kind, brokerUrl) => {
+])('the start-slot grid on %s', (kind, brokerUrl) => {
   const h = new RoutingHarness();
   afterEach(() => h.closeAll());
+
+  /** Reads the clock the broker hands slots out by: the Redis server's TIME, or this process's. */
+  function brokerClock(): () => Promise<number> {
+    if (kind === 'memory') return async () => Date.now();
+    const redis = h.redis(testRedisUrl());
+    return async () => {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+  }
 
   async function setup(): Promise<{ broker: Broker; client: TaskClient }> {
     const app = await h.taskApp({ broker: brokerUrl(), prefix: uniquePrefix('grid') }, [RateTasks]);
@@ -189,6 +211,7 @@ describe.each([
 
   it('hands out slots one interval apart, and a ticket holder is not overtaken by a newcomer', async () => {
     const { broker } = await setup();
+    const brokerNow = brokerClock();
     expect((await broker.acquireRateSlot('grid.task', 300)).wait).toBe(0);
     const b = await broker.acquireRateSlot('grid.task', 300);
     const c = await broker.acquireRateSlot('grid.task', 300);
@@ -199,8 +222,8 @@ describe.each([
     const early = await broker.acquireRateSlot('grid.task', 300, b.ticket);
     expect(early.ticket).toEqual(b.ticket);
     expect(early.wait).toBeGreaterThan(200);
-    // B comes back a little late; a newcomer asking just before must not take B's slot.
-    await sleep(b.wait + 60);
+    // B comes back late (its slot has passed by the broker's clock); a newcomer asking just before must not take B's slot.
+    await waitFor(async () => (await brokerNow()) > b.ticket!.slot, "B's slot to pass", 5000);
     const newcomer = await broker.acquireRateSlot('grid.task', 300);
     expect(newcomer.wait).toBeGreaterThan(0);
     expect(newcomer.ticket!.slot).toBeGreaterThan(c.ticket!.slot);

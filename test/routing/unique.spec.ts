@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { TaskClient, TaskConfigError, TaskWorker } from '../../lib';
 import { BillingTasks, OrderStore } from '../fixtures/routing-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { RoutingHarness, sleep, waitFor } from './routing-harness';
+import { RoutingHarness, waitFor } from './routing-harness';
 
 describe('unique tasks under concurrent producers (redis)', () => {
   const h = new RoutingHarness();
@@ -86,8 +86,13 @@ describe('unique tasks under concurrent producers (redis)', () => {
     expect(b.id).toBe(a.id);
     expect(other.id).not.toBe(a.id);
     expect(plain.id).not.toBe(a.id);
-    // Nobody runs it; after the ttl the lock is gone and a new one is enqueued.
-    await sleep(600);
+    // Nobody runs it; the lock expires with its ttl (its key in Redis, layout of lib/broker/redis/redis-keys.ts), then a new one is enqueued.
+    const redis = h.redis(testRedisUrl());
+    const lock = `${prefix}:{default}:unique:BillingTasks.sync:sync-acme`;
+    const ttl = await redis.pttl(lock);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(400);
+    await waitFor(async () => (await redis.exists(lock)) === 0, 'the lock to expire', 5000);
     const late = await client.applyAsync(BillingTasks, 'sync', ['acme'], { uniqueKey: 'sync-acme', uniqueTtl: 400 });
     expect(late.id).not.toBe(a.id);
     expect((await h.broker(app).queueSizes('default')).ready).toBe(4);

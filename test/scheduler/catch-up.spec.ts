@@ -3,8 +3,8 @@ import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createBeatApp, FAST_BEAT } from './support/beat-apps';
 import { ManualClock } from './support/manual-clock';
 import { runsOf } from './support/probe.tasks';
-import { Resources, storedState } from './support/resources';
-import { sleep, waitFor } from './support/wait';
+import { leaderStepped, Resources, storedState } from './support/resources';
+import { waitFor } from './support/wait';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-01-01T00:00:30Z');
@@ -42,7 +42,8 @@ describe('restarts and catchUp (state in Redis)', () => {
 
     // A restart at the same moment repeats nothing.
     const second = await boot();
-    await sleep(10 * FAST_BEAT.checkInterval);
+    await leaderStepped(second.get(TaskScheduler), redis, prefix);
+    await resources.queueDrained(second);
     expect(runsOf(label)).toEqual([idOf(label, 1)]);
     await resources.close(second);
 
@@ -51,7 +52,8 @@ describe('restarts and catchUp (state in Redis)', () => {
     const third = await boot();
     await waitFor(async () => (await storedState(redis, prefix, label))?.next === T0 + 12 * MINUTE, 'the restarted leader to catch up');
     await waitFor(() => runsOf(label).length === 1 + caughtUp.length, `${caughtUp.length} caught-up run(s)`);
-    await sleep(5 * FAST_BEAT.checkInterval);
+    await leaderStepped(third.get(TaskScheduler), redis, prefix);
+    await resources.queueDrained(third);
     expect(runsOf(label).slice(1).sort()).toEqual(caughtUp.map((m) => idOf(label, m)));
     const state = await storedState(redis, prefix, label);
     expect(state?.last).toBe(caughtUp.length > 0 ? T0 + 11 * MINUTE : T0 + MINUTE);

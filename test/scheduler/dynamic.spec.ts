@@ -3,8 +3,8 @@ import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createBeatApp } from './support/beat-apps';
 import { ManualClock } from './support/manual-clock';
 import { runsOf } from './support/probe.tasks';
-import { Resources, storedState } from './support/resources';
-import { sleep, waitFor } from './support/wait';
+import { leaderStepped, Resources, storedState } from './support/resources';
+import { waitFor } from './support/wait';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-06-01T12:00:10Z');
@@ -42,14 +42,15 @@ describe('runtime schedules (in Redis)', () => {
 
     await admin.disable('dyn');
     expect((await admin.list())[0]).toEqual(expect.objectContaining({ enabled: false, nextRunAt: null, lastRunAt: T0 + MINUTE }));
-    await sleep(4 * CHECK);
+    await leaderStepped(admin, redis, prefix); // the leader has seen the switch
     clock.advance(MINUTE);
     await waitFor(async () => (await storedState(redis, prefix, 'dyn'))?.next === T0 + 3 * MINUTE, 'the leader to pass the disabled tick');
-    await sleep(2 * CHECK);
+    await leaderStepped(admin, redis, prefix);
+    await resources.queueDrained(worker);
     expect(runsOf('dyn')).toHaveLength(1);
 
     await admin.enable('dyn');
-    await sleep(4 * CHECK);
+    await leaderStepped(admin, redis, prefix);
     clock.advance(MINUTE);
     await waitFor(() => runsOf('dyn').length === 2, 'the run after enable()');
     expect(runsOf('dyn')[1]).toBe(`beat:dyn:${new Date(T0 + 3 * MINUTE).toISOString()}`);
@@ -61,9 +62,10 @@ describe('runtime schedules (in Redis)', () => {
 
     await expect(admin.remove('dyn')).resolves.toBe(true);
     await waitFor(async () => (await storedState(redis, prefix, 'dyn')) === null, 'the state to go');
-    await sleep(4 * CHECK);
+    await leaderStepped(admin, redis, prefix); // the leader has seen the removal
     clock.advance(5 * MINUTE);
-    await sleep(6 * CHECK);
+    await leaderStepped(admin, redis, prefix); // and has looked at the schedules at the new time
+    await resources.queueDrained(worker);
     expect(runsOf('dyn')).toHaveLength(2);
     expect(await admin.list()).toEqual([]);
     expect(await storedState(redis, prefix, 'dyn')).toBeNull();
@@ -82,13 +84,15 @@ describe('runtime schedules (in Redis)', () => {
 
     await other.disable('coded');
     expect((await app.get(TaskScheduler).list())[0]).toEqual(expect.objectContaining({ name: 'coded', source: 'config', enabled: false }));
-    await sleep(4 * CHECK);
+    await leaderStepped(other, redis, prefix); // the leader has seen the switch
     clock.advance(MINUTE);
     await waitFor(async () => (await storedState(redis, prefix, 'coded'))?.next === T0 + 2 * MINUTE, 'the leader to pass the tick');
+    await leaderStepped(other, redis, prefix);
+    await resources.queueDrained(app);
     expect(runsOf('coded')).toHaveLength(0);
 
     await other.enable('coded');
-    await sleep(4 * CHECK);
+    await leaderStepped(other, redis, prefix);
     clock.advance(MINUTE);
     await waitFor(() => runsOf('coded').length === 1, 'the run after enable()');
   });

@@ -5,7 +5,7 @@ import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createBeatApp, FAST_BEAT } from './support/beat-apps';
 import { runsOf } from './support/probe.tasks';
 import { Resources } from './support/resources';
-import { sleep, waitFor } from './support/wait';
+import { waitFor } from './support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -68,7 +68,7 @@ describe('leader killed with SIGKILL', () => {
     await waitFor(() => runsOf('failover').length >= runsAtKill + 4, 'four more ticks from the new leader', 15_000);
 
     for (const follower of followers) await follower.stop();
-    await sleep(500); // the last ticks sent finish running
+    await resources.queueDrained(worker); // the last ticks sent have run
 
     const ids = runsOf('failover');
     expect(new Set(ids).size).toBe(ids.length); // no tick ran twice

@@ -3,8 +3,8 @@ import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createBeatApp, FAST_BEAT } from './support/beat-apps';
 import { ManualClock } from './support/manual-clock';
 import { runsOf } from './support/probe.tasks';
-import { Resources, storedState } from './support/resources';
-import { sleep, waitFor } from './support/wait';
+import { leaderStepped, Resources, storedState } from './support/resources';
+import { waitFor } from './support/wait';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-01-01T00:57:30Z');
@@ -60,7 +60,9 @@ describe('several schedulers on one Redis', () => {
       await waitFor(() => runsOf('minutely').length === i, `tick ${i} to run`, 5000);
     }
 
-    await sleep(10 * FAST_BEAT.checkInterval); // room for a wrong second send to show up
+    // A wrong second send would have gone out by the end of the leader's next whole step, and run once the queue drained.
+    await leaderStepped(schedulers[1], redis, prefix);
+    await resources.queueDrained(worker);
     expect(runsOf('minutely')).toEqual(expected);
     expect(runsOf('hourly')).toHaveLength(1);
     const state = await storedState(redis, prefix, 'minutely');

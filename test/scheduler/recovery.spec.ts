@@ -2,8 +2,8 @@ import { TaskClient, TaskScheduler, TaskWorker } from '../../lib';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createBeatApp, FAST_BEAT } from './support/beat-apps';
 import { runsOf } from './support/probe.tasks';
-import { Resources } from './support/resources';
-import { sleep, waitFor } from './support/wait';
+import { leaderStepped, Resources } from './support/resources';
+import { waitFor } from './support/wait';
 
 /**
  * A leader that dies between claiming a tick and confirming it leaves the tick pending.
@@ -52,7 +52,8 @@ describe('ticks a lost leader claimed but did not confirm', () => {
     await waitFor(async () => (await redis.hlen(pendingKey)) === 0, 'the worker to confirm the tick');
     const beat = resources.app(await createBeatApp(options));
     await beat.get(TaskScheduler).start();
-    await sleep(10 * FAST_BEAT.checkInterval);
+    await leaderStepped(beat.get(TaskScheduler), redis, options.prefix);
+    await resources.queueDrained(worker);
     expect(runsOf('already-ran')).toEqual([fire.id]);
   });
 
@@ -66,7 +67,9 @@ describe('ticks a lost leader claimed but did not confirm', () => {
     const worker = resources.app(await createBeatApp(options));
     await worker.get(TaskWorker).start();
     await waitFor(() => runsOf('still-queued').length === 1, 'the tick to run');
-    await sleep(500);
+    // No copy of it is left anywhere to run again, and the leader sends it no more.
+    await leaderStepped(beat.get(TaskScheduler), redis, options.prefix);
+    await resources.queueDrained(worker);
     expect(runsOf('still-queued')).toEqual([fire.id]);
   });
 });
