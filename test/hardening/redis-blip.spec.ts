@@ -9,8 +9,11 @@ import { waitFor } from '../support/wait';
 describe('a Redis blip at the first subscription', () => {
   let server: RedisServerHandle;
   let broker: RedisBroker;
+  let quiet: jest.SpyInstance;
 
   beforeAll(async () => {
+    // The connection errors this causes are logged (see below): keep them out of the test output.
+    quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     server = await startRedisServer();
     broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
     await broker.connect();
@@ -19,6 +22,7 @@ describe('a Redis blip at the first subscription', () => {
   afterAll(async () => {
     await broker.close();
     await server.stop();
+    quiet.mockRestore();
   });
 
   it('fails the calls made while Redis is away, and result waits and remote-control replies work once it is back', async () => {
