@@ -114,7 +114,8 @@ export class TaskDispatcher {
    */
   async revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
     const list = Array.isArray(ids) ? ids : [ids];
-    await this.broker.rememberRevoked(list, Date.now() + this.config.resultExpires);
+    const until = Date.now() + this.config.resultExpires;
+    await this.broker.rememberRevoked(list, until);
     const writes: ResultWrite[] = [];
     for (const id of list) {
       const record = await this.broker.getResult(id);
@@ -123,7 +124,7 @@ export class TaskDispatcher {
       }
     }
     await this.broker.storeResults(writes);
-    await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true });
+    await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true, until });
   }
 
   /** Stores a task's runtime rate limit ('5/s'; null clears it) and tells every worker. */

@@ -19,6 +19,9 @@ export class TaskMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly tasks: PromCounter;
   private readonly runtime: PromHistogram;
   private unsubscribe?: () => void;
+  /** Task names with a label series of their own (at most maxTaskLabels). */
+  private readonly labelled = new Set<string>();
+  private readonly maxTaskLabels: number;
 
   constructor(
     @Inject(TASK_METRICS_OPTIONS) options: ResolvedMetricsOptions,
@@ -27,6 +30,7 @@ export class TaskMetrics implements OnModuleInit, OnModuleDestroy {
   ) {
     const prom = loadPromClient();
     const { prefix, buckets } = options;
+    this.maxTaskLabels = options.maxTaskLabels;
     this.registry = options.registry ?? new prom.Registry();
     const registers = [this.registry];
     this.tasks = new prom.Counter({
@@ -88,8 +92,17 @@ export class TaskMetrics implements OnModuleInit, OnModuleDestroy {
   private count(events: StoredEvent[]): void {
     for (const event of events) {
       if (!TASK_EVENTS.has(event.type) || !event.task) continue;
-      this.tasks.inc({ task: event.task, state: event.type });
-      if (event.type === 'succeeded' && typeof event.runtime === 'number') this.runtime.observe({ task: event.task }, event.runtime / 1000);
+      const task = this.label(event.task);
+      this.tasks.inc({ task, state: event.type });
+      if (event.type === 'succeeded' && typeof event.runtime === 'number') this.runtime.observe({ task }, event.runtime / 1000);
     }
+  }
+
+  /** The task's own name while there is room for it, else 'other': names come from messages, unbounded. */
+  private label(task: string): string {
+    if (this.labelled.has(task)) return task;
+    if (this.labelled.size >= this.maxTaskLabels) return 'other';
+    this.labelled.add(task);
+    return task;
   }
 }
