@@ -8,6 +8,7 @@ export const DEFAULT_PREFIX = 'tasks';
 export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
 export const DEFAULT_RESULT_EXPIRES = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_GRACE = 30_000;
 export const MESSAGE_VERSION = 1;

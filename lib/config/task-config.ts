@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PREFIX, DEFAULT_RESULT_EXPIRES, DEFAULT_VISIBILITY_TIMEOUT } from '../constants';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_PREFIX, DEFAULT_RESULT_EXPIRES, DEFAULT_VISIBILITY_TIMEOUT } from '../constants';
 import type { TaskBehaviourOptions } from './task-options.interface';
 import { validateTaskOptions } from './validate-task-options';
 import { TaskConfigError } from '../errors';
@@ -17,6 +17,7 @@ export interface TaskConfig {
   readonly resultExpires: number;
   readonly visibilityTimeout: number;
   readonly maxPayloadBytes: number;
+  readonly maxResultBytes: number;
   readonly maxDeliveries: number;
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
@@ -48,6 +49,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   assertDuration('resultExpires', options.resultExpires, 1);
   assertDuration('visibilityTimeout', options.visibilityTimeout, 1000);
   assertInteger('maxPayloadBytes', options.maxPayloadBytes, 256);
+  assertInteger('maxResultBytes', options.maxResultBytes, 16);
   assertInteger('maxDeliveries', options.maxDeliveries, 1);
   assertInteger('connectRetries', options.connectRetries, 1);
   assertDuration('connectRetryDelay', options.connectRetryDelay);
@@ -74,6 +76,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
     visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     maxDeliveries: options.maxDeliveries ?? 10,
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,

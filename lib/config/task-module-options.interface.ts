@@ -32,6 +32,8 @@ export interface TaskModuleOptions {
   visibilityTimeout?: number;
   /** Largest serialized message, bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /** Largest result, as JSON, bytes; a larger one ends the task FAILURE (ResultTooLargeError). Default 1 MiB. */
+  maxResultBytes?: number;
   /** Deliveries of one message (lost workers included) before it is dead-lettered. Default 10. */
   maxDeliveries?: number;
   /** Attempts to reach the broker at start-up. Default 3. */

@@ -79,6 +79,17 @@ export class PayloadTooLargeError extends NestTasksError {
   }
 }
 
+/** A task's result, as JSON, is larger than `maxResultBytes`. */
+export class ResultTooLargeError extends NestTasksError {
+  constructor(
+    readonly taskName: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`Task '${taskName}': result is ${bytes} bytes, over the limit of ${limit} (maxResultBytes)`);
+  }
+}
+
 /** Shape of an error after its trip through JSON. */
 export interface SerializedError {
   name: string;

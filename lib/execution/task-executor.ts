@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { TaskConfig } from '../config/task-config';
+import { TASK_CONFIG } from '../constants';
 import { taskContextStorage, type RetryOptions, type TaskContext } from '../context/task-context';
 import {
   MaxRetriesExceededError,
   SoftTimeLimitExceeded,
   TaskConfigError,
+  ResultTooLargeError,
   TaskResultError,
   TaskRetryRequest,
   TaskTerminatedError,
@@ -40,6 +43,7 @@ export class TaskExecutor {
     private readonly registry: TaskRegistry,
     private readonly hooks: TaskHooks,
     private readonly events: TaskEventBus,
+    @Inject(TASK_CONFIG) private readonly config: Pick<TaskConfig, 'maxResultBytes'>,
   ) {}
 
   /** Runs the outcome hooks (workflow steps and the like); a throw means: do not acknowledge. */
@@ -110,7 +114,12 @@ export class TaskExecutor {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
         return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
       }
-      return { kind: 'success', value: toJsonValue(value), startedAt, finishedAt: Date.now() };
+      const { json, bytes } = toJson(value, this.config.maxResultBytes);
+      if (bytes > this.config.maxResultBytes) {
+        const error = new ResultTooLargeError(message.task, bytes, this.config.maxResultBytes);
+        return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
+      }
+      return { kind: 'success', value: json, startedAt, finishedAt: Date.now() };
     } catch (thrown) {
       if (thrown instanceof TaskTerminatedError) return { kind: 'revoked', reason: thrown.message };
       return this.afterError(message, thrown, maxRetries, startedAt, options);
@@ -157,11 +166,16 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-/** The value as it will read after its JSON trip (Dates become strings, undefined becomes null). */
-function toJsonValue(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (value === null || typeof value !== 'object') return value;
-  return JSON.parse(JSON.stringify(value));
+/**
+ * The value as it will read after its JSON trip (Dates become strings, undefined
+ * becomes null), and its size as JSON in bytes, counted only when it may pass `limit`.
+ */
+function toJson(value: unknown, limit: number): { json: unknown; bytes: number } {
+  if (value === undefined || value === null) return { json: null, bytes: 4 };
+  if (typeof value === 'string') return { json: value, bytes: value.length * 3 + 2 <= limit ? 0 : Buffer.byteLength(JSON.stringify(value)) };
+  if (typeof value !== 'object') return { json: value, bytes: 0 };
+  const text = JSON.stringify(value);
+  return { json: JSON.parse(text), bytes: text.length * 3 <= limit ? 0 : Buffer.byteLength(text) };
 }
 
 function nextAttempt(message: TaskMessage): TaskMessage {

@@ -124,6 +124,11 @@ export class WorkerRun {
       this.settler.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
       return;
     }
+    if (message.id !== reserved.id) {
+      // Its result would land under another task's id.
+      this.settler.deadLetter(reserved, reserved.body, `the message names id ${JSON.stringify(message.id)}, not the id it is stored under`);
+      return;
+    }
     // The task's own result options hold for messages whose producer did not know them (sent by name).
     const declared = this.deps.registry.get(message.task)?.options;
     if (message.ignoreResult === undefined && declared?.ignoreResult) message.ignoreResult = true;
