@@ -149,6 +149,25 @@ describe('process pool', () => {
     expect(await marks('backlog')).toHaveLength(1);
   });
 
+  it('a plain revoke also reaches a task waiting for a child: it never runs again and ends REVOKED', async () => {
+    const busy = await send('pool', 'slow', 'plain-backlog-busy', 4000);
+    await started('plain-backlog-busy');
+    const task = await send('pool', 'spinsUntilTerminated', 'plain-backlog');
+    const { pid: child } = await started('plain-backlog');
+    process.kill(child, 'SIGKILL');
+    await waitFor(async () => {
+      const active = await producer.app.get(TaskInspector).active({ timeout: 5000 });
+      const mine = Object.entries(active).find(([id]) => id.includes(`:${pool.pid}:`))?.[1] ?? [];
+      return mine.some((held) => held.id === task.id && held.delivery === 2);
+    }, 'the task to be held again (delivery 2) by the pool worker');
+    await task.revoke();
+    await expect(task.get({ timeout: 15_000 })).rejects.toBeInstanceOf(TaskRevokedError);
+    await busy.get({ timeout: 15_000 });
+    const probe = await Promise.all([0, 1].map((i) => send('pool', 'slow', `after-plain-backlog-${i}`, 300)));
+    await Promise.all(probe.map((r) => r.get({ timeout: 20_000 })));
+    expect(await marks('plain-backlog')).toHaveLength(1);
+  });
+
   it('maxTasksPerChild recycles children: no child runs more than that many tasks', async () => {
     const pids: number[] = [];
     for (let i = 0; i < 6; i++) {

@@ -15,6 +15,8 @@ export interface ProcessPoolOptions {
   maxMemoryPerChild?: number;
   /** Script the children run; default: this process's entry script, as Node's cluster does. */
   entry?: string;
+  /** True for a task revoked while it waited for a child: it is not started. */
+  isRevoked?: (taskId: string) => boolean;
 }
 
 interface Run {
@@ -136,9 +138,9 @@ export class ProcessPool implements TaskPool {
   }
 
   private dispatch(child: Child, request: Run): void {
-    if (request.run.abort.aborted) {
-      // Terminated (or shut down) while it waited for a child: it never starts.
-      request.resolve({ kind: 'revoked', reason: 'terminated before it started' });
+    if (request.run.abort.aborted || this.options.isRevoked?.(request.message.id)) {
+      // Revoked, terminated (or shut down) while it waited for a child: it never starts.
+      request.resolve({ kind: 'revoked', reason: request.run.abort.aborted ? 'terminated before it started' : 'revoked' });
       this.pump(child);
       return;
     }

@@ -66,7 +66,18 @@ export class WorkerRun {
     });
     this.pool =
       options.pool === 'process'
-        ? new ProcessPool(executor, registry, { size: options.concurrency, maxTasksPerChild: options.maxTasksPerChild, maxMemoryPerChild: options.maxMemoryPerChild, entry: options.poolEntry }, logger)
+        ? new ProcessPool(
+            executor,
+            registry,
+            {
+              size: options.concurrency,
+              maxTasksPerChild: options.maxTasksPerChild,
+              maxMemoryPerChild: options.maxMemoryPerChild,
+              entry: options.poolEntry,
+              isRevoked: (id) => this.control.isRevoked(id),
+            },
+            logger,
+          )
         : new InlinePool(executor);
   }
 
