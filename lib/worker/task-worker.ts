@@ -106,6 +106,11 @@ export class TaskWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return this.state === 'running';
   }
 
+  /** Null while this worker can run tasks; otherwise why it cannot (its process pool has no child). */
+  get problem(): string | null {
+    return this.state === 'running' ? (this.run?.problem ?? null) : null;
+  }
+
   /** Who this worker is and what it consumes. */
   info(): WorkerInfo {
     const { queues, concurrency, beat, pool } = this.options ?? resolveWorkerOptions({});

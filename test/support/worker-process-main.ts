@@ -3,9 +3,10 @@
  * runs a worker: its own OS process, `node -r ./test/support/register-ts.js <fixture>`.
  * Environment: REDIS_URL, TASK_PREFIX, QUEUES (comma-separated), CONCURRENCY (4), POOL
  * ('inline' | 'process'), MAX_TASKS_PER_CHILD, MAX_MEMORY_PER_CHILD, VISIBILITY_TIMEOUT,
- * MAX_DELIVERIES, SHUTDOWN_GRACE. Prints `READY <pid>` once it consumes; exits on SIGTERM
+ * MAX_DELIVERIES, SHUTDOWN_GRACE, FAIL_BOOT_IF (a path: a pool child exits at boot while it exists). Prints `READY <pid>` once it consumes; exits on SIGTERM
  * after draining. Process-pool children run the same fixture and serve their parent.
  */
+import { existsSync } from 'node:fs';
 import { Module, type LogLevel, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TaskModule, TaskWorker } from '../../lib';
@@ -13,6 +14,8 @@ import { TaskModule, TaskWorker } from '../../lib';
 const number = (value: string | undefined): number | undefined => (value ? Number(value) : undefined);
 
 export function runWorkerProcess(providers: Provider[], logger: LogLevel[] = ['error', 'warn']): void {
+  // A pool child that cannot boot (a broken deploy, say), on demand.
+  if (process.env.NESTJS_TASKS_POOL_CHILD === '1' && process.env.FAIL_BOOT_IF && existsSync(process.env.FAIL_BOOT_IF)) process.exit(3);
   // Started by a test: exit with it even if it dies without cleaning up (its end of the stdin pipe closes).
   if (process.env.EXIT_WITH_STDIN === '1') {
     process.stdin.on('end', () => process.exit(1));

@@ -23,6 +23,8 @@ export interface WorkerDescription {
   succeeded: number;
   failed: number;
   retried: number;
+  /** Why the worker cannot run tasks now (its process pool has no child); absent while it can. */
+  problem?: string;
   /** Resident memory, bytes. */
   rss: number;
   loadavg: number[];

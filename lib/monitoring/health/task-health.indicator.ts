@@ -16,7 +16,7 @@ export interface TaskHealthOptions {
 /** The shape `@nestjs/terminus` expects from an indicator (`HealthIndicatorResult`). */
 export type TaskHealthResult<Key extends string = string> = Record<
   Key,
-  { status: 'up' | 'down'; broker: 'up' | 'down'; latency?: number; workers: number; localWorker?: 'running' | 'stopped'; message?: string }
+  { status: 'up' | 'down'; broker: 'up' | 'down'; latency?: number; workers: number; localWorker?: 'running' | 'stopped' | 'unhealthy'; message?: string }
 >;
 
 /**
@@ -59,6 +59,10 @@ export class TaskHealthIndicator {
       if (!this.worker.isRunning) {
         detail.status = 'down';
         problems.push('the worker of this process is stopped');
+      } else if (this.worker.problem) {
+        detail.status = 'down';
+        detail.localWorker = 'unhealthy';
+        problems.push(`the worker of this process cannot run tasks: ${this.worker.problem}`);
       }
     }
     if (problems.length > 0) detail.message = problems.join('; ');

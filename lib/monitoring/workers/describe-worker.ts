@@ -6,7 +6,9 @@ import type { WorkerDescription } from '../../broker/ports/worker-state';
 /** The worker's description as of now. */
 export function describeWorker(worker: TaskWorker, info: WorkerInfo = worker.info()): WorkerDescription {
   const stats = worker.getStats();
+  const problem = worker.problem;
   return {
+    ...(problem ? { problem } : {}),
     id: info.id,
     hostname: hostname(),
     pid: process.pid,

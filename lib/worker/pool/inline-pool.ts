@@ -23,4 +23,8 @@ export class InlinePool implements TaskPool {
   }
 
   async stop(): Promise<void> {}
+
+  readonly problem = null;
+
+  async whenAvailable(): Promise<void> {}
 }

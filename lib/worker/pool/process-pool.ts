@@ -17,6 +17,8 @@ export interface ProcessPoolOptions {
   entry?: string;
   /** True for a task revoked while it waited for a child: it is not started. */
   isRevoked?: (taskId: string) => boolean;
+  /** A child that has not said it is ready by then is killed and replaced. Default 60 s. */
+  bootTimeout?: number;
 }
 
 interface Run {
@@ -29,6 +31,8 @@ interface Child {
   readonly process: ChildProcess;
   ready: boolean;
   retiring: boolean;
+  /** Why it never became ready, when known. */
+  bootError?: string;
   tasks: number;
   busy?: Run & { timer?: NodeJS.Timeout; killedFor?: 'time-limit' | 'terminate'; startedAt: number; removeStop: () => void };
 }
@@ -36,6 +40,9 @@ interface Child {
 /** Grace over timeLimit for the child's own timer to answer before the parent kills it. */
 const KILL_GRACE_MS = 250;
 const BOOT_TIMEOUT_MS = 60_000;
+/** Pause before replacing a child that failed to boot: doubles with each failure in a row, up to the maximum. */
+const RESPAWN_BACKOFF_MS = 500;
+const MAX_RESPAWN_BACKOFF_MS = 30_000;
 
 /**
  * Runs each task in one of `size` child processes that boot the same Nest module
@@ -48,6 +55,9 @@ export class ProcessPool implements TaskPool {
   private readonly backlog: Run[] = [];
   private stopping = false;
   private bootFailures = 0;
+  private lastBootError = '';
+  private readonly respawns = new Set<NodeJS.Timeout>();
+  private availableWaiters: Array<() => void> = [];
 
   constructor(
     private readonly executor: TaskExecutor,
@@ -60,7 +70,13 @@ export class ProcessPool implements TaskPool {
     const entry = this.options.entry ?? process.argv[1];
     if (!entry) throw new NestTasksError('The process pool needs an entry script (process.argv[1] is empty)');
     const booted = Array.from({ length: this.options.size }, () => this.spawn());
-    await Promise.all(booted);
+    try {
+      await Promise.all(booted);
+    } catch (error) {
+      // A pool that cannot boot at start-up fails the worker's start instead of retrying behind it.
+      await this.stop();
+      throw error;
+    }
     this.logger.log(`Process pool of ${this.options.size} children ready`);
   }
 
@@ -68,9 +84,23 @@ export class ProcessPool implements TaskPool {
     return new Promise((resolve) => {
       const request: Run = { message, run, resolve };
       const child = this.idleChild();
+      const problem = this.problem;
       if (child) this.dispatch(child, request);
+      else if (problem) resolve({ kind: 'unavailable', reason: problem });
       else this.backlog.push(request);
     });
+  }
+
+  /** Null while a child is ready or booting normally; the reason when children keep failing to boot and none is ready. */
+  get problem(): string | null {
+    if (this.bootFailures === 0) return null;
+    for (const child of this.children) if (child.ready) return null;
+    return `no pool child is running: ${this.bootFailures} failed to boot in a row (last: ${this.lastBootError})`;
+  }
+
+  whenAvailable(): Promise<void> {
+    if (this.problem === null || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => this.availableWaiters.push(resolve));
   }
 
   terminate(taskId: string): void {
@@ -81,6 +111,9 @@ export class ProcessPool implements TaskPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.respawns) clearTimeout(timer);
+    this.respawns.clear();
+    this.notifyAvailable();
     await Promise.all(
       [...this.children].map(
         (child) =>
@@ -110,14 +143,22 @@ export class ProcessPool implements TaskPool {
     });
     const child: Child = { process: proc, ready: false, retiring: false, tasks: 0 };
     this.children.add(child);
+    const bootTimeout = this.options.bootTimeout ?? BOOT_TIMEOUT_MS;
     return new Promise<void>((resolve, reject) => {
-      const bootTimer = setTimeout(() => reject(new NestTasksError(`Pool child ${proc.pid} did not boot in ${BOOT_TIMEOUT_MS} ms`)), BOOT_TIMEOUT_MS);
+      const bootTimer = setTimeout(() => {
+        const error = new NestTasksError(`Pool child ${proc.pid} did not boot in ${bootTimeout} ms`);
+        child.bootError = error.message;
+        reject(error);
+        // Stuck: killed, so that it exits and is replaced like a child that failed to boot.
+        proc.kill('SIGKILL');
+      }, bootTimeout);
       proc.on('message', (message: ChildToParent) => {
         if (message.type === 'ready') {
           clearTimeout(bootTimer);
           child.ready = true;
           this.bootFailures = 0;
           resolve();
+          this.notifyAvailable();
           this.pump(child);
         } else if (message.type === 'done') {
           this.done(child, message);
@@ -181,12 +222,29 @@ export class ProcessPool implements TaskPool {
       } else busy.resolve({ kind: 'lost', reason: `its pool child ${child.process.pid} died (code ${code}, signal ${signal})` });
     }
     if (this.stopping) return;
-    if (!child.retiring && !busy) this.logger.warn(`Pool child ${child.process.pid} exited (code ${code}, signal ${signal}); replacing it`);
-    if (!child.ready && ++this.bootFailures > 5) {
-      this.logger.error('Pool children keep failing to boot; not replacing them');
+    if (child.ready) {
+      if (!child.retiring && !busy) this.logger.warn(`Pool child ${child.process.pid} exited (code ${code}, signal ${signal}); replacing it`);
+      this.spawn().catch((error: Error) => this.logger.error(error.message));
       return;
     }
-    this.spawn().catch((error: Error) => this.logger.error(error.message));
+    this.bootFailures++;
+    this.lastBootError = child.bootError ?? `exited while booting (code ${code}, signal ${signal})`;
+    const delay = Math.min(MAX_RESPAWN_BACKOFF_MS, RESPAWN_BACKOFF_MS * 2 ** (this.bootFailures - 1));
+    this.logger.error(`Pool child ${child.process.pid} failed to boot (${this.lastBootError}); trying a new one in ${delay} ms`);
+    // With no child that can run them, what waits goes back to the queue for a healthy worker.
+    const problem = this.problem;
+    if (problem) for (const request of this.backlog.splice(0)) request.resolve({ kind: 'unavailable', reason: problem });
+    const timer = setTimeout(() => {
+      this.respawns.delete(timer);
+      if (!this.stopping) this.spawn().catch(() => undefined);
+    }, delay);
+    this.respawns.add(timer);
+  }
+
+  private notifyAvailable(): void {
+    const waiters = this.availableWaiters;
+    this.availableWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private release(child: Child): void {

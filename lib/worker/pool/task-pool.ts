@@ -2,8 +2,11 @@ import type { TaskMessage } from '../../serialization/task-message';
 import type { ExecutionOutcome } from '../../execution/execution-outcome';
 import type { RunAbort } from '../../execution/run-abort';
 
-/** How a pool ended a run: an outcome, or `lost` when the process running it died. */
-export type PoolResult = ExecutionOutcome | { kind: 'lost'; reason: string };
+/**
+ * How a pool ended a run: an outcome; `lost` when the process running it died;
+ * `unavailable` when the pool has no process that can run it (it never started).
+ */
+export type PoolResult = ExecutionOutcome | { kind: 'lost'; reason: string } | { kind: 'unavailable'; reason: string };
 
 export interface PoolRun {
   delivery: number;
@@ -19,4 +22,8 @@ export interface TaskPool {
   /** Stops a running task at once (revoke with terminate). */
   terminate(taskId: string): void;
   stop(): Promise<void>;
+  /** Null while it can run tasks; otherwise why it cannot. */
+  readonly problem: string | null;
+  /** Resolves once it can run tasks again (at once when it can), or when it stops. */
+  whenAvailable(): Promise<void>;
 }

@@ -26,11 +26,19 @@ export class Fetcher {
     private readonly take: (queue: string, messages: ReservedMessage[]) => void,
     private readonly isRunning: () => boolean,
     private readonly logger: Logger,
+    /** A promise to wait on while the worker cannot run tasks (its pool has no process); undefined when it can. */
+    private readonly unavailable: () => Promise<void> | undefined = () => undefined,
   ) {}
 
   async run(): Promise<void> {
     while (this.isRunning()) {
       try {
+        const blocked = this.unavailable();
+        if (blocked) {
+          // Leave the messages to workers that can run them.
+          await blocked;
+          continue;
+        }
         const free = this.slots.free(this.options.prefetch);
         if (free <= 0) {
           await this.slots.untilFreed();

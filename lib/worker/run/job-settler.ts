@@ -52,6 +52,12 @@ export class JobSettler {
       this.lost(job, result.reason, this.registry.get(message.task)?.options.rejectOnWorkerLost !== false);
       return;
     }
+    if (result.kind === 'unavailable') {
+      // It never started: back to the front of its queue, uncounted, for a worker that can run it.
+      this.logger.warn(`Task ${message.task}[${message.id}] given back to its queue: ${result.reason}`);
+      this.release(job);
+      return;
+    }
     const failed = (error: unknown): Promise<void> | void => {
       const why = (error as Error)?.message ?? String(error);
       // Not acknowledged when a hook fails: the lease runs out and the message is delivered again.

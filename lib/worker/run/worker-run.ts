@@ -48,6 +48,8 @@ export class WorkerRun {
   private readonly control: WorkerControl;
   private readonly pool: TaskPool;
   private loop?: Promise<void>;
+  private stopRequested!: () => void;
+  private readonly stopSignal = new Promise<void>((resolve) => (this.stopRequested = resolve));
 
   constructor(
     readonly info: WorkerInfo,
@@ -93,12 +95,26 @@ export class WorkerRun {
     return this.slots.queued;
   }
 
+  /** Null while this run can run tasks; otherwise why not (its process pool has no child). */
+  get problem(): string | null {
+    return this.pool.problem;
+  }
+
   async start(): Promise<void> {
     await this.control.start();
     await this.pool.start();
     this.settler.stats.startedAt = Date.now();
     this.leases.start();
-    const fetcher = new Fetcher(this.deps.broker, this.options, this.deps.config.visibilityTimeout, this.slots, (queue, messages) => this.take(queue, messages), () => this.state === 'running', this.deps.logger);
+    const fetcher = new Fetcher(
+      this.deps.broker,
+      this.options,
+      this.deps.config.visibilityTimeout,
+      this.slots,
+      (queue, messages) => this.take(queue, messages),
+      () => this.state === 'running',
+      this.deps.logger,
+      () => (this.pool.problem === null ? undefined : Promise.race([this.pool.whenAvailable(), this.stopSignal])),
+    );
     this.loop = fetcher.run();
   }
 
@@ -207,6 +223,7 @@ export class WorkerRun {
    */
   async stop(stopping: () => Promise<void>): Promise<void> {
     this.state = 'stopping';
+    this.stopRequested();
     const { broker, logger } = this.deps;
     const goCold = () => {
       if (this.cold) return;
