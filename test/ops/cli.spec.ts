@@ -155,6 +155,22 @@ describe('nest-tasks errors say what is wrong', () => {
     expect(pool.code).toBe(1);
     expect(pool.stderr).toContain("Allowed choices are inline, process");
   });
+
+  it('a --broker with a wrong scheme or a mangled password: named without its credentials', async () => {
+    const [scheme, slash] = await Promise.all([
+      runCli(['inspect', 'ping', '--broker', 'http://ops:hun@ter2@redis.internal:6379/0']),
+      runCli(['purge', '-Q', 'x', '--force', '--broker', 'redis://ops:hun/ter2@redis.internal:6379/0']),
+    ]);
+    expect(scheme.code).toBe(1);
+    expect(scheme.stderr).toContain("Invalid option '--broker'");
+    expect(scheme.stderr).toContain('http://redis.internal:6379/0');
+    expect(slash.code).toBe(1);
+    expect(slash.stderr).toContain("Invalid option '--broker'");
+    for (const out of [scheme.stdout + scheme.stderr, slash.stdout + slash.stderr]) {
+      expect(out).not.toContain('hun');
+      expect(out).not.toContain('ter2');
+    }
+  });
 });
 
 describe('nest-tasks beat, worker --pool process, dashboard', () => {
@@ -205,5 +221,24 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
     const metrics = await httpRequest(`${base}/metrics`);
     expect(metrics.body).toContain('# TYPE nest_tasks_tasks_total counter');
     expect(await dashboard.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('dashboard: a password with @ in --broker appears in no log line and no page', async () => {
+    const port = await freePort();
+    const redis = new URL(testRedisUrl());
+    // The test Redis has no password: it answers AUTH with an error that ioredis only warns about.
+    const broker = `redis://:hunter@2secret@${redis.host}/0`;
+    const dashboard = startCli(['dashboard', '--port', String(port), '--broker', broker, '--prefix', uniquePrefix('ops-cli-dash'), '--loglevel', 'info']);
+    running.push(dashboard);
+    await dashboard.waitFor(/Dashboard of .* on http:\/\/127\.0\.0\.1:\d+\//);
+    const page = await httpRequest(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`redis://${redis.host}/0`);
+    await dashboard.stop();
+    for (const out of [dashboard.stdout + dashboard.stderr, page.body]) {
+      expect(out).not.toContain('hunter');
+      expect(out).not.toContain('2secret');
+    }
+    expect(dashboard.stdout + dashboard.stderr).toContain(`Dashboard of redis://${redis.host}/0`);
   });
 });

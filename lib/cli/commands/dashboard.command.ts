@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { TaskDashboardModule } from '../../dashboard/task-dashboard.module';
 import { OptionalDependencyError } from '../../errors';
 import { TaskModule } from '../../module/task.module';
+import { redactUrl } from '../../utils/redact';
 import { TaskMetricsModule } from '../../monitoring/metrics/task-metrics.module';
 import { BasicAuthGuard } from '../basic-auth.guard';
 import { addBrokerOptions, checkBrokerOptions, type BrokerOptions } from '../broker-options';
@@ -55,7 +56,7 @@ export function dashboardCommand(): Command {
     app.enableShutdownHooks();
     await app.listen(options.port, options.host);
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}${options.path === '/' ? '/' : options.path}`;
-    new Logger('nest-tasks').log(`Dashboard of ${broker.replace(/\/\/[^@/]*@/, '//')} (prefix ${prefix}) on ${url}${metrics ? ', metrics on /metrics' : ''}`);
+    new Logger('nest-tasks').log(`Dashboard of ${redactUrl(broker)} (prefix ${prefix}) on ${url}${metrics ? ', metrics on /metrics' : ''}`);
     process.stdout.write(`Dashboard: ${url}\n`);
   });
 }
