@@ -197,7 +197,7 @@ export function dashboardController(path: string, guard?: Type<CanActivate> | Ca
 
     /** Runs an action (refused in read-only mode and from other sites) and redirects with its outcome. */
     async act(headers: Record<string, string>, to: string | (() => string), run: () => Promise<string>): Promise<RedirectTo> {
-      if (this.dashboard.readOnly) throw new ForbiddenException('The dashboard is read-only');
+      if (this.dashboard.readOnly) throw new ForbiddenException(this.dashboard.readOnlyReason);
       assertSameOrigin(headers);
       const target = () => `${this.dashboard.base}${typeof to === 'string' ? to : to()}`;
       try {

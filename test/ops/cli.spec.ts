@@ -234,7 +234,13 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
     const page = await httpRequest(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
     expect(page.body).toContain(`redis://${redis.host}/0`);
+    // Without --basic-auth or --public it is read-only, and says so.
+    const base = `http://127.0.0.1:${port}`;
+    const purge = await httpRequest(`${base}/actions/queues/default/purge`, { method: 'POST', headers: { origin: base } });
+    expect(purge.status).toBe(403);
+    expect(purge.body).toContain('it has no guard');
     await dashboard.stop();
+    expect(dashboard.stdout + dashboard.stderr).toMatch(/WARN \[TaskDashboardModule\] The dashboard at \/ has no guard, so it is read-only/);
     for (const out of [dashboard.stdout + dashboard.stderr, page.body]) {
       expect(out).not.toContain('hunter');
       expect(out).not.toContain('2secret');

@@ -1,9 +1,77 @@
-import { TaskDashboardModule } from '../../lib/internal';
+import { Logger, RequestMethod, type Type } from '@nestjs/common';
+import { TASK_BROKER, TaskDashboardModule, type Broker, type TaskDashboardOptions, type TaskMessage } from '../../lib/internal';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { createHttpApp, httpRequest } from './support/http-app';
 import { OpsHarness } from './support/ops-harness';
 
 /** The dashboard over plain HTTP, where no browser is needed. */
+
+/** Every POST route of the dashboard, with its parameters filled in. */
+function actionRoutes(options: TaskDashboardOptions = {}): string[] {
+  const controller = TaskDashboardModule.register(options).controllers![0] as Type;
+  const base = (Reflect.getMetadata('path', controller) as string).replace(/\/$/, '');
+  const routes: string[] = [];
+  for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+    const handler = (controller.prototype as Record<string, unknown>)[name];
+    if (typeof handler !== 'function' || Reflect.getMetadata('method', handler) !== RequestMethod.POST) continue;
+    const path = (Reflect.getMetadata('path', handler) as string).replace(':switch', 'disable').replace(/:\w+/g, 'x');
+    routes.push(`${base}/${path}`);
+  }
+  return routes;
+}
+
+function parked(id: string): string {
+  const m: TaskMessage = { v: 1, id, task: 'OpsTasks.add', args: [1, 1], queue: 'parked', sentAt: Date.now(), retries: 0 };
+  return JSON.stringify(m);
+}
+
+describe('dashboard defaults: without a guard it is read-only', () => {
+  const harness = new OpsHarness();
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(() => harness.closeAll());
+
+  it('register({}): every action answers 403 saying why, nothing is changed, and a warning at start-up names the option', async () => {
+    const warnings: string[] = [];
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const prefix = uniquePrefix('ops-dash-default');
+    const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({})]);
+    harness.track(app);
+    const broker = app.get<Broker>(TASK_BROKER);
+    await broker.publish([1, 2, 3].map((i) => ({ id: `p-${i}`, queue: 'parked', body: parked(`p-${i}`) })));
+
+    const routes = actionRoutes({});
+    expect(routes).toEqual(expect.arrayContaining(['/tasks/actions/queues/x/purge', '/tasks/actions/tasks/x/retry', '/tasks/actions/tasks/x/revoke', '/tasks/actions/periodic/x/disable']));
+    expect(routes.length).toBeGreaterThanOrEqual(7);
+    for (const route of [...routes, '/tasks/actions/queues/parked/purge']) {
+      const response = await httpRequest(`${url}${route}`, { method: 'POST', headers: { origin: url } });
+      expect({ route, status: response.status }).toEqual({ route, status: 403 });
+      expect(response.body).toContain('read-only');
+      expect(response.body).toContain('guard');
+      expect(response.body).toContain('public: true');
+    }
+    expect((await broker.queueSizes('parked')).ready).toBe(3);
+
+    const page = await httpRequest(`${url}/tasks/queues`);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('method="post"');
+    expect(page.body).toContain('id="read-only"');
+    expect(warnings.find((w) => w.includes('read-only'))).toMatch(/guard.*public: true/);
+  });
+
+  it('a guard, or public: true, lets actions through', async () => {
+    for (const options of [{ public: true }, { guard: () => true }] as TaskDashboardOptions[]) {
+      const prefix = uniquePrefix('ops-dash-open');
+      const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register(options)]);
+      harness.track(app);
+      const broker = app.get<Broker>(TASK_BROKER);
+      await broker.publish([{ id: 'p-1', queue: 'parked', body: parked('p-1') }]);
+      const response = await httpRequest(`${url}/tasks/actions/queues/parked/purge`, { method: 'POST', headers: { origin: url } });
+      expect(response.status).toBe(303);
+      expect((await broker.queueSizes('parked')).ready).toBe(0);
+      await app.close();
+    }
+  });
+});
 describe('dashboard: stored records it did not write', () => {
   const harness = new OpsHarness();
   afterAll(() => harness.closeAll());

@@ -16,6 +16,7 @@ interface DashboardOptions extends BrokerOptions {
   host: string;
   path: string;
   readOnly?: boolean;
+  public?: boolean;
   basicAuth?: string;
   metrics: boolean;
   loglevel: string;
@@ -38,6 +39,7 @@ export function dashboardCommand(): Command {
       .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
       .option('--path <path>', 'where the pages are mounted', '/')
       .option('--read-only', 'show, never change')
+      .option('--public', 'allow actions without --basic-auth, to anyone who reaches it (without either it is read-only)')
       .addOption(new Option('--basic-auth <user:password>', 'ask for these credentials').env('NEST_TASKS_BASIC_AUTH'))
       .option('--no-metrics', 'do not serve /metrics')
       .addOption(logLevelOption().default('warn')),
@@ -46,7 +48,7 @@ export function dashboardCommand(): Command {
     if (!available('@nestjs/platform-express')) throw new OptionalDependencyError('@nestjs/platform-express', 'nest-tasks dashboard');
     const imports: DynamicModule[] = [
       TaskModule.forRoot({ broker, prefix, connectRetries: 2, connectRetryDelay: 300 }),
-      TaskDashboardModule.register({ path: options.path, readOnly: options.readOnly === true, guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined }),
+      TaskDashboardModule.register({ path: options.path, readOnly: options.readOnly === true, public: options.public === true, guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined }),
     ];
     const metrics = options.metrics && available('prom-client');
     if (metrics) imports.push(TaskMetricsModule.register({ path: options.path === '/' ? '/metrics' : `${options.path}/metrics` }));
