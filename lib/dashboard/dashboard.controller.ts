@@ -22,6 +22,7 @@ import { NestTasksError } from '../errors';
 import { DASHBOARD_CSS } from './assets/dashboard-css';
 import { DASHBOARD_JS } from './assets/dashboard-js';
 import { DashboardEventStream } from './dashboard-event-stream';
+import { DashboardRequestGuard } from './dashboard-request.guard';
 import { DashboardService, type PageRequest } from './dashboard.service';
 
 const HTML = 'text/html; charset=utf-8';
@@ -209,7 +210,8 @@ export function dashboardController(path: string, guard?: Type<CanActivate> | Ca
       }
     }
   }
-  if (guard) UseGuards(guard)(TaskDashboardController);
+  // The Host check runs first, then the user's guard.
+  UseGuards(DashboardRequestGuard, ...(guard ? [guard] : []))(TaskDashboardController);
   return TaskDashboardController;
 }
 

@@ -206,7 +206,7 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
   it('dashboard serves the pages and /metrics standalone, behind --basic-auth', async () => {
     const prefix = uniquePrefix('ops-cli-dash');
     const port = await freePort();
-    const dashboard = startCli(['dashboard', '--port', String(port), '--basic-auth', 'ops:s3cret', '--broker', testRedisUrl(), '--prefix', prefix]);
+    const dashboard = startCli(['dashboard', '--port', String(port), '--basic-auth', 'ops:s3cret', '--allowed-host', 'dash.internal', '--allowed-host', 'tasks.internal', '--broker', testRedisUrl(), '--prefix', prefix]);
     running.push(dashboard);
     await dashboard.waitFor(/Dashboard: http:\/\/127\.0\.0\.1:\d+\//);
     const base = `http://127.0.0.1:${port}`;
@@ -218,6 +218,10 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h1>Queues</h1>');
     expect(page.body).toContain(`${prefix}</span>`);
+    // DNS rebinding: a page of attacker.example, its name resolved to 127.0.0.1, sends its own Host.
+    const forged = await httpRequest(`${base}/queues`, { headers: { ...auth, host: `attacker.example:${port}` } });
+    expect(forged.status).toBe(421);
+    for (const host of [`dash.internal:${port}`, 'tasks.internal', `localhost:${port}`]) expect((await httpRequest(`${base}/queues`, { headers: { ...auth, host } })).status).toBe(200);
     const metrics = await httpRequest(`${base}/metrics`);
     expect(metrics.body).toContain('# TYPE nest_tasks_tasks_total counter');
     expect(await dashboard.stop()).toEqual({ code: null, signal: 'SIGTERM' });

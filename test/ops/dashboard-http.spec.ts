@@ -72,6 +72,53 @@ describe('dashboard defaults: without a guard it is read-only', () => {
     }
   });
 });
+describe('dashboard: the Host header is checked (DNS rebinding)', () => {
+  const harness = new OpsHarness();
+  afterAll(() => harness.closeAll());
+
+  it('answers localhost, 127.0.0.1 and [::1] by default; a forged Host is refused, even for an action with a matching Origin', async () => {
+    const prefix = uniquePrefix('ops-dash-host');
+    const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({ public: true })]);
+    harness.track(app);
+    const port = new URL(url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`, 'localhost']) {
+      expect({ host, status: (await httpRequest(`${url}/tasks`, { headers: { host } })).status }).toEqual({ host, status: 200 });
+    }
+    const forged = await httpRequest(`${url}/tasks`, { headers: { host: `attacker.example:${port}` } });
+    expect(forged.status).toBe(421);
+    expect(forged.body).toContain('allowedHosts');
+    expect((await httpRequest(`${url}/tasks/api/overview`, { headers: { host: 'attacker.example' } })).status).toBe(421);
+
+    // A page of attacker.example whose name now resolves to 127.0.0.1 posts to "its own" origin.
+    const broker = app.get<Broker>(TASK_BROKER);
+    await broker.publish([{ id: 'p-1', queue: 'parked', body: parked('p-1') }]);
+    const rebound = `http://attacker.example:${port}`;
+    const purge = await httpRequest(`${url}/tasks/actions/queues/parked/purge`, { method: 'POST', headers: { host: `attacker.example:${port}`, origin: rebound } });
+    expect(purge.status).toBe(421);
+    expect((await broker.queueSizes('parked')).ready).toBe(1);
+  });
+
+  it('allowedHosts adds names; X-Forwarded-Host is checked too; the address it listens on is allowed', async () => {
+    const prefix = uniquePrefix('ops-dash-hosts');
+    const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({ allowedHosts: ['ops.example.com', '10.1.2.3', '::2'] })], { host: '127.0.0.2' });
+    harness.track(app);
+    const port = new URL(url).port;
+    for (const host of ['ops.example.com', `OPS.example.com:${port}`, '10.1.2.3:8080', '[::2]', `127.0.0.2:${port}`, `localhost:${port}`]) {
+      expect({ host, status: (await httpRequest(`${url}/tasks`, { headers: { host } })).status }).toEqual({ host, status: 200 });
+    }
+    for (const host of ['evil.example.com', 'example.com', '127.0.0.3', 'ops.example.com.attacker.example']) {
+      expect({ host, status: (await httpRequest(`${url}/tasks`, { headers: { host } })).status }).toEqual({ host, status: 421 });
+    }
+    expect((await httpRequest(`${url}/tasks`, { headers: { 'x-forwarded-host': 'ops.example.com' } })).status).toBe(200);
+    expect((await httpRequest(`${url}/tasks`, { headers: { 'x-forwarded-host': 'attacker.example, ops.example.com' } })).status).toBe(421);
+  });
+
+  it('a bad allowedHosts entry is a TaskConfigError', () => {
+    expect(() => TaskDashboardModule.register({ allowedHosts: ['http://ops.example.com/'] })).toThrow(/Invalid option 'allowedHosts/);
+    expect(() => TaskDashboardModule.register({ allowedHosts: 'ops.example.com' as never })).toThrow(/Invalid option 'allowedHosts'/);
+  });
+});
+
 describe('dashboard: stored records it did not write', () => {
   const harness = new OpsHarness();
   afterAll(() => harness.closeAll());

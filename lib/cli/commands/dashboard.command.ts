@@ -17,10 +17,14 @@ interface DashboardOptions extends BrokerOptions {
   path: string;
   readOnly?: boolean;
   public?: boolean;
+  allowedHost: string[];
   basicAuth?: string;
   metrics: boolean;
   loglevel: string;
 }
+
+/** `--host` values that mean every interface: not a name anyone browses to. */
+const EVERY_INTERFACE = ['0.0.0.0', '::', '[::]'];
 
 function available(name: string): boolean {
   try {
@@ -40,6 +44,7 @@ export function dashboardCommand(): Command {
       .option('--path <path>', 'where the pages are mounted', '/')
       .option('--read-only', 'show, never change')
       .option('--public', 'allow actions without --basic-auth, to anyone who reaches it (without either it is read-only)')
+      .option('--allowed-host <name>', 'a Host it answers to besides localhost, 127.0.0.1, [::1] and --host (repeatable)', (name: string, names: string[]) => [...names, name], [])
       .addOption(new Option('--basic-auth <user:password>', 'ask for these credentials').env('NEST_TASKS_BASIC_AUTH'))
       .option('--no-metrics', 'do not serve /metrics')
       .addOption(logLevelOption().default('warn')),
@@ -48,7 +53,14 @@ export function dashboardCommand(): Command {
     if (!available('@nestjs/platform-express')) throw new OptionalDependencyError('@nestjs/platform-express', 'nest-tasks dashboard');
     const imports: DynamicModule[] = [
       TaskModule.forRoot({ broker, prefix, connectRetries: 2, connectRetryDelay: 300 }),
-      TaskDashboardModule.register({ path: options.path, readOnly: options.readOnly === true, public: options.public === true, guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined }),
+      TaskDashboardModule.register({
+        path: options.path,
+        readOnly: options.readOnly === true,
+        public: options.public === true,
+        guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined,
+        // --host by name too: the server only knows the address it resolved to.
+        allowedHosts: [...(EVERY_INTERFACE.includes(options.host) ? [] : [options.host]), ...options.allowedHost],
+      }),
     ];
     const metrics = options.metrics && available('prom-client');
     if (metrics) imports.push(TaskMetricsModule.register({ path: options.path === '/' ? '/metrics' : `${options.path}/metrics` }));
