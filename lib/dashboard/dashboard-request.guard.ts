@@ -12,11 +12,24 @@ interface HttpRequestLike {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** express `res.setHeader()`, fastify `reply.header()`. */
+interface HeaderSetter {
+  setHeader?: (name: string, value: string) => unknown;
+  header?: (name: string, value: string) => unknown;
+}
+
+/** No page of the dashboard may be framed by another (clickjacking): sent with every answer, refusals included. */
+const NO_FRAMING: Array<[string, string]> = [
+  ['Content-Security-Policy', "frame-ancestors 'none'"],
+  ['X-Frame-Options', 'DENY'],
+];
+
 /**
- * Runs before any other guard of the dashboard's routes: refuses a request whose Host
- * (or X-Forwarded-Host) is not an allowed name, with 421. A page of any website whose
- * name is made to resolve to 127.0.0.1 (DNS rebinding) is same-origin with the
- * dashboard as far as the browser knows; only the Host it sends gives it away.
+ * Runs before any other guard of the dashboard's routes: sets the headers that forbid
+ * framing, and refuses a request whose Host (or X-Forwarded-Host) is not an allowed
+ * name, with 421. A page of any website whose name is made to resolve to 127.0.0.1
+ * (DNS rebinding) is same-origin with the dashboard as far as the browser knows; only
+ * the Host it sends gives it away.
  */
 @Injectable()
 export class DashboardRequestGuard implements CanActivate {
@@ -26,7 +39,13 @@ export class DashboardRequestGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    const http = context.switchToHttp();
+    const response = http.getResponse<HeaderSetter>();
+    for (const [name, value] of NO_FRAMING) {
+      if (typeof response.setHeader === 'function') response.setHeader(name, value);
+      else response.header?.(name, value);
+    }
+    const request = http.getRequest<HttpRequestLike>();
     const forwarded = first(request.headers['x-forwarded-host']);
     for (const host of forwarded === undefined ? [first(request.headers.host)] : [first(request.headers.host), forwarded]) {
       const name = host === undefined ? null : hostnameOf(host);

@@ -210,7 +210,7 @@ export function dashboardController(path: string, guard?: Type<CanActivate> | Ca
       }
     }
   }
-  // The Host check runs first, then the user's guard.
+  // The no-framing headers and the Host check first, then the user's guard.
   UseGuards(DashboardRequestGuard, ...(guard ? [guard] : []))(TaskDashboardController);
   return TaskDashboardController;
 }

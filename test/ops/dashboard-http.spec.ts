@@ -119,6 +119,27 @@ describe('dashboard: the Host header is checked (DNS rebinding)', () => {
   });
 });
 
+describe('dashboard: no page can be framed (clickjacking)', () => {
+  const harness = new OpsHarness();
+  afterAll(() => harness.closeAll());
+
+  it("every page, asset and refusal says frame-ancestors 'none' and X-Frame-Options: DENY", async () => {
+    const prefix = uniquePrefix('ops-dash-frame');
+    const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({ guard: (request) => (request as { headers: Record<string, string> }).headers['x-admin'] !== 'no' })]);
+    harness.track(app);
+    const pages = ['', '/workers', '/queues', '/tasks', '/tasks/no-such-task', '/periodic', '/dead-letters', '/assets/dashboard.css', '/assets/dashboard.js', '/api/overview'];
+    const responses = [
+      ...(await Promise.all(pages.map(async (page) => ({ page, response: await httpRequest(`${url}/tasks${page}`) })))),
+      { page: 'guard refusal', response: await httpRequest(`${url}/tasks`, { headers: { 'x-admin': 'no' } }) },
+      { page: 'host refusal', response: await httpRequest(`${url}/tasks`, { headers: { host: 'attacker.example' } }) },
+    ];
+    for (const { page, response } of responses) {
+      expect({ page, csp: response.headers['content-security-policy'], frame: response.headers['x-frame-options'] }).toEqual({ page, csp: "frame-ancestors 'none'", frame: 'DENY' });
+    }
+    expect(responses.map(({ response }) => response.status)).toEqual([200, 200, 200, 200, 404, 200, 200, 200, 200, 200, 403, 421]);
+  });
+});
+
 describe('dashboard: stored records it did not write', () => {
   const harness = new OpsHarness();
   afterAll(() => harness.closeAll());
