@@ -119,6 +119,31 @@ describe('dashboard: the Host header is checked (DNS rebinding)', () => {
   });
 });
 
+describe("dashboard: an action needs the dashboard's own Origin (CSRF)", () => {
+  const harness = new OpsHarness();
+  afterAll(() => harness.closeAll());
+
+  it('refuses a post without Origin, with Origin: null, or from another origin; accepts its own', async () => {
+    const prefix = uniquePrefix('ops-dash-origin');
+    const { app, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({ public: true })]);
+    harness.track(app);
+    const broker = app.get<Broker>(TASK_BROKER);
+    await broker.publish([{ id: 'p-1', queue: 'parked', body: parked('p-1') }]);
+    const purge = (headers: Record<string, string>) => httpRequest(`${url}/tasks/actions/queues/parked/purge`, { method: 'POST', headers });
+    const port = new URL(url).port;
+    for (const headers of [{} as Record<string, string>, { origin: 'null' }, { origin: 'http://attacker.example' }, { origin: 'http://127.0.0.1:1' }, { origin: `http://localhost:${port}` }, { origin: 'not a url' }]) {
+      const response = await purge(headers);
+      expect({ headers, status: response.status }).toEqual({ headers, status: 403 });
+      expect(response.body).toMatch(/Origin/);
+    }
+    expect((await broker.queueSizes('parked')).ready).toBe(1);
+    expect((await purge({ origin: url })).status).toBe(303);
+    expect((await broker.queueSizes('parked')).ready).toBe(0);
+    // Behind a proxy: the origin the browser saw is the forwarded host.
+    expect((await purge({ host: 'localhost:3000', 'x-forwarded-host': 'localhost', origin: 'https://localhost' })).status).toBe(303);
+  });
+});
+
 describe('dashboard: no page can be framed (clickjacking)', () => {
   const harness = new OpsHarness();
   afterAll(() => harness.closeAll());
