@@ -222,7 +222,15 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
     const forged = await httpRequest(`${base}/queues`, { headers: { ...auth, host: `attacker.example:${port}` } });
     expect(forged.status).toBe(421);
     for (const host of [`dash.internal:${port}`, 'tasks.internal', `localhost:${port}`]) expect((await httpRequest(`${base}/queues`, { headers: { ...auth, host } })).status).toBe(200);
-    const metrics = await httpRequest(`${base}/metrics`);
+    // --basic-auth is a guard: actions are allowed (from the dashboard's own origin).
+    expect((await httpRequest(`${base}/actions/queues/parked/purge`, { method: 'POST', headers: { ...auth, origin: base } })).status).toBe(303);
+    expect((await httpRequest(`${base}/actions/queues/parked/purge`, { method: 'POST', headers: { origin: base } })).status).toBe(401);
+    // /metrics is behind --basic-auth too.
+    const metricsDenied = await httpRequest(`${base}/metrics`);
+    expect(metricsDenied.status).toBe(401);
+    expect(metricsDenied.body).not.toContain('nest_tasks_');
+    const metrics = await httpRequest(`${base}/metrics`, { headers: auth });
+    expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('# TYPE nest_tasks_tasks_total counter');
     expect(await dashboard.stop()).toEqual({ code: null, signal: 'SIGTERM' });
   });

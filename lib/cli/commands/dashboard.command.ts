@@ -51,13 +51,14 @@ export function dashboardCommand(): Command {
   ).action(async (options: DashboardOptions) => {
     const { broker, prefix } = checkBrokerOptions(options);
     if (!available('@nestjs/platform-express')) throw new OptionalDependencyError('@nestjs/platform-express', 'nest-tasks dashboard');
+    const basicAuth = options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined;
     const imports: DynamicModule[] = [
       TaskModule.forRoot({ broker, prefix, connectRetries: 2, connectRetryDelay: 300 }),
       TaskDashboardModule.register({
         path: options.path,
         readOnly: options.readOnly === true,
         public: options.public === true,
-        guard: options.basicAuth ? new BasicAuthGuard(options.basicAuth) : undefined,
+        guard: basicAuth,
         // --host by name too: the server only knows the address it resolved to.
         allowedHosts: [...(EVERY_INTERFACE.includes(options.host) ? [] : [options.host]), ...options.allowedHost],
       }),
@@ -67,6 +68,9 @@ export function dashboardCommand(): Command {
     @Module({ imports })
     class NestTasksDashboardModule {}
     const app = await NestFactory.create(NestTasksDashboardModule, { logger: logLevels(options.loglevel), abortOnError: false });
+    // Every route asks for --basic-auth, /metrics included (the dashboard's routes also
+    // name it as their guard, which is what lets them act).
+    if (basicAuth) app.useGlobalGuards(basicAuth);
     app.enableShutdownHooks();
     await app.listen(options.port, options.host);
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}${options.path === '/' ? '/' : options.path}`;
