@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_PREFIX } from '../constants';
 import { TaskConfigError } from '../errors';
+import { parseUrl, redactUrl } from '../utils/redact';
 
 /** `--broker` and `--prefix`: the commands that need no task code. */
 export interface BrokerOptions {
@@ -17,7 +18,10 @@ export function addBrokerOptions(command: Command): Command {
 /** The CLI reaches workers through Redis only: a memory broker lives inside one process. */
 export function checkBrokerOptions(options: BrokerOptions): BrokerOptions {
   if (!/^rediss?:\/\//.test(options.broker)) {
-    throw new TaskConfigError('--broker', options.broker, "a 'redis://' or 'rediss://' URL (memory:// lives inside one process)");
+    throw new TaskConfigError('--broker', redactUrl(options.broker), "a 'redis://' or 'rediss://' URL (memory:// lives inside one process)");
+  }
+  if (!parseUrl(options.broker)) {
+    throw new TaskConfigError('--broker', redactUrl(options.broker), "a URL that parses: percent-encode '/', '?', '#' and '@' in the password (%2F, %3F, %23, %40)");
   }
   return options;
 }

@@ -2,6 +2,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_PREFIX, DE
 import type { TaskBehaviourOptions } from './task-options.interface';
 import { validateTaskOptions } from './validate-task-options';
 import { TaskConfigError } from '../errors';
+import { parseUrl, redactUrl, redactValue } from '../utils/redact';
 import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import { resolveBeatOptions, type ResolvedBeatOptions } from './beat-options';
 import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
@@ -32,12 +33,16 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     throw new TaskConfigError('TaskModule.forRoot', options, 'an options object');
   }
   const broker = options.broker ?? 'memory://';
+  // The value in these errors is redacted: a broker URL carries the password.
   if (typeof broker === 'string') {
     if (!/^(redis|rediss|memory):\/\//.test(broker)) {
-      throw new TaskConfigError('broker', broker, "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
+      throw new TaskConfigError('broker', redactUrl(broker), "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
+    }
+    if (!parseUrl(broker)) {
+      throw new TaskConfigError('broker', redactUrl(broker), "a URL that parses: percent-encode '/', '?', '#' and '@' in the password (%2F, %3F, %23, %40)");
     }
   } else if (broker === null || typeof broker !== 'object' || !('redis' in broker) || typeof broker.redis !== 'object') {
-    throw new TaskConfigError('broker', broker, "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
+    throw new TaskConfigError('broker', redactValue(broker), "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {

@@ -22,6 +22,7 @@ import { NestTasksError } from '../errors';
 import { DASHBOARD_CSS } from './assets/dashboard-css';
 import { DASHBOARD_JS } from './assets/dashboard-js';
 import { DashboardEventStream } from './dashboard-event-stream';
+import { DashboardRequestGuard } from './dashboard-request.guard';
 import { DashboardService, type PageRequest } from './dashboard.service';
 
 const HTML = 'text/html; charset=utf-8';
@@ -197,7 +198,7 @@ export function dashboardController(path: string, guard?: Type<CanActivate> | Ca
 
     /** Runs an action (refused in read-only mode and from other sites) and redirects with its outcome. */
     async act(headers: Record<string, string>, to: string | (() => string), run: () => Promise<string>): Promise<RedirectTo> {
-      if (this.dashboard.readOnly) throw new ForbiddenException('The dashboard is read-only');
+      if (this.dashboard.readOnly) throw new ForbiddenException(this.dashboard.readOnlyReason);
       assertSameOrigin(headers);
       const target = () => `${this.dashboard.base}${typeof to === 'string' ? to : to()}`;
       try {
@@ -209,7 +210,8 @@ export function dashboardController(path: string, guard?: Type<CanActivate> | Ca
       }
     }
   }
-  if (guard) UseGuards(guard)(TaskDashboardController);
+  // The no-framing headers and the Host check first, then the user's guard.
+  UseGuards(DashboardRequestGuard, ...(guard ? [guard] : []))(TaskDashboardController);
   return TaskDashboardController;
 }
 
@@ -236,17 +238,30 @@ function withParam(url: string, key: string, value: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`;
 }
 
-/** Browsers send Origin (and Sec-Fetch-Site) with form posts: refuse those from other sites. */
-function assertSameOrigin(headers: Record<string, string>): void {
+/**
+ * An action must come from the dashboard's own page (CSRF): browsers send Origin with
+ * every form post, so a post without it, with `Origin: null` (sandboxed frames, some
+ * redirects) or from another origin is refused. Behind a proxy the host the browser
+ * saw is X-Forwarded-Host (checked against the allowlist by DashboardRequestGuard).
+ */
+function assertSameOrigin(headers: Record<string, string | undefined>): void {
   if (headers['sec-fetch-site'] === 'cross-site') throw new ForbiddenException('Cross-site request refused');
   const origin = headers.origin;
-  if (!origin || origin === 'null') return;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    throw new ForbiddenException('Bad Origin header');
+  if (!origin || origin === 'null') {
+    throw new ForbiddenException(`Refused: an action must come from the dashboard's own page, with its Origin header (browsers send it with form posts); this one has ${origin ? 'Origin: null' : 'no Origin'}`);
   }
-  const expected = headers['x-forwarded-host'] ?? headers.host;
-  if (host !== expected) throw new ForbiddenException('Cross-site request refused');
+  let from: URL;
+  try {
+    from = new URL(origin);
+  } catch {
+    throw new ForbiddenException('Refused: the Origin header is not a URL');
+  }
+  const host = headers['x-forwarded-host']?.split(',')[0].trim() || headers.host;
+  let expected: string | undefined;
+  try {
+    expected = host ? new URL(`${from.protocol}//${host}`).host : undefined;
+  } catch {
+    expected = undefined;
+  }
+  if (from.host !== expected) throw new ForbiddenException(`Cross-site request refused: Origin ${from.origin} is not the dashboard's own`);
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import type { Broker } from '../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG, TASK_DASHBOARD_OPTIONS } from '../constants';
@@ -9,7 +9,7 @@ import type { TaskFilter } from '../monitoring/admin/task-views';
 import { TaskControl } from '../monitoring/control/task-control';
 import { TaskState } from '../serialization/task-state';
 import { TaskScheduler } from '../scheduler/task-scheduler';
-import type { ResolvedDashboardOptions } from './dashboard-options';
+import { readOnlyReason, type ResolvedDashboardOptions } from './dashboard-options';
 import { deadLettersPage } from './views/dead-letters.page';
 import type { SafeHtml } from './views/html';
 import { layout } from './views/layout';
@@ -31,7 +31,7 @@ export interface PageRequest {
 
 /** Gathers each page's data and renders it. */
 @Injectable()
-export class DashboardService {
+export class DashboardService implements OnModuleInit {
   constructor(
     @Inject(TASK_DASHBOARD_OPTIONS) private readonly options: ResolvedDashboardOptions,
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
@@ -44,6 +44,22 @@ export class DashboardService {
 
   get readOnly(): boolean {
     return this.options.readOnly;
+  }
+
+  /** Why actions are refused (the 403's message). */
+  get readOnlyReason(): string {
+    return readOnlyReason(this.options.access) ?? 'The dashboard is read-only';
+  }
+
+  /** Says at start-up when the defaults, not a guard, decide who may act. */
+  onModuleInit(): void {
+    const logger = new Logger('TaskDashboardModule');
+    const where = this.base || '/';
+    if (this.options.access === 'no-guard') {
+      logger.warn(`The dashboard at ${where} has no guard, so it is read-only: every action answers 403. Give it a guard (TaskDashboardModule.register({ guard })), or set public: true to let anyone who reaches it act`);
+    } else if (this.options.access === 'public') {
+      logger.warn(`The dashboard at ${where} is public (public: true) and has no guard: anyone who reaches it can purge, revoke, retry and shut workers down`);
+    }
   }
 
   /** Where the dashboard is mounted, global prefix included, without a trailing slash. */
@@ -151,6 +167,7 @@ export class DashboardService {
     const ctx: PageContext = {
       base: this.base,
       readOnly: this.options.readOnly,
+      readOnlyReason: readOnlyReason(this.options.access),
       flash: request.flash,
       error: request.error,
       broker: this.broker.description,

@@ -155,6 +155,22 @@ describe('nest-tasks errors say what is wrong', () => {
     expect(pool.code).toBe(1);
     expect(pool.stderr).toContain("Allowed choices are inline, process");
   });
+
+  it('a --broker with a wrong scheme or a mangled password: named without its credentials', async () => {
+    const [scheme, slash] = await Promise.all([
+      runCli(['inspect', 'ping', '--broker', 'http://ops:hun@ter2@redis.internal:6379/0']),
+      runCli(['purge', '-Q', 'x', '--force', '--broker', 'redis://ops:hun/ter2@redis.internal:6379/0']),
+    ]);
+    expect(scheme.code).toBe(1);
+    expect(scheme.stderr).toContain("Invalid option '--broker'");
+    expect(scheme.stderr).toContain('http://redis.internal:6379/0');
+    expect(slash.code).toBe(1);
+    expect(slash.stderr).toContain("Invalid option '--broker'");
+    for (const out of [scheme.stdout + scheme.stderr, slash.stdout + slash.stderr]) {
+      expect(out).not.toContain('hun');
+      expect(out).not.toContain('ter2');
+    }
+  });
 });
 
 describe('nest-tasks beat, worker --pool process, dashboard', () => {
@@ -190,7 +206,7 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
   it('dashboard serves the pages and /metrics standalone, behind --basic-auth', async () => {
     const prefix = uniquePrefix('ops-cli-dash');
     const port = await freePort();
-    const dashboard = startCli(['dashboard', '--port', String(port), '--basic-auth', 'ops:s3cret', '--broker', testRedisUrl(), '--prefix', prefix]);
+    const dashboard = startCli(['dashboard', '--port', String(port), '--basic-auth', 'ops:s3cret', '--allowed-host', 'dash.internal', '--allowed-host', 'tasks.internal', '--broker', testRedisUrl(), '--prefix', prefix]);
     running.push(dashboard);
     await dashboard.waitFor(/Dashboard: http:\/\/127\.0\.0\.1:\d+\//);
     const base = `http://127.0.0.1:${port}`;
@@ -202,8 +218,45 @@ describe('nest-tasks beat, worker --pool process, dashboard', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h1>Queues</h1>');
     expect(page.body).toContain(`${prefix}</span>`);
-    const metrics = await httpRequest(`${base}/metrics`);
+    // DNS rebinding: a page of attacker.example, its name resolved to 127.0.0.1, sends its own Host.
+    const forged = await httpRequest(`${base}/queues`, { headers: { ...auth, host: `attacker.example:${port}` } });
+    expect(forged.status).toBe(421);
+    for (const host of [`dash.internal:${port}`, 'tasks.internal', `localhost:${port}`]) expect((await httpRequest(`${base}/queues`, { headers: { ...auth, host } })).status).toBe(200);
+    // --basic-auth is a guard: actions are allowed (from the dashboard's own origin).
+    expect((await httpRequest(`${base}/actions/queues/parked/purge`, { method: 'POST', headers: { ...auth, origin: base } })).status).toBe(303);
+    expect((await httpRequest(`${base}/actions/queues/parked/purge`, { method: 'POST', headers: { origin: base } })).status).toBe(401);
+    // /metrics is behind --basic-auth too.
+    const metricsDenied = await httpRequest(`${base}/metrics`);
+    expect(metricsDenied.status).toBe(401);
+    expect(metricsDenied.body).not.toContain('nest_tasks_');
+    const metrics = await httpRequest(`${base}/metrics`, { headers: auth });
+    expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('# TYPE nest_tasks_tasks_total counter');
     expect(await dashboard.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('dashboard: a password with @ in --broker appears in no log line and no page', async () => {
+    const port = await freePort();
+    const redis = new URL(testRedisUrl());
+    // The test Redis has no password: it answers AUTH with an error that ioredis only warns about.
+    const broker = `redis://:hunter@2secret@${redis.host}/0`;
+    const dashboard = startCli(['dashboard', '--port', String(port), '--broker', broker, '--prefix', uniquePrefix('ops-cli-dash'), '--loglevel', 'info']);
+    running.push(dashboard);
+    await dashboard.waitFor(/Dashboard of .* on http:\/\/127\.0\.0\.1:\d+\//);
+    const page = await httpRequest(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`redis://${redis.host}/0`);
+    // Without --basic-auth or --public it is read-only, and says so.
+    const base = `http://127.0.0.1:${port}`;
+    const purge = await httpRequest(`${base}/actions/queues/default/purge`, { method: 'POST', headers: { origin: base } });
+    expect(purge.status).toBe(403);
+    expect(purge.body).toContain('it has no guard');
+    await dashboard.stop();
+    expect(dashboard.stdout + dashboard.stderr).toMatch(/WARN \[TaskDashboardModule\] The dashboard at \/ has no guard, so it is read-only/);
+    for (const out of [dashboard.stdout + dashboard.stderr, page.body]) {
+      expect(out).not.toContain('hunter');
+      expect(out).not.toContain('2secret');
+    }
+    expect(dashboard.stdout + dashboard.stderr).toContain(`Dashboard of redis://${redis.host}/0`);
   });
 });

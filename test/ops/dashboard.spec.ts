@@ -55,7 +55,7 @@ describe('dashboard in a real browser', () => {
   };
 
   beforeAll(async () => {
-    ({ app: web, url } = await createHttpApp({ broker: testRedisUrl(), prefix, events: true }, [TaskDashboardModule.register({ path: '/tasks' })]));
+    ({ app: web, url } = await createHttpApp({ broker: testRedisUrl(), prefix, events: true }, [TaskDashboardModule.register({ path: '/tasks', public: true })]));
     harness.track(web);
     await web.get(TaskScheduler).add({ name: 'nightly-report', task: 'OpsTasks.add', args: [1, 2], cron: '0 3 * * *', tz: 'Europe/Paris' });
     workerApp = await harness.app({ broker: testRedisUrl(), prefix, events: true });

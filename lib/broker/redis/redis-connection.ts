@@ -9,7 +9,8 @@ export const reconnectDelay = (times: number): number => Math.min(times * 100, 2
 export function describeRedis(options: RedisOptions): string {
   const scheme = options.tls ? 'rediss' : 'redis';
   if (options.path) return `${scheme}://${options.path}`;
-  return `${scheme}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}/${options.db ?? 0}`;
+  const host = options.host ?? '127.0.0.1';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 6379}/${options.db ?? 0}`;
 }
 
 export function isRedisInstance(value: unknown): value is Redis {

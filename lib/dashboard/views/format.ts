@@ -1,8 +1,20 @@
 import { html, type SafeHtml } from './html';
 
-/** `3 s ago`, `in 2 min`. */
-export function ago(at: number | null | undefined, now = Date.now()): string {
-  if (!at) return '—';
+/** The largest time a Date holds, ms either side of 1970. */
+const MAX_TIME = 8.64e15;
+
+/**
+ * A stored timestamp that can be shown as a time: records come from Redis and may
+ * hold anything (a string, 1e20); formatting those must not fail the page.
+ */
+export function isTime(at: unknown): at is number {
+  return typeof at === 'number' && Number.isFinite(at) && Math.abs(at) <= MAX_TIME;
+}
+
+/** `3 s ago`, `in 2 min`; the raw value when it is not a time. */
+export function ago(at: unknown, now = Date.now()): string {
+  if (at === null || at === undefined || at === 0) return '—';
+  if (!isTime(at)) return shortJson(at, 40);
   const delta = now - at;
   const abs = Math.abs(delta);
   const text =
@@ -10,14 +22,23 @@ export function ago(at: number | null | undefined, now = Date.now()): string {
   return delta >= 0 ? `${text} ago` : `in ${text}`;
 }
 
-/** A time with its ISO form as a tooltip. */
-export function time(at: number | null | undefined): SafeHtml {
-  if (!at) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${new Date(at).toISOString()}" title="${new Date(at).toISOString()}">${ago(at)}</time>`;
+/** A time as ISO text, or the raw value when it is not one. */
+export function isoTime(at: unknown): string {
+  return isTime(at) ? new Date(at).toISOString() : shortJson(at, 40);
 }
 
-export function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
+/** A time with its ISO form as a tooltip; a dash when there is none, the raw value when it is not a time. */
+export function time(at: unknown): SafeHtml {
+  if (at === null || at === undefined || at === 0 || (typeof at === 'number' && Number.isNaN(at))) return html`<span class="muted">—</span>`;
+  if (!isTime(at)) return html`<span class="muted invalid-time" title="not a valid time">${shortJson(at, 40)}</span>`;
+  const iso = new Date(at).toISOString();
+  return html`<time datetime="${iso}" title="${iso}">${ago(at)}</time>`;
+}
+
+/** `1.20 s`; a dash when unknown or not a number. */
+export function duration(ms: unknown): string {
+  if (ms === null || ms === undefined || (typeof ms === 'number' && Number.isNaN(ms))) return '—';
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return shortJson(ms, 40);
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;

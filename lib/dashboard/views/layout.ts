@@ -25,7 +25,7 @@ export function layout(ctx: PageContext, section: Section, title: string, conten
   <a class="brand" href="${href(ctx, '/')}">nest-tasks</a>
   <nav>${SECTIONS.map(([key, label, path]) => html`<a href="${href(ctx, path)}" class="${key === section ? 'active' : ''}" data-section="${key}">${label}</a>`)}</nav>
   <span class="spacer"></span>
-  ${ctx.readOnly ? html`<span class="badge muted" id="read-only">read-only</span>` : ''}
+  ${ctx.readOnly ? html`<span class="badge muted" id="read-only" title="${ctx.readOnlyReason ?? ''}">read-only</span>` : ''}
   <span class="live" id="live-status" title="Live updates">● live</span>
   <span class="where" title="Broker and key prefix">${ctx.broker} · ${ctx.prefix}</span>
 </header>

@@ -3,6 +3,8 @@ export interface PageContext {
   /** Where the dashboard is mounted, without a trailing slash ('' at the root). */
   base: string;
   readOnly: boolean;
+  /** Why it is read-only (the badge's tooltip). */
+  readOnlyReason?: string;
   /** The message of the last action, or its error. */
   flash?: string;
   error?: string;

@@ -1,5 +1,5 @@
 import type { TaskDetail } from '../../monitoring/admin/task-views';
-import { badge, duration, json, time } from './format';
+import { badge, duration, isoTime, json, time } from './format';
 import { html, type SafeHtml } from './html';
 import { action, table } from './layout';
 import { href, type PageContext } from './page-context';
@@ -14,7 +14,7 @@ export function taskPage(ctx: PageContext, task: TaskDetail): SafeHtml {
   const first = task.timeline[0]?.at;
   const timeline = task.timeline.map(
     (e) =>
-      html`<tr data-event="${e.type}"><td>${badge(e.type)}</td><td>${time(e.at)}</td><td class="num">${first !== undefined ? `+${duration(e.at - first)}` : ''}</td><td class="mono small">${e.worker ?? ''}</td><td class="small">${e.error ? `${e.error.name}: ${e.error.message}` : e.runtime !== undefined ? `ran ${duration(e.runtime)}` : e.eta ? `next attempt ${new Date(e.eta).toISOString()}` : e.reason ?? ''}</td></tr>`,
+      html`<tr data-event="${e.type}"><td>${badge(e.type)}</td><td>${time(e.at)}</td><td class="num">${first !== undefined ? `+${duration(e.at - first)}` : ''}</td><td class="mono small">${e.worker ?? ''}</td><td class="small">${e.error ? `${e.error.name}: ${e.error.message}` : e.runtime !== undefined ? `ran ${duration(e.runtime)}` : e.eta ? `next attempt ${isoTime(e.eta)}` : e.reason ?? ''}</td></tr>`,
   );
   return html`<h1>${task.task ?? 'Task'} <span class="mono muted small">${task.id}</span></h1>
 <div class="actions" id="task-actions">${actions}</div>

@@ -8,7 +8,7 @@ import { OpsTasks } from '../fixtures/ops.tasks';
 export async function createHttpApp(
   options: TaskModuleOptions,
   imports: DynamicModule[] = [],
-  extra: { providers?: Type[]; controllers?: Type[]; configure?: (app: INestApplication) => void } = {},
+  extra: { providers?: Type[]; controllers?: Type[]; configure?: (app: INestApplication) => void; host?: string } = {},
 ): Promise<{ app: INestApplication; url: string }> {
   @Module({
     imports: [TaskModule.forRoot({ heartbeatInterval: 200, ...options }), ...imports],
@@ -18,9 +18,10 @@ export async function createHttpApp(
   class HttpTestModule {}
   const app = await NestFactory.create(HttpTestModule, { logger: process.env.TEST_LOGS ? undefined : false, abortOnError: false });
   extra.configure?.(app);
-  await app.listen(0, '127.0.0.1');
+  const host = extra.host ?? '127.0.0.1';
+  await app.listen(0, host);
   const address = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${address.port}` };
+  return { app, url: `http://${host}:${address.port}` };
 }
 
 /** An HTTP request on a connection of its own (closed after), so no keep-alive socket outlives a test. */
