@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TaskDashboardModule, TaskMetricsModule } from 'nestjs-tasks';
 import { DemoController } from './api/demo.controller';
 import { HealthController } from './monitoring/health.controller';
+import { localOnly } from './monitoring/local-only';
 import { TaskAlerts } from './monitoring/task-alerts';
 import { TasksModule } from './tasks.module';
 
@@ -13,7 +14,8 @@ import { TasksModule } from './tasks.module';
 @Module({
   imports: [
     TasksModule,
-    TaskDashboardModule.register({ path: '/dashboard' }),
+    // A guard lets the dashboard act (retry, revoke, purge); without one it is read-only.
+    TaskDashboardModule.register({ path: '/dashboard', guard: localOnly }),
     TaskMetricsModule.register({ path: '/metrics' }),
     TerminusModule,
   ],
