@@ -183,8 +183,8 @@ export class MemoryBroker implements Broker, MemoryQueues {
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
     const q = this.queue(queue);
     const now = Date.now();
-    for (const [id, deadline] of [...q.active]) {
-      if (deadline > now) continue;
+    // In the order of reserve.lua's ZRANGEBYSCORE: by deadline, then by id.
+    for (const [id] of [...q.active].filter(([, deadline]) => deadline <= now).sort(byScoreThenId)) {
       q.active.delete(id);
       const lost = (q.lost.get(id) ?? 0) + 1;
       q.lost.set(id, lost);
@@ -194,7 +194,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
         q.pushReady(id, true);
       }
     }
-    const due = [...q.delayed].filter(([, eta]) => eta <= now).sort((a, b) => a[1] - b[1]);
+    const due = [...q.delayed].filter(([, eta]) => eta <= now).sort(byScoreThenId);
     for (const [id] of due) {
       q.delayed.delete(id);
       q.pushReady(id, false);
@@ -401,4 +401,9 @@ function minOf(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.min(a, b);
+}
+
+/** A Redis sorted set's order: by score, then by member. */
+function byScoreThenId(a: [string, number], b: [string, number]): number {
+  return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
