@@ -32,7 +32,7 @@ export interface BenchOptions {
   redisUrl?: string;
 }
 
-export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency'] as const;
+export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency', 'lateness'] as const;
 export const LIBRARIES: readonly LibraryName[] = ['nestjs-tasks', 'bullmq'];
 export type ScenarioName = (typeof SCENARIOS)[number];
 

@@ -12,6 +12,7 @@ import { runBacklogScenario } from './scenarios/backlog.scenario';
 import { BenchContext } from './scenarios/bench-context';
 import { runEnqueueScenario } from './scenarios/enqueue.scenario';
 import { runLatencyScenario } from './scenarios/latency.scenario';
+import { runLatenessScenario } from './scenarios/lateness.scenario';
 
 /**
  * `npm run bench`: nestjs-tasks and BullMQ side by side on one Redis. Each side of
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       }
       if (options.only.has('priorities')) await runBacklogScenario(ctx, { priorities: true, process: true });
       if (options.only.has('latency')) await runLatencyScenario(ctx);
+      if (options.only.has('lateness')) await runLatenessScenario(ctx);
     }
     ctx.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const rows = buildRows(ctx.figures, options);

@@ -20,6 +20,7 @@ export class BullmqAdapter implements LibraryAdapter {
     return {
       add: (i) => queue.add('noop', { i }),
       addTimed: (index, sentAt) => queue.add('timed', { index, sentAt }),
+      addDelayed: (index, dueAt, delay) => queue.add('timed', { index, sentAt: dueAt }, { delay }),
       addMany: (items) =>
         queue.addBulk(items.map(({ i, priority }) => ({ name: 'noop', data: { i }, opts: priority ? { priority } : undefined }))),
       close: () => queue.close(),

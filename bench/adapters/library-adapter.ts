@@ -15,6 +15,8 @@ export interface BenchProducer {
   add(i: number): Promise<unknown>;
   /** One latency task carrying its send time. */
   addTimed(index: number, sentAt: number): Promise<unknown>;
+  /** One latency task due in `countdown` ms, carrying its due time (`countdown` / `delay`). */
+  addDelayed(index: number, dueAt: number, countdown: number): Promise<unknown>;
   /** Many noop tasks in one call (`delayMany()` / `queue.addBulk()`). */
   addMany(items: readonly BulkItem[]): Promise<unknown>;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ export class NestjsTasksAdapter implements LibraryAdapter {
     return {
       add: (i) => client.delay(BenchTasks, 'noop', i),
       addTimed: (index, sentAt) => client.delay(BenchTasks, 'timed', index, sentAt),
+      addDelayed: (index, dueAt, countdown) => client.applyAsync(BenchTasks, 'timed', [index, dueAt], { countdown }),
       addMany: (items) => addManyByPriority(client, items),
       close: () => app.close(),
     };

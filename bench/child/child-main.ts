@@ -29,7 +29,7 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
         if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight);
         if (job.kind === 'enqueue-sequential') return await measureSequentialEnqueue(producer, job.tasks);
         if (job.kind === 'fill') return await measureFill(producer, job.tasks, job.chunk, job.priorities);
-        return await produceAtRate(producer, job.tasks, job.rate);
+        return await produceAtRate(producer, job.tasks, job.rate, job.countdown);
       } finally {
         await producer.close();
       }

@@ -81,8 +81,11 @@ export async function measureLatency(consumer: BenchConsumer, tasks: number, ski
   };
 }
 
-/** Sends `tasks` timed tasks at an even `rate` per second, each call on its own (not awaited in turn). */
-export async function produceAtRate(producer: BenchProducer, tasks: number, rate: number): Promise<ChildResult> {
+/**
+ * Sends `tasks` timed tasks at an even `rate` per second, each call on its own (not awaited in turn);
+ * with `countdown`, each due after a random countdown, carrying its due time.
+ */
+export async function produceAtRate(producer: BenchProducer, tasks: number, rate: number, countdown?: { min: number; max: number }): Promise<ChildResult> {
   const pending: Array<Promise<unknown>> = [];
   const startedAt = wallClock();
   let sent = 0;
@@ -90,7 +93,12 @@ export async function produceAtRate(producer: BenchProducer, tasks: number, rate
     const tick = () => {
       const due = Math.min(tasks, Math.floor(((wallClock() - startedAt) * rate) / 1000) + 1);
       while (sent < due) {
-        pending.push(producer.addTimed(sent, wallClock()));
+        if (countdown) {
+          const delay = countdown.min + Math.round(Math.random() * (countdown.max - countdown.min));
+          pending.push(producer.addDelayed(sent, wallClock() + delay, delay));
+        } else {
+          pending.push(producer.addTimed(sent, wallClock()));
+        }
         sent++;
       }
       if (sent >= tasks) return resolve();

@@ -20,8 +20,11 @@ export type ChildJob =
   | (JobBase & { kind: 'process'; tasks: number; concurrency: number })
   /** A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured. */
   | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number })
-  /** Enqueues `tasks` one by one at `rate` per second, carrying the send time. */
-  | (JobBase & { kind: 'latency-producer'; tasks: number; rate: number });
+  /**
+   * Enqueues `tasks` one by one at `rate` per second, carrying the send time; with
+   * `countdown`, each is delayed by a random countdown in [min, max] ms and carries its due time.
+   */
+  | (JobBase & { kind: 'latency-producer'; tasks: number; rate: number; countdown?: { min: number; max: number } });
 
 export interface MemoryFigures {
   /** Resident set size when the backlog was done, bytes. */

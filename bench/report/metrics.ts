@@ -17,4 +17,7 @@ export type MetricKey =
   | 'latency.p50'
   | 'latency.p90'
   | 'latency.p99'
-  | 'latency.max';
+  | 'latency.max'
+  | 'lateness.p50'
+  | 'lateness.p99'
+  | 'lateness.max';

@@ -21,7 +21,8 @@ interface RowDefinition {
   format: (value: number) => string;
   better: 'higher' | 'lower';
   /** Goal on the advantage over BullMQ, or on the nestjs-tasks figure itself. */
-  goal?: { on: 'advantage' | 'nestjs-tasks'; min: number; text: string };
+  /** Met at or above `min`, or at or below `max`. */
+  goal?: { on: 'advantage' | 'nestjs-tasks'; min?: number; max?: number; text: string };
 }
 
 const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -53,6 +54,8 @@ const DEFINITIONS: RowDefinition[] = [
   { metric: () => 'Fan-out, random priorities 1-9', value: metric('priorities.fanoutRate'), format: perSecond, better: 'higher' },
   { metric: (o) => `Enqueue-to-start latency p50 at ${o.rate}/s`, value: metric('latency.p50'), format: ms, better: 'lower' },
   { metric: (o) => `Enqueue-to-start latency p99 at ${o.rate}/s`, value: metric('latency.p99'), format: ms, better: 'lower' },
+  { metric: (o) => `Delayed-task lateness p50 (countdown 50-500 ms, ${o.rate}/s)`, value: metric('lateness.p50'), format: ms, better: 'lower', goal: { on: 'nestjs-tasks', max: 2, text: '<= 2 ms' } },
+  { metric: (o) => `Delayed-task lateness p99 (countdown 50-500 ms, ${o.rate}/s)`, value: metric('lateness.p99'), format: ms, better: 'lower', goal: { on: 'nestjs-tasks', max: 10, text: '<= 10 ms' } },
   { metric: () => 'Worker RSS after the backlog', value: metric('process.rss'), format: mb, better: 'lower' },
   { metric: () => 'Worker heap after the backlog (after GC)', value: metric('process.heapUsed'), format: mb, better: 'lower' },
   { metric: () => 'Worker peak RSS', value: metric('process.maxRss'), format: mb, better: 'lower' },
@@ -82,7 +85,8 @@ export function buildRows(figures: Figures, options: BenchOptions): Row[] {
     const row: Row = { metric: definition.metric(options), values, format: definition.format, advantage };
     if (definition.goal) {
       const subject = definition.goal.on === 'advantage' ? advantage : ours;
-      if (subject !== undefined) row.goal = { text: definition.goal.text, met: subject >= definition.goal.min };
+      const { min = -Infinity, max = Infinity, text } = definition.goal;
+      if (subject !== undefined) row.goal = { text, met: subject >= min && subject <= max };
     }
     rows.push(row);
   }
