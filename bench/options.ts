@@ -14,6 +14,8 @@ export interface BenchOptions {
   sequentialTasks: number;
   /** Steady enqueue rate of the latency measurement, tasks/s. */
   rate: number;
+  /** The second, busier rate of the latency measurement, tasks/s. */
+  highRate: number;
   /** Measured part of the latency run, ms. */
   duration: number;
   /** Unmeasured start of the latency run, ms (JIT, connections). */
@@ -44,7 +46,7 @@ export class BenchOptionError extends Error {
 }
 
 interface IntegerOption {
-  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'duration' | 'warmup' | 'rounds';
+  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'rounds';
   flag: string;
   env: string;
   fallback: number;
@@ -58,6 +60,7 @@ const INTEGER_OPTIONS: IntegerOption[] = [
   { key: 'chunk', flag: '--chunk', env: 'BENCH_CHUNK', fallback: 1000, min: 1 },
   { key: 'sequentialTasks', flag: '--sequential-tasks', env: 'BENCH_SEQUENTIAL_TASKS', fallback: 2000, min: 1 },
   { key: 'rate', flag: '--rate', env: 'BENCH_RATE', fallback: 500, min: 1 },
+  { key: 'highRate', flag: '--high-rate', env: 'BENCH_HIGH_RATE', fallback: 5000, min: 1 },
   { key: 'duration', flag: '--duration', env: 'BENCH_DURATION', fallback: 10_000, min: 100 },
   { key: 'warmup', flag: '--warmup', env: 'BENCH_WARMUP', fallback: 1000, min: 0 },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', fallback: 1, min: 1 },

@@ -18,6 +18,10 @@ export type MetricKey =
   | 'latency.p90'
   | 'latency.p99'
   | 'latency.max'
+  | 'latencyHigh.p50'
+  | 'latencyHigh.p90'
+  | 'latencyHigh.p99'
+  | 'latencyHigh.max'
   | 'lateness.p50'
   | 'lateness.p99'
   | 'lateness.max';
