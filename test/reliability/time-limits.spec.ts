@@ -62,7 +62,8 @@ describe('time limits (inline pool)', () => {
     expect(error.remoteName).toBe('TimeLimitExceeded');
     expect(error.remoteMessage).toBe('Time limit of 400 ms exceeded');
     const info = await hung.info();
-    expect(info!.finishedAt! - info!.startedAt!).toBeGreaterThanOrEqual(400);
+    // Node's timers and Date.now() round milliseconds differently: a 400 ms timer may read as 399.
+    expect(info!.finishedAt! - info!.startedAt!).toBeGreaterThanOrEqual(399);
     expect(info!.finishedAt! - info!.startedAt!).toBeLessThan(5000);
     // Concurrency 1: the next task ran although the hung one still sleeps (15 s).
     await expect(next.get({ timeout: 5000 })).resolves.toMatchObject({ pid: process.pid, deliveries: 1 });
