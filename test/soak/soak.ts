@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskInspector, type ResultRecord } from '../../lib/internal';
 import { Marks, type Mark } from '../fixtures/reliability-tasks';
 import { chordMarksKey, compute, FLAKY_MAX_RETRIES, SoakTasks, soakRunsKey } from '../fixtures/soak-tasks';
@@ -56,6 +56,8 @@ export interface SoakReport {
   failedAsMeant: number;
   chords: number;
   chordCallbacksRun: number;
+  /** Chord callback runs beyond the first: redeliveries of the one sent callback (counted in duplicateRuns too). */
+  chordCallbackReruns: number;
   kills: number;
   redisRestarts: number;
   clientKillRounds: number;
@@ -171,6 +173,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     failedAsMeant: 0,
     chords: 0,
     chordCallbacksRun: 0,
+    chordCallbackReruns: 0,
     kills: 0,
     redisRestarts: 0,
     clientKillRounds: 0,
@@ -188,10 +191,18 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
     () => false,
   );
 
+  const connections: Redis[] = [];
+  const connect = (url: string) => {
+    const connection = new IORedis(url, { maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    connections.push(connection);
+    return connection;
+  };
   try {
     const server: RedisServerHandle = await harness.server({ appendonly: true });
-    const redis: Redis = harness.redis(server.url);
-    const admin: Redis = harness.redis(server.url);
+    // The soak's own connections wait out restarts and killed connections (no per-command retry limit).
+    const redis: Redis = connect(server.url);
+    const admin: Redis = connect(server.url);
     const env = { REDIS_URL: server.url, TASK_PREFIX: prefix, CONCURRENCY: o.concurrency, VISIBILITY_TIMEOUT: o.visibilityTimeout };
     const producerApp = await harness.taskApp({ broker: server.url, prefix, visibilityTimeout: o.visibilityTimeout }, [SoakTasks, Marks]);
     const client = producerApp.get(TaskClient);
@@ -331,6 +342,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         report.kills++;
         log(`${elapsed()} SIGKILL worker ${victim.pid} (kill ${report.kills}); starting its replacement`);
         workers[at] = await spawn();
+        log(`${elapsed()} worker ${workers[at].pid} replaces ${victim.pid}`);
       }
     };
     const atFraction = async (fraction: number, what: () => Promise<void>) => {
@@ -345,7 +357,8 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       }),
     );
     const clientKills = Array.from({ length: o.clientKillRounds }, (_, i) =>
-      atFraction((i + 0.6) / (o.clientKillRounds + 0.2), async () => {
+      // Between the restarts, never at the same moment.
+      atFraction((i + 0.5) / (o.clientKillRounds + 1), async () => {
         const n = Number(await admin.client('KILL', 'TYPE', 'normal'));
         report.clientKillRounds++;
         report.clientsKilled += n;
@@ -412,22 +425,12 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         redis.hlen(q('lost')),
         redis.llen(q('dead')),
       ]);
-      const scan = async (pattern: string) => {
-        const found: string[] = [];
-        let cursor = '0';
-        do {
-          const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = nextCursor;
-          found.push(...keys);
-        } while (cursor !== '0');
-        return found;
-      };
       // A unique lock is free once its holder's message is gone (publish-unique.lua), so no lock is held when no message is stored.
-      let rateWaiting = 0;
-      for (const key of await scan(`${prefix}:{default}:rate-waiting:*`)) rateWaiting += await redis.zcard(key);
+      const rateWaiting = await redis.zcard(`${prefix}:{default}:rate-waiting:SoakTasks.limited`);
       return { ready, prio, delayed, active, messages, lost, dead, rateWaiting };
     };
     let left = await leftovers();
+    log(`${elapsed()} queue when every task was final: ${JSON.stringify(left)}`);
     // A killed worker's duplicate may still run (and be acknowledged) after the first run's result: wait for it.
     await waitFor(
       async () => {
@@ -438,7 +441,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       60_000,
       250,
     ).catch(() => problems.push(`messages left in Redis: ${JSON.stringify(left)}`));
-    log(`${elapsed()} queue: ${JSON.stringify(left)}`);
+    log(`${elapsed()} queue drained: ${JSON.stringify(left)}`);
 
     // ---- every result, as computed ---------------------------------------------------------------
     const all = ids();
@@ -472,10 +475,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       chunk.forEach(({ chord, fails }, j) => {
         const runs = marks[j];
         report.chordCallbacksRun += runs.length;
-        // A first delivery is a send; later deliveries are a killed worker's task run again.
-        const sends = runs.filter((m) => m.delivery === 1).length;
-        if (fails && runs.length > 0) problems.push(`chord ${chord} had a failing member but its callback ran ${runs.length} times`);
-        if (!fails && sends !== 1) problems.push(`chord ${chord}: callback sent ${sends} times (runs: ${JSON.stringify(runs.map((m) => [m.pid, m.delivery]))})`);
+        // Sent once: its runs are deliveries of one message, each with its own number (a second send
+        // would count from 1 again). More than one run is a killed worker's delivery run again.
+        const deliveries = new Set(runs.map((m) => m.delivery));
+        const detail = JSON.stringify(runs.map((m) => ({ pid: m.pid, delivery: m.delivery, at: m.at })));
+        if (fails && runs.length > 0) problems.push(`chord ${chord} had a failing member but its callback ran: ${detail}`);
+        if (!fails && runs.length === 0) problems.push(`chord ${chord}: its callback never ran`);
+        if (deliveries.size !== runs.length) problems.push(`chord ${chord}: its callback was sent more than once: ${detail}`);
+        if (runs.length > 1) report.chordCallbackReruns += runs.length - 1;
       });
     }
 
@@ -508,12 +515,17 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       'every worker to run a probe task',
       60_000,
       100,
-    ).catch(() => problems.push(`workers that took no probe task: ${live.filter((w) => !seen.has(w.pid)).map((w) => w.pid).join(' ')}`));
+    ).catch(async () => {
+      const idle = live.filter((w) => !seen.has(w.pid)).map((w) => w.pid);
+      const stats = await producerApp.get(TaskInspector).stats({ timeout: 5000 });
+      problems.push(`workers that took no probe task in 60 s (stuck): ${idle.join(' ')}; their stats: ${JSON.stringify(Object.values(stats).filter((s) => idle.includes(s.pid)))}`);
+    });
   } catch (error) {
     problems.push(`the soak itself failed: ${(error as Error).stack}`);
   } finally {
     stop.abort();
     closing = true;
+    for (const connection of connections) connection.disconnect();
     await harness.closeAll();
   }
   report.elapsedMs = Date.now() - started;
@@ -525,7 +537,7 @@ export function formatReport(r: SoakReport): string {
     `seed ${r.seed}: ${r.tasks} tasks in ${(r.elapsedMs / 1000).toFixed(1)} s`,
     `  ${r.succeeded} results SUCCESS as computed, ${r.failedAsMeant} FAILURE as meant`,
     `  chaos: ${r.kills} workers SIGKILLed, ${r.redisRestarts} Redis restarts, ${r.clientKillRounds} CLIENT KILL rounds (${r.clientsKilled} connections)`,
-    `  chords: ${r.chords}, callback runs ${r.chordCallbacksRun}`,
+    `  chords: ${r.chords} (callbacks run ${r.chordCallbacksRun} times, each sent once; ${r.chordCallbackReruns} reruns after a worker died)`,
     `  duplicate runs (at-least-once): ${r.duplicateRuns} extra runs of ${r.duplicatedAttempts} attempts`,
     r.problems.length === 0 ? '  nothing lost: every invariant holds' : `  ${r.problems.length} PROBLEMS:\n${r.problems.map((p) => `   - ${p}`).join('\n')}`,
   ].join('\n');
