@@ -426,9 +426,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         redis.llen(q('dead')),
       ]);
       // A unique lock is free once its holder's message is gone (publish-unique.lua), so no lock is held when no message is stored.
-      const rateWaiting = await redis.zcard(`${prefix}:{default}:rate-waiting:SoakTasks.limited`);
+      // Rate-waiting entries whose message is gone are stale bookkeeping (seen to linger ~1 min after a kill), not work.
+      const waitingIds = await redis.zrange(`${prefix}:{default}:rate-waiting:SoakTasks.limited`, 0, -1);
+      const bodies = waitingIds.length ? await redis.hmget(queueKey(prefix, 'default', 'messages'), ...waitingIds) : [];
+      const rateWaiting = bodies.filter((b) => b !== null).length;
+      staleRateWaiting = Math.max(staleRateWaiting, waitingIds.length - rateWaiting);
       return { ready, prio, delayed, active, messages, lost, dead, rateWaiting };
     };
+    let staleRateWaiting = 0;
     let left = await leftovers();
     log(`${elapsed()} queue when every task was final: ${JSON.stringify(left)}`);
     // A killed worker's duplicate may still run (and be acknowledged) after the first run's result: wait for it.
@@ -441,7 +446,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
       60_000,
       250,
     ).catch(() => problems.push(`messages left in Redis: ${JSON.stringify(left)}`));
-    log(`${elapsed()} queue drained: ${JSON.stringify(left)}`);
+    log(`${elapsed()} queue drained: ${JSON.stringify(left)}${staleRateWaiting ? `; stale rate-waiting entries (message gone): ${staleRateWaiting}` : ''}`);
 
     // ---- every result, as computed ---------------------------------------------------------------
     const all = ids();
