@@ -73,9 +73,9 @@ describe('Redis broker', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const current = await broker.reserve('default', 1, 60_000);
     expect(current.messages[0]).toMatchObject({ id: result.id, delivery: 2 });
-    await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, delivery: 1 }], []);
+    await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, lease: lost.messages[0].lease }], []);
     expect(await broker.queueSizes('default')).toMatchObject({ active: 1 });
-    await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, delivery: 2 }], []);
+    await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, lease: current.messages[0].lease }], []);
     expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
   });
 

@@ -1,4 +1,4 @@
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
@@ -37,6 +37,8 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
+  /** Counts reservations: a lease token is unique per delivery. */
+  private leaseSeq = 0;
   private closed = false;
 
   constructor(private readonly maxDeliveries = 10) {}
@@ -185,7 +187,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const now = Date.now();
     for (const [id, deadline] of [...q.active]) {
       if (deadline > now) continue;
-      q.active.delete(id);
+      q.unlease(id);
       const lost = (q.lost.get(id) ?? 0) + 1;
       q.lost.set(id, lost);
       if (lost >= this.maxDeliveries) {
@@ -202,8 +204,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const messages: ReserveResult['messages'] = [];
     while (messages.length < max && q.hasReady) {
       const id = q.prio.length > 0 ? q.prio.shift()!.id : q.ready.shift()!;
+      const lease = `m${++this.leaseSeq}`;
       q.active.set(id, now + leaseMs);
-      messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1 });
+      q.leases.set(id, lease);
+      messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1, lease });
     }
     const wakeAt = minOf(q.earliest(q.delayed), q.earliest(q.active));
     return { messages, wakeAt };
@@ -236,16 +240,17 @@ export class MemoryBroker implements Broker, MemoryQueues {
     for (const op of ops) {
       const q = this.queue(op.queue);
       if (op.kind === 'dead') {
-        // As dead-letter.lua: a stale delivery, or one no longer leased (a repeated call), does nothing.
-        if (op.delivery > 0 && (!q.isCurrentDelivery(op.id, op.delivery) || !q.active.has(op.id))) continue;
-        q.active.delete(op.id);
+        // As dead-letter.lua: a stale lease, or one no longer held (a repeated call), does nothing; '' leases nothing.
+        if (op.lease !== '') {
+          if (!q.isCurrentLease(op.id, op.lease)) continue;
+          q.unlease(op.id);
+        }
         this.deadLetter(q, op.id, now, op.reason, op.raw);
         continue;
       }
-      if (!q.isCurrentDelivery(op.id, op.delivery)) continue;
-      // As requeue.lua: a message no longer leased (a repeated call, acked or dead-lettered meanwhile) is not queued twice.
-      if ((op.kind === 'requeue' || op.kind === 'release') && !q.active.has(op.id)) continue;
-      q.active.delete(op.id);
+      // A stale lease, or one no longer held (a repeated call, acked or dead-lettered meanwhile), does nothing.
+      if (!q.isCurrentLease(op.id, op.lease)) continue;
+      q.unlease(op.id);
       if (op.kind === 'ack') {
         q.forget(op.id);
       } else if (op.kind === 'requeue') {
@@ -282,10 +287,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     this.signal(touched);
   }
 
-  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
+  async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
     const q = this.queue(queue);
     const deadline = Date.now() + leaseMs;
-    for (const id of ids) if (q.active.has(id)) q.active.set(id, deadline);
+    for (const { id, lease } of leases) if (q.isCurrentLease(id, lease)) q.active.set(id, deadline);
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {

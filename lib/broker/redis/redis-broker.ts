@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
 import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
 import type { RateTicket } from '../ports/rate-limiter';
@@ -148,8 +148,8 @@ export class RedisBroker implements Broker {
     return this.queue.settle(ops, results);
   }
 
-  extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
-    return this.queue.extendLeases(queue, ids, leaseMs);
+  extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
+    return this.queue.extendLeases(queue, leases, leaseMs);
   }
 
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]> {

@@ -13,6 +13,7 @@ export const SCRIPTS = {
   ntAck: { file: 'ack', keys: QUEUE_KEY_COUNT },
   ntRequeue: { file: 'requeue', keys: QUEUE_KEY_COUNT },
   ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
+  ntExtendLeases: { file: 'extend-leases', keys: QUEUE_KEY_COUNT },
   ntRateLimit: { file: 'rate-limit', keys: 1 },
   ntRateReset: { file: 'rate-reset', keys: 1 },
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
