@@ -131,6 +131,27 @@ forEachBackend('rate', ({ open }) => {
       ]);
     });
 
+    it('a rate change brings back every waiting message of the task, however many', async () => {
+      const { broker } = await open();
+      // More than a Redis script call releases at once (see test/foundation/redis-broker.spec.ts).
+      const count = 2500;
+      const ids = Array.from({ length: count }, (_, i) => `w${i}`);
+      await broker.publish([...ids.map((id) => msg(id)), msg('other-task')]);
+      const held = (await broker.reserve(Q, count + 1, LONG)).messages;
+      expect(held).toHaveLength(count + 1);
+      const eta = Date.now() + LONG;
+      await broker.settle(
+        held.map((m) => ({ kind: 'rate-wait', queue: Q, id: m.id, lease: m.lease, body: `${m.id}+ticket`, eta: eta + 1, task: m.id === 'other-task' ? 'U' : 'T', issued: Date.now() }) as const),
+        [],
+      );
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: count + 1, active: 0 });
+
+      await broker.setRateLimit('T', '10/s');
+      expect(await broker.queueSizes(Q)).toEqual({ ready: count, delayed: 1, active: 0 });
+      const back = (await broker.reserve(Q, count + 1, LONG)).messages.map((m) => m.id);
+      expect(back.sort()).toEqual([...ids].sort());
+    });
+
     it('a message whose ticket predates the last rate change goes back at once to take a new slot', async () => {
       const { broker } = await open();
       // Its worker asked for a slot, then the rate changed while the message was on its way back.

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { TaskClient, TaskState, TaskWorker } from '../../lib';
+import { RATE_RELEASE_CHUNK } from '../../lib/broker/redis/redis-rate-limiter';
+import { readScript } from '../../lib/broker/redis/script-runner';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
@@ -77,6 +80,47 @@ describe('Redis broker', () => {
     expect(await broker.queueSizes('default')).toMatchObject({ active: 1 });
     await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, lease: current.messages[0].lease }], []);
     expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
+  });
+
+  it('a rate change releases a large parked set in bounded script calls, not in one long one', async () => {
+    const server = await h.server();
+    const redis = h.redis(server.url);
+    const app = await h.taskApp({ broker: server.url, prefix: uniquePrefix('rate-release') }, []);
+    const broker = h.broker(app);
+    const parked = 2.5 * RATE_RELEASE_CHUNK;
+    await broker.publish(Array.from({ length: parked }, (_, i) => ({ id: `p${i}`, queue: 'default', body: `body-${i}` })));
+    const held = (await broker.reserve('default', parked, 60_000)).messages;
+    const eta = Date.now() + 60_000;
+    await broker.settle(held.map((m) => ({ kind: 'rate-wait', queue: 'default', id: m.id, lease: m.lease, body: m.body!, eta, task: 'T', issued: Date.now() }) as const), []);
+    expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: parked, active: 0 });
+
+    // Every command of this server is logged with its arguments: the calls of rate-release.lua are
+    // counted, and (Redis 7 logs the commands a script runs, before the script's own entry) what each did.
+    const releaseSha = createHash('sha1').update(readScript('rate-release')).digest('hex');
+    await broker.setRateLimit('warm-up', '1/s'); // loads the scripts: every call below is an EVALSHA
+    await redis.config('SET', 'slowlog-log-slower-than', '0');
+    await redis.config('SET', 'slowlog-max-len', '1000000');
+    await redis.call('SLOWLOG', 'RESET');
+    await broker.setRateLimit('T', '10/s');
+    const log = (await redis.call('SLOWLOG', 'GET', '-1')) as Array<[number, number, number, string[]]>;
+    await redis.config('SET', 'slowlog-log-slower-than', '10000');
+    const movedByCall: number[] = [];
+    let moved = 0;
+    for (const [, , , args] of [...log].reverse()) {
+      if (/^evalsha$/i.test(args[0]) && args[1] === releaseSha) {
+        movedByCall.push(moved);
+        moved = 0;
+      } else if (/^zrem$/i.test(args[0]) && args[1].endsWith(':{default}:delayed')) {
+        moved++;
+      }
+    }
+
+    expect(await broker.queueSizes('default')).toEqual({ ready: parked, delayed: 0, active: 0 });
+    // A chunk per call at most: three calls for two and a half chunks.
+    expect(movedByCall).toHaveLength(3);
+    if (Number(/redis_version:(\d+)/.exec(await redis.info('server'))![1]) >= 7) {
+      expect(movedByCall).toEqual([RATE_RELEASE_CHUNK, RATE_RELEASE_CHUNK, parked - 2 * RATE_RELEASE_CHUNK]);
+    }
   });
 
   it('keys: only under the prefix, every queue key with the {queue} hash tag, and no KEYS command', async () => {

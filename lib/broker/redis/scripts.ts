@@ -17,7 +17,7 @@ export const SCRIPTS = {
   ntRateLimit: { file: 'rate-limit', keys: 1 },
   ntRateReset: { file: 'rate-reset', keys: 1 },
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
-  ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 2 },
+  ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 3 },
   ntStoreResults: { file: 'store-results' },
   ntCanvasChordPart: { file: 'canvas-chord-part', keys: 3 },
   ntCanvasChordFired: { file: 'canvas-chord-fired', keys: 3 },
