@@ -2,7 +2,7 @@ import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, Rat
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import { isReadyState } from '../../serialization/task-state';
+import { isReadyState, TaskState } from '../../serialization/task-state';
 import { MemoryQueue } from './memory-queue';
 import type { MemoryQueues } from './memory-queues';
 import type { CanvasStore } from '../ports/canvas-store';
@@ -16,6 +16,8 @@ import { MemoryScheduleStore } from './memory-schedule-store';
 import { MemoryWorkerDirectory } from './memory-worker-directory';
 
 const DEAD_LETTERS_KEPT = 10_000;
+/** States of a task that has not started: revoke marks these REVOKED. */
+const NOT_STARTED: ReadonlySet<string> = new Set([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
 
 /**
  * The embedded broker for one process (development, the sample, quick tests):
@@ -329,6 +331,22 @@ export class MemoryBroker implements Broker, MemoryQueues {
 
   async deleteResult(id: string): Promise<void> {
     this.results.delete(id);
+  }
+
+  /** As revoke-results.lua: each id's check and write in one synchronous step. */
+  async markRevoked(ids: string[], ttl: number): Promise<string[]> {
+    const now = Date.now();
+    const marked: string[] = [];
+    for (const id of ids) {
+      const kept = this.results.get(id);
+      const record = kept && kept.expiresAt > now ? kept.record : undefined;
+      if (record && !NOT_STARTED.has(record.state)) continue;
+      const revoked: ResultRecord = { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: now };
+      this.results.set(id, { record: revoked, expiresAt: now + ttl });
+      for (const settle of [...(this.resultWaiters.get(id) ?? [])]) settle(copyRecord(revoked));
+      marked.push(id);
+    }
+    return marked;
   }
 
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {

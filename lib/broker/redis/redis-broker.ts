@@ -178,6 +178,10 @@ export class RedisBroker implements Broker {
     return this.results.deleteResult(id);
   }
 
+  markRevoked(ids: string[], ttl: number): Promise<string[]> {
+    return this.results.markRevoked(ids, ttl);
+  }
+
   // ---- control bus -------------------------------------------------------------------------
 
   broadcast(message: ControlMessage): Promise<void> {

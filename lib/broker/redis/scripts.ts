@@ -19,6 +19,7 @@ export const SCRIPTS = {
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
   ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 3 },
   ntStoreResults: { file: 'store-results' },
+  ntRevokeResults: { file: 'revoke-results' },
   ntCanvasChordPart: { file: 'canvas-chord-part', keys: 3 },
   ntCanvasChordFired: { file: 'canvas-chord-fired', keys: 3 },
   ntBeatElect: { file: 'scheduler-elect', keys: 1 },
