@@ -1,10 +1,33 @@
 import { createHash } from 'node:crypto';
+import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskState, TaskWorker } from '../../lib';
 import { RATE_RELEASE_CHUNK } from '../../lib/broker/redis/redis-rate-limiter';
 import { readScript } from '../../lib/broker/redis/script-runner';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
+
+/**
+ * Holds the next script `redis` sends (EVAL or EVALSHA) until `release()`; `held` resolves
+ * once it is held. Everything else goes out as usual.
+ */
+function holdNextScript(redis: Redis): { held: Promise<void>; release: () => void } {
+  const send = redis.sendCommand.bind(redis);
+  let release!: () => void;
+  let onHeld!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (onHeld = resolve));
+  let holding = true;
+  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    const [command] = args;
+    if (!holding || !/^eval(sha)?$/i.test(command.name)) return send(...args);
+    holding = false;
+    onHeld();
+    void gate.then(() => send(...args));
+    return command.promise;
+  }) as Redis['sendCommand'];
+  return { held, release };
+}
 
 describe('Redis broker', () => {
   const h = new Harness();
@@ -121,6 +144,40 @@ describe('Redis broker', () => {
     if (Number(/redis_version:(\d+)/.exec(await redis.info('server'))![1]) >= 7) {
       expect(movedByCall).toEqual([RATE_RELEASE_CHUNK, RATE_RELEASE_CHUNK, parked - 2 * RATE_RELEASE_CHUNK]);
     }
+  });
+
+  it('setRateLimit stores the override and resets the slots in one step: two changes at once cannot end mixed', async () => {
+    const prefix = uniquePrefix('rate-set');
+    const connections = [new IORedis(testRedisUrl()), new IORedis(testRedisUrl())];
+    const [first, second] = await Promise.all(
+      connections.map(async (redis) => h.broker(await h.taskApp({ broker: { redis }, prefix }, []))),
+    );
+    try {
+      // The first change is held at its first script, while the second change is made whole.
+      const hold = holdNextScript(connections[0]);
+      const faster = first.setRateLimit('T', '10/s');
+      await hold.held;
+      await second.setRateLimit('T', '1/m');
+      hold.release();
+      await faster;
+
+      // The change that finished last holds everywhere: its override, and its spacing.
+      expect(await first.rateLimits()).toEqual({ T: '10/s' });
+      expect(await first.acquireRateSlot('T', 5000)).toEqual({ wait: 0 });
+      expect((await first.acquireRateSlot('T', 5000)).wait).toBeLessThanOrEqual(100);
+    } finally {
+      await Promise.all(connections.map((redis) => redis.quit()));
+    }
+  });
+
+  it('a setRateLimit that Redis refuses changes nothing: no override without its new spacing', async () => {
+    const prefix = uniquePrefix('rate-refused');
+    const broker = h.broker(await h.taskApp({ broker: testRedisUrl(), prefix }, []));
+    await broker.setRateLimit('T', '1/m');
+    // The task's slots key, overwritten by hand with something that is not a hash.
+    await h.redis(testRedisUrl()).set(`${prefix}:rate:T`, 'garbage');
+    await expect(broker.setRateLimit('T', '10/s')).rejects.toThrow(/WRONGTYPE/);
+    expect(await broker.rateLimits()).toEqual({ T: '1/m' });
   });
 
   it('keys: only under the prefix, every queue key with the {queue} hash tag, and no KEYS command', async () => {

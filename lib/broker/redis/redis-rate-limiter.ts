@@ -19,11 +19,8 @@ export class RedisRateLimiter implements RateLimiter {
   async setRateLimit(task: string, rate: string | null): Promise<void> {
     const { keys } = this.commands;
     const parsed = rate === null ? null : parseRate(rate, `setRateLimit(${task})`);
-    const [, reset] = await Promise.all([
-      rate === null ? this.commands.send((r) => r.hdel(keys.rateLimits, task)) : this.commands.send((r) => r.hset(keys.rateLimits, task, rate)),
-      this.commands.call('ntRateReset', [keys.rate(task)], [parsed ? parsed.intervalMs / parsed.count : 0]),
-    ]);
-    const changed = Number(reset);
+    // The override and the new spacing together: one script.
+    const changed = Number(await this.commands.call('ntRateReset', [keys.rate(task), keys.rateLimits], [parsed ? parsed.intervalMs / parsed.count : 0, task, rate ?? '']));
     // Messages waiting for a slot under the old rate come back now and take new slots.
     const queues = await this.commands.send<string[]>((r) => r.smembers(keys.queues));
     await Promise.all(queues.map((queue) => this.release(queue, task, changed)));

@@ -15,7 +15,7 @@ export const SCRIPTS = {
   ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
   ntExtendLeases: { file: 'extend-leases', keys: QUEUE_KEY_COUNT },
   ntRateLimit: { file: 'rate-limit', keys: 1 },
-  ntRateReset: { file: 'rate-reset', keys: 1 },
+  ntRateReset: { file: 'rate-reset', keys: 2 },
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },
   ntRateRelease: { file: 'rate-release', keys: QUEUE_KEY_COUNT + 3 },
   ntStoreResults: { file: 'store-results' },
