@@ -12,7 +12,6 @@ import { TaskExecutor } from '../execution/task-executor';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
 import { RouteMatcher } from '../routing/route-matcher';
-import type { ResultWrite } from '../serialization/result-record';
 import type { TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
 import { parseRate } from '../utils/rate-limit';
@@ -25,8 +24,6 @@ export interface ResolvedTask {
   name: string;
   options: TaskOptions;
 }
-
-const NOT_STARTED = new Set<string>([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
 
 /**
  * The one way a message leaves: resolve the task's options, build the message
@@ -116,14 +113,9 @@ export class TaskDispatcher {
     const list = Array.isArray(ids) ? ids : [ids];
     const until = Date.now() + this.config.resultExpires;
     await this.broker.rememberRevoked(list, until);
-    const writes: ResultWrite[] = [];
-    for (const id of list) {
-      const record = await this.broker.getResult(id);
-      if (!record || NOT_STARTED.has(record.state)) {
-        writes.push({ record: { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: Date.now() }, ttl: this.config.resultExpires });
-      }
-    }
-    await this.broker.storeResults(writes);
+    // Not started yet: REVOKED now. Each check and write is one step, so a task that ends
+    // meanwhile keeps its result; a running one ends REVOKED itself if `terminate` stops it.
+    await this.broker.markRevoked(list, this.config.resultExpires);
     await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true, until });
   }
 

@@ -53,8 +53,8 @@ forEachBackend('monitoring', ({ open }) => {
       const { broker, monitoring } = await open();
       expect(await monitoring.admin.counts(Q)).toEqual({ ready: 0, delayed: 0, active: 0, dead: 0 });
       await broker.publish([msg('running'), msg('poison')]);
-      await broker.reserve(Q, 2, LONG);
-      await broker.settle([{ kind: 'dead', queue: Q, id: 'poison', delivery: 1, raw: null, reason: 'test' }], []);
+      const poison = (await broker.reserve(Q, 2, LONG)).messages.find((m) => m.id === 'poison')!;
+      await broker.settle([{ kind: 'dead', queue: Q, id: 'poison', lease: poison.lease, raw: null, reason: 'test' }], []);
       await broker.publish([msg('a'), msg('b', { priority: 2 }), msg('later', { eta: Date.now() + LONG })]);
       expect(await monitoring.admin.counts(Q)).toEqual({ ready: 2, delayed: 1, active: 1, dead: 1 });
     });
@@ -73,7 +73,7 @@ forEachBackend('monitoring', ({ open }) => {
     it('purge removes the waiting messages (ready, prioritised, delayed) and leaves leased ones to finish', async () => {
       const { broker, monitoring } = await open();
       await broker.publish([msg('running')]);
-      await broker.reserve(Q, 1, LONG);
+      const [running] = (await broker.reserve(Q, 1, LONG)).messages;
       await broker.publish([msg('a'), msg('b', { priority: 5 }), msg('later', { eta: Date.now() + LONG })]);
       const progress: Array<[number, number]> = [];
       expect(await monitoring.admin.purge(Q, (removed, remaining) => progress.push([removed, remaining]))).toBe(3);
@@ -82,8 +82,8 @@ forEachBackend('monitoring', ({ open }) => {
       expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([]);
       // The purged messages are forgotten: their ids can be published again.
       await broker.publish([{ id: 'a', queue: Q, body: 'new a' }]);
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'new a', delivery: 1 }]);
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'running', delivery: 1 }], []);
+      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'new a', delivery: 1, lease: expect.any(String) }]);
+      await broker.settle([{ kind: 'ack', queue: Q, id: 'running', lease: running.lease }], []);
       expect(await monitoring.admin.counts(Q)).toEqual({ ready: 0, delayed: 0, active: 1, dead: 0 });
       expect(await monitoring.admin.purge(Q)).toBe(0);
     });
@@ -105,9 +105,10 @@ forEachBackend('monitoring', ({ open }) => {
       async function deadLetters(names: string[]) {
         const backend = await open();
         await backend.broker.publish(names.map((id) => msg(id)));
-        await backend.broker.reserve(Q, names.length, LONG);
+        const { messages } = await backend.broker.reserve(Q, names.length, LONG);
         for (const id of names) {
-          await backend.broker.settle([{ kind: 'dead', queue: Q, id, delivery: 1, raw: null, reason: `${id} is bad` }], []);
+          const { lease } = messages.find((m) => m.id === id)!;
+          await backend.broker.settle([{ kind: 'dead', queue: Q, id, lease, raw: null, reason: `${id} is bad` }], []);
         }
         return backend;
       }
@@ -137,14 +138,15 @@ forEachBackend('monitoring', ({ open }) => {
         expect(await monitoring.admin.requeueDeadLetter(entry, 'fixed body', 7)).toBe(1);
         expect(await monitoring.admin.counts(Q)).toEqual({ ready: 2, delayed: 0, active: 0, dead: 1 });
         expect((await monitoring.admin.deadLetters(Q, 0, 10)).map((e) => e.id)).toEqual(['y']);
-        expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([
-          { id: 'x', queue: Q, body: 'fixed body', delivery: 1 },
-          { id: 'plain', queue: Q, body: 'body-plain', delivery: 1 },
+        const requeued = await broker.reserve(Q, 10, LONG);
+        expect(requeued.messages).toEqual([
+          { id: 'x', queue: Q, body: 'fixed body', delivery: 1, lease: expect.any(String) },
+          { id: 'plain', queue: Q, body: 'body-plain', delivery: 1, lease: expect.any(String) },
         ]);
         // While it is queued or running, requeueing the same entry again is refused...
         expect(await monitoring.admin.requeueDeadLetter(entry, 'fixed body', 7)).toBe(-1);
         // ...and once it is done the entry is gone: nothing to requeue.
-        await broker.settle([{ kind: 'ack', queue: Q, id: 'x', delivery: 1 }], []);
+        await broker.settle([{ kind: 'ack', queue: Q, id: 'x', lease: requeued.messages[0].lease }], []);
         expect(await monitoring.admin.requeueDeadLetter(entry, 'fixed body', 7)).toBe(0);
         expect(await monitoring.admin.counts(Q)).toEqual({ ready: 0, delayed: 0, active: 1, dead: 1 });
       });
@@ -155,7 +157,7 @@ forEachBackend('monitoring', ({ open }) => {
         await broker.publish([{ id: 'x', queue: Q, body: 'sent again' }]);
         expect(await monitoring.admin.requeueDeadLetter(entry, 'fixed body', 0)).toBe(-1);
         expect(await monitoring.admin.findDeadLetter(Q, 'x')).toEqual(entry);
-        expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'x', queue: Q, body: 'sent again', delivery: 1 }]);
+        expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'x', queue: Q, body: 'sent again', delivery: 1, lease: expect.any(String) }]);
       });
 
       it('delete removes one entry, once', async () => {

@@ -61,16 +61,16 @@ async function play(broker: Broker, commands: Command[]): Promise<unknown[]> {
 }
 
 function settleOp(message: ReservedMessage, op: 'ack' | 'requeue' | 'release' | 'dead'): SettleOp {
-  const { id, queue, delivery } = message;
+  const { id, queue, lease } = message;
   switch (op) {
     case 'ack':
-      return { ...message, kind: 'ack', id, queue, delivery };
+      return { kind: 'ack', id, queue, lease };
     case 'requeue':
-      return { ...message, kind: 'requeue', id, queue, delivery, body: '', eta: 0 };
+      return { kind: 'requeue', id, queue, lease, body: '', eta: 0 };
     case 'release':
-      return { ...message, kind: 'release', id, queue, delivery };
+      return { kind: 'release', id, queue, lease };
     case 'dead':
-      return { ...message, kind: 'dead', id, queue, delivery, raw: message.body, reason: 'chosen' };
+      return { kind: 'dead', id, queue, lease, raw: message.body, reason: 'chosen' };
   }
 }
 

@@ -1,5 +1,5 @@
 import { waitFor } from '../support/wait';
-import type { Broker, PublishRequest, ReserveResult } from './backends';
+import type { Broker, PublishRequest, ReservedMessage, ReserveResult } from './backends';
 import { forEachBackend } from './for-each-backend';
 
 const Q = 'q';
@@ -10,6 +10,21 @@ function msg(id: string, extra: Partial<PublishRequest> = {}): PublishRequest {
 }
 
 const ids = (result: ReserveResult) => result.messages.map((m) => m.id);
+
+/** A reserved message as the contract promises it; its lease token is the backend's own string. */
+function reserved(id: string, body: string, delivery: number) {
+  return { id, queue: Q, body, delivery, lease: expect.any(String) };
+}
+
+/** The message `id` of a reserve's reply. */
+function held(result: ReserveResult, id: string): ReservedMessage {
+  const message = result.messages.find((m) => m.id === id);
+  if (!message) throw new Error(`${id} was not reserved (got ${JSON.stringify(ids(result))})`);
+  return message;
+}
+
+/** A reserved message as its holder names it to settle it or extend its lease. */
+const lease = ({ id, lease }: ReservedMessage) => ({ queue: Q, id, lease });
 
 /** Reserves until something comes (a lease or an eta must pass first), bounded. */
 function reserveSome(broker: Broker, what: string, leaseMs = LONG, queue = Q): Promise<ReserveResult> {
@@ -54,10 +69,18 @@ forEachBackend('queue', ({ open }) => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b', { priority: 2 })]);
       const got = await broker.reserve(Q, 10, LONG);
-      expect(got.messages).toEqual([
-        { id: 'b', queue: Q, body: 'body-b', delivery: 1 },
-        { id: 'a', queue: Q, body: 'body-a', delivery: 1 },
-      ]);
+      expect(got.messages).toEqual([reserved('b', 'body-b', 1), reserved('a', 'body-a', 1)]);
+    });
+
+    it('each delivery of a message is leased under a token of its own', async () => {
+      const { broker } = await open();
+      await broker.publish([msg('a'), msg('b')]);
+      const first = await broker.reserve(Q, 10, 30);
+      const again = await reserveSome(broker, 'the leases to run out');
+      for (const id of ['a', 'b']) {
+        expect(held(first, id).lease).toEqual(expect.any(String));
+        expect(held(again, id).lease).not.toBe(held(first, id).lease);
+      }
     });
 
     it('a repeated id is not enqueued twice, and keeps its first body', async () => {
@@ -65,7 +88,7 @@ forEachBackend('queue', ({ open }) => {
       await broker.publish([msg('a'), { id: 'a', queue: Q, body: 'second' }]);
       await broker.publish([{ id: 'a', queue: Q, body: 'third' }]);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 1, delayed: 0, active: 0 });
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 1 }]);
+      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([reserved('a', 'body-a', 1)]);
     });
 
     it('queues are separate', async () => {
@@ -105,7 +128,7 @@ forEachBackend('queue', ({ open }) => {
       expect(first.wakeAt).toBe(eta);
       const due = await reserveSome(broker, 'the delayed message to come due');
       expect(Date.now()).toBeGreaterThanOrEqual(eta);
-      expect(due.messages).toEqual([{ id: 'later', queue: Q, body: 'body-later', delivery: 1 }]);
+      expect(due.messages).toEqual([reserved('later', 'body-later', 1)]);
     });
 
     it('an eta in the past means now', async () => {
@@ -131,7 +154,7 @@ forEachBackend('queue', ({ open }) => {
       const leasedFrom = Date.now();
       const first = await broker.reserve(Q, 10, 200);
       const leasedTo = Date.now();
-      expect(first.messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 1 }]);
+      expect(first.messages).toEqual([reserved('a', 'body-a', 1)]);
       expect(first.wakeAt).toBeGreaterThanOrEqual(leasedFrom + 200);
       expect(first.wakeAt).toBeLessThanOrEqual(leasedTo + 200);
       expect(ids(await broker.reserve(Q, 10, 200))).toEqual([]);
@@ -139,17 +162,17 @@ forEachBackend('queue', ({ open }) => {
 
       const again = await reserveSome(broker, 'the lease to run out');
       expect(Date.now()).toBeGreaterThanOrEqual(leasedFrom + 200);
-      expect(again.messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 2 }]);
+      expect(again.messages).toEqual([reserved('a', 'body-a', 2)]);
     });
 
     it('a lost delivery is stale: acking it does nothing, acking the current one removes the message', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, 50);
-      await reserveSome(broker, 'the lease to run out');
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'a', delivery: 1 }], []);
+      const lost = held(await broker.reserve(Q, 10, 50), 'a');
+      const current = held(await reserveSome(broker, 'the lease to run out'), 'a');
+      await broker.settle([{ kind: 'ack', ...lease(lost) }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 1 });
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'a', delivery: 2 }], []);
+      await broker.settle([{ kind: 'ack', ...lease(current) }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });
 
@@ -159,27 +182,46 @@ forEachBackend('queue', ({ open }) => {
       const { wakeAt } = await broker.reserve(Q, 10, 50);
       await broker.publish([msg('b'), msg('c')]);
       await waitFor(() => Date.now() > wakeAt!, 'the lease to run out', 2000, 5);
-      expect((await broker.reserve(Q, 1, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 2 }]);
+      expect((await broker.reserve(Q, 1, LONG)).messages).toEqual([reserved('a', 'body-a', 2)]);
       expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['b', 'c']);
     });
 
     it('extendLeases keeps a message away while another whose lease was not extended comes back', async () => {
       const { broker } = await open();
       await broker.publish([msg('kept'), msg('dropped')]);
-      expect(ids(await broker.reserve(Q, 10, 150))).toEqual(['kept', 'dropped']);
-      await broker.extendLeases(Q, ['kept'], LONG);
+      const first = await broker.reserve(Q, 10, 150);
+      expect(ids(first)).toEqual(['kept', 'dropped']);
+      await broker.extendLeases(Q, [lease(held(first, 'kept'))], LONG);
       const back = await reserveSome(broker, 'the unextended lease to run out');
-      expect(back.messages).toEqual([{ id: 'dropped', queue: Q, body: 'body-dropped', delivery: 2 }]);
+      expect(back.messages).toEqual([reserved('dropped', 'body-dropped', 2)]);
       expect(ids(await broker.reserve(Q, 10, LONG))).toEqual([]);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 2 });
+    });
+
+    it('extendLeases with a lost lease does not extend the lease of the message\'s current holder', async () => {
+      const { broker } = await open();
+      await broker.publish([msg('a')]);
+      // Worker 1's lease runs out; worker 2 holds the message now, for a short lease.
+      const [first] = (await broker.reserve(Q, 10, 50)).messages;
+      const [second] = (await reserveSome(broker, 'the first lease to run out', 150)).messages;
+      expect(second.delivery).toBe(2);
+      // Worker 1, still running, extends what it thinks it holds.
+      await broker.extendLeases(Q, [lease(first)], LONG);
+      // Worker 2 dies: its lease runs out all the same, and the message comes back.
+      const back = await reserveSome(broker, "worker 2's lease to run out");
+      expect(back.messages.map((m) => [m.id, m.delivery])).toEqual([['a', 3]]);
     });
 
     it('extendLeases does not lease a message that is not leased', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.extendLeases(Q, ['a', 'unknown'], LONG);
-      expect(await broker.queueSizes(Q)).toEqual({ ready: 1, delayed: 0, active: 0 });
-      expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['a']);
+      // 'a' was leased and acknowledged, then sent again under its id: the old token is stale.
+      const acked = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'ack', ...lease(acked) }], []);
+      await broker.publish([msg('a'), msg('b')]);
+      await broker.extendLeases(Q, [lease(acked), { id: 'b', lease: 'made-up' }, { id: 'unknown', lease: '' }], LONG);
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 2, delayed: 0, active: 0 });
+      expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['a', 'b']);
     });
   });
 
@@ -187,8 +229,8 @@ forEachBackend('queue', ({ open }) => {
     it('ack removes the message: it does not come back once its lease would have run out', async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b'), msg('unacked')]);
-      await broker.reserve(Q, 10, 100);
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'a', delivery: 1 }, { kind: 'ack', queue: Q, id: 'b', delivery: 1 }], []);
+      const got = await broker.reserve(Q, 10, 100);
+      await broker.settle([{ kind: 'ack', ...lease(held(got, 'a')) }, { kind: 'ack', ...lease(held(got, 'b')) }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 1 });
       const back = await reserveSome(broker, 'the unacked lease to run out');
       expect(ids(back)).toEqual(['unacked']);
@@ -199,60 +241,56 @@ forEachBackend('queue', ({ open }) => {
       await broker.publish([msg('a')]);
       await broker.reserve(Q, 10, 50);
       // Its first lease ran out: this is delivery 2.
-      expect((await reserveSome(broker, 'the lease to run out')).messages[0].delivery).toBe(2);
+      const second = held(await reserveSome(broker, 'the lease to run out'), 'a');
+      expect(second.delivery).toBe(2);
       const eta = Date.now() + 200;
-      await broker.settle([{ kind: 'requeue', queue: Q, id: 'a', delivery: 2, body: 'retry-1', eta }], []);
+      await broker.settle([{ kind: 'requeue', ...lease(second), body: 'retry-1', eta }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 1, active: 0 });
       expect(ids(await broker.reserve(Q, 10, LONG))).toEqual([]);
       const due = await reserveSome(broker, 'the retry to come due');
       expect(Date.now()).toBeGreaterThanOrEqual(eta);
-      expect(due.messages).toEqual([{ id: 'a', queue: Q, body: 'retry-1', delivery: 1 }]);
+      expect(due.messages).toEqual([reserved('a', 'retry-1', 1)]);
     });
 
     it("requeue without an eta goes to the back of the queue; '' keeps the body", async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b')]);
-      await broker.reserve(Q, 1, LONG);
-      await broker.settle([{ kind: 'requeue', queue: Q, id: 'a', delivery: 1, body: '', eta: 0 }], []);
+      const a = held(await broker.reserve(Q, 1, LONG), 'a');
+      await broker.settle([{ kind: 'requeue', ...lease(a), body: '', eta: 0 }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 2, delayed: 0, active: 0 });
       const got = await broker.reserve(Q, 10, LONG);
-      expect(got.messages).toEqual([
-        { id: 'b', queue: Q, body: 'body-b', delivery: 1 },
-        { id: 'a', queue: Q, body: 'body-a', delivery: 1 },
-      ]);
+      expect(got.messages).toEqual([reserved('b', 'body-b', 1), reserved('a', 'body-a', 1)]);
     });
 
     it('release puts it back untouched at the front, in its priority', async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b'), msg('x', { priority: 5 }), msg('y', { priority: 5 })]);
-      expect(ids(await broker.reserve(Q, 1, LONG))).toEqual(['x']);
+      const first = await broker.reserve(Q, 1, LONG);
+      expect(ids(first)).toEqual(['x']);
       await broker.publish([msg('z', { priority: 5 })]);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'x', delivery: 1 }], []);
+      await broker.settle([{ kind: 'release', ...lease(held(first, 'x')) }], []);
       const after = await broker.reserve(Q, 3, LONG);
-      expect(after.messages[0]).toEqual({ id: 'x', queue: Q, body: 'body-x', delivery: 1 });
+      expect(after.messages[0]).toEqual(reserved('x', 'body-x', 1));
       expect(ids(after)).toEqual(['x', 'y', 'z']);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'y', delivery: 1 }], []);
+      await broker.settle([{ kind: 'release', ...lease(held(after, 'y')) }], []);
       expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['y', 'a', 'b']);
     });
 
     it("release of a lost run (its process died) counts a delivery", async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b')]);
-      await broker.reserve(Q, 1, LONG);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 1, lost: true }], []);
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([
-        { id: 'a', queue: Q, body: 'body-a', delivery: 2 },
-        { id: 'b', queue: Q, body: 'body-b', delivery: 1 },
-      ]);
+      const a = held(await broker.reserve(Q, 1, LONG), 'a');
+      await broker.settle([{ kind: 'release', ...lease(a), lost: true }], []);
+      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([reserved('a', 'body-a', 2), reserved('b', 'body-b', 1)]);
     });
 
     it('dead: moves the message to the dead-letter list, newest first, with the stored or the given raw message', async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b')]);
-      await broker.reserve(Q, 10, LONG);
+      const got = await broker.reserve(Q, 10, LONG);
       const before = Date.now();
-      await broker.settle([{ kind: 'dead', queue: Q, id: 'a', delivery: 1, raw: null, reason: 'cannot decode' }], []);
-      await broker.settle([{ kind: 'dead', queue: Q, id: 'b', delivery: 1, raw: 'as received', reason: 'bad header' }], []);
+      await broker.settle([{ kind: 'dead', ...lease(held(got, 'a')), raw: null, reason: 'cannot decode' }], []);
+      await broker.settle([{ kind: 'dead', ...lease(held(got, 'b')), raw: 'as received', reason: 'bad header' }], []);
       const after = Date.now();
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
       const dead = await broker.deadLetters(Q);
@@ -274,13 +312,13 @@ forEachBackend('queue', ({ open }) => {
     it('a stale delivery settles nothing (requeue, release, dead)', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, 50);
+      const stale = held(await broker.reserve(Q, 10, 50), 'a');
       expect((await reserveSome(broker, 'the lease to run out')).messages[0].delivery).toBe(2);
       await broker.settle(
         [
-          { kind: 'requeue', queue: Q, id: 'a', delivery: 1, body: 'stale', eta: 0 },
-          { kind: 'release', queue: Q, id: 'a', delivery: 1 },
-          { kind: 'dead', queue: Q, id: 'a', delivery: 1, raw: null, reason: 'stale' },
+          { kind: 'requeue', ...lease(stale), body: 'stale', eta: 0 },
+          { kind: 'release', ...lease(stale) },
+          { kind: 'dead', ...lease(stale), raw: null, reason: 'stale' },
         ],
         [],
       );
@@ -291,19 +329,19 @@ forEachBackend('queue', ({ open }) => {
     it('a settle repeated for a message no longer leased does nothing: it is not queued or dead-lettered twice', async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), msg('b'), msg('c')]);
-      await broker.reserve(Q, 1, LONG);
-      const release = { kind: 'release', queue: Q, id: 'a', delivery: 1 } as const;
+      const release = { kind: 'release', ...lease(held(await broker.reserve(Q, 1, LONG), 'a')) } as const;
       await broker.settle([release], []);
       await broker.settle([release], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 3, delayed: 0, active: 0 });
-      expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['a', 'b', 'c']);
+      const all = await broker.reserve(Q, 10, LONG);
+      expect(ids(all)).toEqual(['a', 'b', 'c']);
 
-      const requeue = { kind: 'requeue', queue: Q, id: 'b', delivery: 1, body: '', eta: 0 } as const;
+      const requeue = { kind: 'requeue', ...lease(held(all, 'b')), body: '', eta: 0 } as const;
       await broker.settle([requeue], []);
       await broker.settle([requeue], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 1, delayed: 0, active: 2 });
 
-      const dead = { kind: 'dead', queue: Q, id: 'c', delivery: 1, raw: null, reason: 'poison' } as const;
+      const dead = { kind: 'dead', ...lease(held(all, 'c')), raw: null, reason: 'poison' } as const;
       await broker.settle([dead], []);
       await broker.settle([dead], []);
       expect((await broker.deadLetters(Q)).map((entry) => entry.id)).toEqual(['c']);
@@ -312,21 +350,77 @@ forEachBackend('queue', ({ open }) => {
     it('after an ack, a late requeue, release or dead-letter of that delivery does nothing', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, LONG);
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'a', delivery: 1 }], []);
-      await broker.settle([{ kind: 'requeue', queue: Q, id: 'a', delivery: 1, body: 'again', eta: 0 }], []);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 1 }], []);
-      await broker.settle([{ kind: 'dead', queue: Q, id: 'a', delivery: 1, raw: null, reason: 'late' }], []);
+      const a = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'ack', ...lease(a) }], []);
+      await broker.settle([{ kind: 'requeue', ...lease(a), body: 'again', eta: 0 }], []);
+      await broker.settle([{ kind: 'release', ...lease(a) }], []);
+      await broker.settle([{ kind: 'dead', ...lease(a), raw: null, reason: 'late' }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
       expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], wakeAt: null });
       expect(await broker.deadLetters(Q)).toEqual([]);
     });
 
+    it("a lost delivery's late settle does nothing to a later attempt, even after a retry started the delivery count again", async () => {
+      const { broker } = await open();
+      const kinds = ['ack', 'requeue', 'rate-wait', 'release', 'lost', 'dead'] as const;
+      await broker.publish(kinds.map((kind) => msg(kind)));
+      // Worker 1 leases every message and stalls: its leases run out.
+      const first = (await broker.reserve(Q, 10, 50)).messages;
+      expect(first).toHaveLength(kinds.length);
+      // Worker 2 gets them again (delivery 2) and schedules a retry of each, due now.
+      const second = await waitFor(
+        async () => {
+          const got = await broker.reserve(Q, 10, LONG);
+          return got.messages.length === kinds.length ? got.messages : null;
+        },
+        'the first leases to run out',
+        5000,
+        10,
+      );
+      expect(second.map((m) => m.delivery)).toEqual(kinds.map(() => 2));
+      await broker.settle(second.map((m) => ({ kind: 'requeue', ...lease(m), body: '', eta: 0 }) as const), []);
+      // Worker 3 holds the retries: delivery 1 of the new attempt.
+      const third = (await broker.reserve(Q, 10, 300)).messages;
+      expect(third.map((m) => m.delivery)).toEqual(kinds.map(() => 1));
+      // Worker 1 wakes up and settles what it held, each message in another way.
+      const late = (kind: (typeof kinds)[number]) => {
+        const base = lease(first.find((m) => m.id === kind)!);
+        switch (kind) {
+          case 'ack':
+            return { kind, ...base } as const;
+          case 'requeue':
+            return { kind, ...base, body: 'late', eta: 0 } as const;
+          case 'rate-wait':
+            return { kind, ...base, body: 'late', eta: Date.now() + LONG, task: 'T', issued: Date.now() } as const;
+          case 'release':
+            return { kind, ...base } as const;
+          case 'lost':
+            return { kind: 'release', ...base, lost: true } as const;
+          case 'dead':
+            return { kind, ...base, raw: null, reason: 'late' } as const;
+        }
+      };
+      await broker.settle(kinds.map(late), []);
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: kinds.length });
+      expect(await broker.deadLetters(Q)).toEqual([]);
+      // Worker 3 dies: every message comes back, untouched, for its second delivery.
+      const back = await waitFor(
+        async () => {
+          const got = await broker.reserve(Q, 10, LONG);
+          return got.messages.length > 0 ? got.messages : null;
+        },
+        "worker 3's leases to run out",
+        5000,
+        10,
+      );
+      expect(back.map((m) => [m.id, m.body, m.delivery]).sort()).toEqual(kinds.map((kind) => [kind, `body-${kind}`, 2]).sort());
+    });
+
     it('writes the results of a settle before its message operations', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, LONG);
-      await broker.settle([{ kind: 'ack', queue: Q, id: 'a', delivery: 1 }], [{ record: { id: 'a', state: 'SUCCESS', result: 42 }, ttl: LONG }]);
+      const a = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'ack', ...lease(a) }], [{ record: { id: 'a', state: 'SUCCESS', result: 42 }, ttl: LONG }]);
       expect(await broker.getResult('a')).toEqual({ id: 'a', state: 'SUCCESS', result: 42 });
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });
@@ -357,10 +451,11 @@ forEachBackend('queue', ({ open }) => {
     it('a message whose process died maxDeliveries times is dead-lettered', async () => {
       const { broker } = await open({ maxDeliveries: 2 });
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, LONG);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 1, lost: true }], []);
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 2 }]);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 2, lost: true }], []);
+      const first = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'release', ...lease(first), lost: true }], []);
+      const second = await broker.reserve(Q, 10, LONG);
+      expect(second.messages).toEqual([reserved('a', 'body-a', 2)]);
+      await broker.settle([{ kind: 'release', ...lease(held(second, 'a')), lost: true }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
       expect(await broker.deadLetters(Q)).toEqual([
         { id: 'a', queue: Q, raw: 'body-a', reason: 'its process died 2 times (maxDeliveries 2)', at: expect.any(Number) },
@@ -370,12 +465,13 @@ forEachBackend('queue', ({ open }) => {
     it('a retry starts the count again', async () => {
       const { broker } = await open({ maxDeliveries: 2 });
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 10, LONG);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 1, lost: true }], []);
-      await broker.reserve(Q, 10, LONG);
-      await broker.settle([{ kind: 'requeue', queue: Q, id: 'a', delivery: 2, body: '', eta: 0 }], []);
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'a', queue: Q, body: 'body-a', delivery: 1 }]);
-      await broker.settle([{ kind: 'release', queue: Q, id: 'a', delivery: 1, lost: true }], []);
+      const first = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'release', ...lease(first), lost: true }], []);
+      const second = held(await broker.reserve(Q, 10, LONG), 'a');
+      await broker.settle([{ kind: 'requeue', ...lease(second), body: '', eta: 0 }], []);
+      const retried = await broker.reserve(Q, 10, LONG);
+      expect(retried.messages).toEqual([reserved('a', 'body-a', 1)]);
+      await broker.settle([{ kind: 'release', ...lease(held(retried, 'a')), lost: true }], []);
       expect((await broker.reserve(Q, 10, LONG)).messages[0].delivery).toBe(2);
       expect(await broker.deadLetters(Q)).toEqual([]);
     });

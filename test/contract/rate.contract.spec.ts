@@ -106,7 +106,7 @@ forEachBackend('rate', ({ open }) => {
       await broker.publish([msg(id)]);
       const [message] = (await broker.reserve(Q, 1, LONG)).messages;
       expect(message.id).toBe(id);
-      await broker.settle([{ kind: 'rate-wait', queue: Q, id, delivery: 1, body: `${id}+ticket`, eta: Date.now() + LONG, task, issued }], []);
+      await broker.settle([{ kind: 'rate-wait', queue: Q, id, lease: message.lease, body: `${id}+ticket`, eta: Date.now() + LONG, task, issued }], []);
     }
 
     it('wait unleased until their eta, with the body carrying the ticket', async () => {
@@ -126,9 +126,30 @@ forEachBackend('rate', ({ open }) => {
       await broker.setRateLimit('T', '10/s');
       expect(await broker.queueSizes(Q)).toEqual({ ready: 2, delayed: 2, active: 0 });
       expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([
-        { id: 'a', queue: Q, body: 'a+ticket', delivery: 1 },
-        { id: 'queued', queue: Q, body: 'body-queued', delivery: 1 },
+        { id: 'a', queue: Q, body: 'a+ticket', delivery: 1, lease: expect.any(String) },
+        { id: 'queued', queue: Q, body: 'body-queued', delivery: 1, lease: expect.any(String) },
       ]);
+    });
+
+    it('a rate change brings back every waiting message of the task, however many', async () => {
+      const { broker } = await open();
+      // More than a Redis script call releases at once (see test/foundation/redis-broker.spec.ts).
+      const count = 2500;
+      const ids = Array.from({ length: count }, (_, i) => `w${i}`);
+      await broker.publish([...ids.map((id) => msg(id)), msg('other-task')]);
+      const held = (await broker.reserve(Q, count + 1, LONG)).messages;
+      expect(held).toHaveLength(count + 1);
+      const eta = Date.now() + LONG;
+      await broker.settle(
+        held.map((m) => ({ kind: 'rate-wait', queue: Q, id: m.id, lease: m.lease, body: `${m.id}+ticket`, eta: eta + 1, task: m.id === 'other-task' ? 'U' : 'T', issued: Date.now() }) as const),
+        [],
+      );
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: count + 1, active: 0 });
+
+      await broker.setRateLimit('T', '10/s');
+      expect(await broker.queueSizes(Q)).toEqual({ ready: count, delayed: 1, active: 0 });
+      const back = (await broker.reserve(Q, count + 1, LONG)).messages.map((m) => m.id);
+      expect(back.sort()).toEqual([...ids].sort());
     });
 
     it('a message whose ticket predates the last rate change goes back at once to take a new slot', async () => {
@@ -137,12 +158,12 @@ forEachBackend('rate', ({ open }) => {
       await broker.acquireRateSlot('T', 1000);
       const { ticket: old } = await broker.acquireRateSlot('T', 1000);
       await broker.publish([msg('stale')]);
-      await broker.reserve(Q, 1, LONG);
+      const [stale] = (await broker.reserve(Q, 1, LONG)).messages;
       await broker.setRateLimit('T', '5/s');
       const changedBy = Date.now();
-      await broker.settle([{ kind: 'rate-wait', queue: Q, id: 'stale', delivery: 1, body: 'stale+ticket', eta: Date.now() + LONG, task: 'T', issued: old!.issued }], []);
+      await broker.settle([{ kind: 'rate-wait', queue: Q, id: 'stale', lease: stale.lease, body: 'stale+ticket', eta: Date.now() + LONG, task: 'T', issued: old!.issued }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 1, delayed: 0, active: 0 });
-      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'stale', queue: Q, body: 'stale+ticket', delivery: 1 }]);
+      expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'stale', queue: Q, body: 'stale+ticket', delivery: 1, lease: expect.any(String) }]);
 
       // One with a ticket issued at the current rate waits. (Tickets of the change's own millisecond count as older.)
       await waitFor(() => Date.now() > changedBy + 1, 'a millisecond after the change', 1000, 1);
@@ -155,9 +176,9 @@ forEachBackend('rate', ({ open }) => {
     it('a stale delivery is not parked', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);
-      await broker.reserve(Q, 1, 30);
+      const [lost] = (await broker.reserve(Q, 1, 30)).messages;
       await waitFor(async () => (await broker.reserve(Q, 1, LONG)).messages.length > 0, 'the lease to run out', 3000, 10);
-      await broker.settle([{ kind: 'rate-wait', queue: Q, id: 'a', delivery: 1, body: 'stale', eta: Date.now() + LONG, task: 'T', issued: Date.now() }], []);
+      await broker.settle([{ kind: 'rate-wait', queue: Q, id: 'a', lease: lost.lease, body: 'stale', eta: Date.now() + LONG, task: 'T', issued: Date.now() }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 1 });
     });
   });

@@ -189,4 +189,55 @@ forEachBackend('results', ({ open }) => {
       expect(await broker.getResult('a')).toEqual(record('a', 'STARTED'));
     });
   });
+
+  describe('markRevoked (mark revoked unless started or ready)', () => {
+    const revoked = (kept: ResultRecord) => ({ ...kept, state: 'REVOKED', reason: 'revoked', finishedAt: expect.any(Number) });
+
+    it('marks a task with no record, or one that has not started, REVOKED, keeping its fields, and announces it', async () => {
+      const { broker } = await open();
+      const error = { name: 'TypeError', message: 'boom "quoted" / sláinte', stack: 'TypeError: boom\n    at /app/x.js:1:2', code: 'E_BOOM' } as ResultRecord['error'];
+      const kept = {
+        pending: record('pending', 'PENDING'),
+        received: record('received', 'RECEIVED', { worker: 'host:1:w', retries: 0 }),
+        retry: record('retry', 'RETRY', { worker: 'host:1:w', retries: 2, eta: 1_767_225_600_123, startedAt: 1_767_225_500_456, error }),
+      };
+      await broker.storeResults(Object.values(kept).map((r) => ({ record: r, ttl: LONG })));
+      const waiters = [broker.waitForResult('retry', 5000), broker.waitForResult('never-stored', 5000)];
+      const before = Date.now();
+      const marked = await broker.markRevoked(['pending', 'received', 'retry', 'never-stored'], LONG);
+      const after = Date.now();
+      expect([...marked].sort()).toEqual(['never-stored', 'pending', 'received', 'retry']);
+      for (const r of Object.values(kept)) expect(await broker.getResult(r.id)).toEqual(revoked(r));
+      const fresh = await broker.getResult('never-stored');
+      expect(fresh).toEqual({ id: 'never-stored', state: 'REVOKED', reason: 'revoked', finishedAt: expect.any(Number) });
+      expect(fresh!.finishedAt).toBeGreaterThanOrEqual(before);
+      expect(fresh!.finishedAt).toBeLessThanOrEqual(after);
+      expect(await Promise.all(waiters)).toEqual([revoked(kept.retry), await broker.getResult('never-stored')]);
+    });
+
+    it('leaves a task that started or ended as it is: a SUCCESS stored before revoke stays SUCCESS', async () => {
+      const { broker } = await open();
+      const kept = [
+        record('success', 'SUCCESS', { result: { n: 1 } }),
+        record('failure', 'FAILURE', { error: { name: 'Error', message: 'x' } as ResultRecord['error'] }),
+        record('revoked', 'REVOKED', { reason: 'expired', finishedAt: 5 }),
+        record('started', 'STARTED', { startedAt: 7 }),
+      ];
+      await broker.storeResults(kept.map((r) => ({ record: r, ttl: LONG })));
+      const waiting = broker.waitForResult('started', 300);
+      expect(await broker.markRevoked(kept.map((r) => r.id), LONG)).toEqual([]);
+      for (const r of kept) expect(await broker.getResult(r.id)).toEqual(r);
+      expect(await waiting).toBeNull();
+    });
+
+    it('an expired record counts as none; the REVOKED record lasts its ttl', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('a', 'SUCCESS'), ttl: 80 }]);
+      await waitFor(async () => (await broker.getResult('a')) === null, 'the record to expire', 3000, 10);
+      expect(await broker.markRevoked(['a', 'short'], 100)).toEqual(['a', 'short']);
+      expect((await broker.getResult('a'))?.state).toBe('REVOKED');
+      await waitFor(async () => (await broker.getResult('short')) === null, 'the REVOKED record to expire', 3000, 10);
+      expect(await broker.markRevoked([], LONG)).toEqual([]);
+    });
+  });
 });

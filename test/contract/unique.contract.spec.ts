@@ -22,7 +22,7 @@ forEachBackend('unique', ({ open }) => {
     expect(await broker.publishUnique(msg('first'), LOCK, LONG)).toBe('first');
     expect(await broker.publishUnique(msg('second'), LOCK, LONG)).toBe('first');
     expect(await broker.queueSizes(Q)).toEqual({ ready: 1, delayed: 0, active: 0 });
-    expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'first', queue: Q, body: 'body-first', delivery: 1 }]);
+    expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'first', queue: Q, body: 'body-first', delivery: 1, lease: expect.any(String) }]);
   });
 
   it('the holder keeps the lock while it runs and while it is delayed', async () => {
@@ -38,8 +38,8 @@ forEachBackend('unique', ({ open }) => {
   it('gives a new id once the holder is acked', async () => {
     const { broker } = await open();
     await broker.publishUnique(msg('first'), LOCK, LONG);
-    await broker.reserve(Q, 10, LONG);
-    await broker.settle([{ kind: 'ack', queue: Q, id: 'first', delivery: 1 }], []);
+    const [first] = (await broker.reserve(Q, 10, LONG)).messages;
+    await broker.settle([{ kind: 'ack', queue: Q, id: 'first', lease: first.lease }], []);
     expect(await broker.publishUnique(msg('second'), LOCK, LONG)).toBe('second');
     expect(await broker.publishUnique(msg('third'), LOCK, LONG)).toBe('second');
     expect((await broker.reserve(Q, 10, LONG)).messages.map((m) => m.id)).toEqual(['second']);
@@ -48,8 +48,8 @@ forEachBackend('unique', ({ open }) => {
   it('gives a new id once the holder was dead-lettered', async () => {
     const { broker } = await open();
     await broker.publishUnique(msg('first'), LOCK, LONG);
-    await broker.reserve(Q, 10, LONG);
-    await broker.settle([{ kind: 'dead', queue: Q, id: 'first', delivery: 1, raw: null, reason: 'poison' }], []);
+    const [first] = (await broker.reserve(Q, 10, LONG)).messages;
+    await broker.settle([{ kind: 'dead', queue: Q, id: 'first', lease: first.lease, raw: null, reason: 'poison' }], []);
     expect(await broker.publishUnique(msg('second'), LOCK, LONG)).toBe('second');
   });
 
@@ -77,7 +77,7 @@ forEachBackend('unique', ({ open }) => {
     const { broker } = await open();
     await broker.publishUnique(msg('first'), LOCK, LONG);
     expect(await broker.publishUnique({ id: 'first', queue: Q, body: 'changed' }, LOCK, LONG)).toBe('first');
-    expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'first', queue: Q, body: 'body-first', delivery: 1 }]);
+    expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([{ id: 'first', queue: Q, body: 'body-first', delivery: 1, lease: expect.any(String) }]);
   });
 
   it('locks are per key and per queue', async () => {

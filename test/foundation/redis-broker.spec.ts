@@ -1,7 +1,33 @@
+import { createHash } from 'node:crypto';
+import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskState, TaskWorker } from '../../lib';
+import { RATE_RELEASE_CHUNK } from '../../lib/broker/redis/redis-rate-limiter';
+import { readScript } from '../../lib/broker/redis/script-runner';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
+
+/**
+ * Holds the next script `redis` sends (EVAL or EVALSHA) until `release()`; `held` resolves
+ * once it is held. Everything else goes out as usual.
+ */
+function holdNextScript(redis: Redis): { held: Promise<void>; release: () => void } {
+  const send = redis.sendCommand.bind(redis);
+  let release!: () => void;
+  let onHeld!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (onHeld = resolve));
+  let holding = true;
+  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    const [command] = args;
+    if (!holding || !/^eval(sha)?$/i.test(command.name)) return send(...args);
+    holding = false;
+    onHeld();
+    void gate.then(() => send(...args));
+    return command.promise;
+  }) as Redis['sendCommand'];
+  return { held, release };
+}
 
 describe('Redis broker', () => {
   const h = new Harness();
@@ -82,10 +108,85 @@ describe('Redis broker', () => {
       return lease.messages.length > 0 ? lease : undefined;
     }, 'the lease to run out');
     expect(current.messages[0]).toMatchObject({ id: result.id, delivery: 2 });
-    await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, delivery: 1 }], []);
+    await broker.settle([{ kind: 'ack', queue: 'default', id: lost.messages[0].id, lease: lost.messages[0].lease }], []);
     expect(await broker.queueSizes('default')).toMatchObject({ active: 1 });
-    await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, delivery: 2 }], []);
+    await broker.settle([{ kind: 'ack', queue: 'default', id: result.id, lease: current.messages[0].lease }], []);
     expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
+  });
+
+  it('a rate change releases a large parked set in bounded script calls, not in one long one', async () => {
+    const server = await h.server();
+    const redis = h.redis(server.url);
+    const app = await h.taskApp({ broker: server.url, prefix: uniquePrefix('rate-release') }, []);
+    const broker = h.broker(app);
+    const parked = 2.5 * RATE_RELEASE_CHUNK;
+    await broker.publish(Array.from({ length: parked }, (_, i) => ({ id: `p${i}`, queue: 'default', body: `body-${i}` })));
+    const held = (await broker.reserve('default', parked, 60_000)).messages;
+    const eta = Date.now() + 60_000;
+    await broker.settle(held.map((m) => ({ kind: 'rate-wait', queue: 'default', id: m.id, lease: m.lease, body: m.body!, eta, task: 'T', issued: Date.now() }) as const), []);
+    expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: parked, active: 0 });
+
+    // Every command of this server is logged with its arguments: the calls of rate-release.lua are
+    // counted, and (Redis 7 logs the commands a script runs, before the script's own entry) what each did.
+    const releaseSha = createHash('sha1').update(readScript('rate-release')).digest('hex');
+    await broker.setRateLimit('warm-up', '1/s'); // loads the scripts: every call below is an EVALSHA
+    await redis.config('SET', 'slowlog-log-slower-than', '0');
+    await redis.config('SET', 'slowlog-max-len', '1000000');
+    await redis.call('SLOWLOG', 'RESET');
+    await broker.setRateLimit('T', '10/s');
+    const log = (await redis.call('SLOWLOG', 'GET', '-1')) as Array<[number, number, number, string[]]>;
+    await redis.config('SET', 'slowlog-log-slower-than', '10000');
+    const movedByCall: number[] = [];
+    let moved = 0;
+    for (const [, , , args] of [...log].reverse()) {
+      if (/^evalsha$/i.test(args[0]) && args[1] === releaseSha) {
+        movedByCall.push(moved);
+        moved = 0;
+      } else if (/^zrem$/i.test(args[0]) && args[1].endsWith(':{default}:delayed')) {
+        moved++;
+      }
+    }
+
+    expect(await broker.queueSizes('default')).toEqual({ ready: parked, delayed: 0, active: 0 });
+    // A chunk per call at most: three calls for two and a half chunks.
+    expect(movedByCall).toHaveLength(3);
+    if (Number(/redis_version:(\d+)/.exec(await redis.info('server'))![1]) >= 7) {
+      expect(movedByCall).toEqual([RATE_RELEASE_CHUNK, RATE_RELEASE_CHUNK, parked - 2 * RATE_RELEASE_CHUNK]);
+    }
+  });
+
+  it('setRateLimit stores the override and resets the slots in one step: two changes at once cannot end mixed', async () => {
+    const prefix = uniquePrefix('rate-set');
+    const connections = [new IORedis(testRedisUrl()), new IORedis(testRedisUrl())];
+    const [first, second] = await Promise.all(
+      connections.map(async (redis) => h.broker(await h.taskApp({ broker: { redis }, prefix }, []))),
+    );
+    try {
+      // The first change is held at its first script, while the second change is made whole.
+      const hold = holdNextScript(connections[0]);
+      const faster = first.setRateLimit('T', '10/s');
+      await hold.held;
+      await second.setRateLimit('T', '1/m');
+      hold.release();
+      await faster;
+
+      // The change that finished last holds everywhere: its override, and its spacing.
+      expect(await first.rateLimits()).toEqual({ T: '10/s' });
+      expect(await first.acquireRateSlot('T', 5000)).toEqual({ wait: 0 });
+      expect((await first.acquireRateSlot('T', 5000)).wait).toBeLessThanOrEqual(100);
+    } finally {
+      await Promise.all(connections.map((redis) => redis.quit()));
+    }
+  });
+
+  it('a setRateLimit that Redis refuses changes nothing: no override without its new spacing', async () => {
+    const prefix = uniquePrefix('rate-refused');
+    const broker = h.broker(await h.taskApp({ broker: testRedisUrl(), prefix }, []));
+    await broker.setRateLimit('T', '1/m');
+    // The task's slots key, overwritten by hand with something that is not a hash.
+    await h.redis(testRedisUrl()).set(`${prefix}:rate:T`, 'garbage');
+    await expect(broker.setRateLimit('T', '10/s')).rejects.toThrow(/WRONGTYPE/);
+    expect(await broker.rateLimits()).toEqual({ T: '1/m' });
   });
 
   it('keys: only under the prefix, every queue key with the {queue} hash tag, and no KEYS command', async () => {

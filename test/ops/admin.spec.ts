@@ -77,7 +77,7 @@ describe.each([
     expect(garbage.reason).toMatch(/not JSON/);
     await expect(admin.requeueDeadLetter('dlq', 'garbage-1')).rejects.toThrow(TaskNotRetryableError);
 
-    await raw.settle([{ kind: 'dead', queue: 'dlq', id: 'good-1', delivery: 0, raw: message('good-1', 'dlq', 'OpsTasks.add', [20, 22]), reason: 'lost too often' }], []);
+    await raw.settle([{ kind: 'dead', queue: 'dlq', id: 'good-1', lease: '', raw: message('good-1', 'dlq', 'OpsTasks.add', [20, 22]), reason: 'lost too often' }], []);
     const good = (await admin.deadLetters('dlq')).find((d) => d.id === 'good-1')!;
     expect(good.message).toMatchObject({ task: 'OpsTasks.add', args: [20, 22] });
     await admin.requeueDeadLetter('dlq', 'good-1');

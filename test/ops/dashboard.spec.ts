@@ -210,7 +210,7 @@ describe('dashboard in a real browser', () => {
   it('dead letters: inspect, requeue (it runs) and delete', async () => {
     const broker = workerApp.get<Broker>(TASK_BROKER);
     await broker.publish([{ id: 'mangled-1', queue: 'dlq', body: '{"v":1,"id":"mangled-1"' }]);
-    await broker.settle([{ kind: 'dead', queue: 'dlq', id: 'lost-1', delivery: 0, raw: message('lost-1', 'dlq', 'OpsTasks.add', [30, 12]), reason: 'delivered 10 times without finishing' }], []);
+    await broker.settle([{ kind: 'dead', queue: 'dlq', id: 'lost-1', lease: '', raw: message('lost-1', 'dlq', 'OpsTasks.add', [30, 12]), reason: 'delivered 10 times without finishing' }], []);
     await waitFor('the mangled message to be dead-lettered', async () => (await broker.deadLetters('dlq')).length === 2);
     await open('/dead-letters?queue=dlq');
     expect(await page.textContent('#dead-letters tr[data-dead="lost-1"]')).toContain('OpsTasks.add');

@@ -114,6 +114,33 @@ describe('revoke', () => {
     await expect(done.get({ timeout: 1000 })).resolves.toMatchObject({ deliveries: 1 });
   });
 
+  it('a task that ends while revoke runs keeps its result: REVOKED never overwrites SUCCESS', async () => {
+    const prefix = uniquePrefix('rel-revoke-race');
+    const { app, client } = await harness.app({ broker: testRedisUrl(), prefix });
+    const task = await client.delay(ReliabilityTasks, 'whereAmI', 'race');
+    const broker = harness.broker(app);
+    // A worker stores the task's SUCCESS at the worst moment for revoke: right after revoke
+    // read the result, or right before revoke's one atomic step.
+    const success = { id: task.id, state: 'SUCCESS', task: 'ReliabilityTasks.whereAmI', queue: 'default', result: { pid: 1, deliveries: 1 } } as const;
+    const finish = () => broker.storeResults([{ record: success, ttl: 60_000 }]);
+    let finished = false;
+    const getResult = broker.getResult.bind(broker);
+    broker.getResult = async (id: string) => {
+      const read = await getResult(id);
+      if (id === task.id && !finished) await finish().then(() => (finished = true));
+      return read;
+    };
+    const markRevoked = broker.markRevoked.bind(broker);
+    broker.markRevoked = async (ids: string[], ttl: number) => {
+      if (!finished) await finish().then(() => (finished = true));
+      return markRevoked(ids, ttl);
+    };
+    await task.revoke();
+    expect(finished).toBe(true);
+    expect(await readResult(redis, prefix, task.id)).toEqual(success);
+    await expect(task.get({ timeout: 1000 })).resolves.toEqual(success.result);
+  });
+
   it('revoke({ terminate: true }) aborts a running task with TaskTerminatedError; it ends REVOKED and frees its slot', async () => {
     const prefix = uniquePrefix('rel-terminate');
     const { client, worker } = await harness.worker({ broker: testRedisUrl(), prefix }, { concurrency: 1 });

@@ -240,7 +240,7 @@ describe.each([
     const [reserved] = (await broker.reserve('default', 1, 30_000)).messages;
     await client.setRateLimit('RateTasks.limited', '50/s');
     // ...parks it after the change: it goes back to the queue at once instead of waiting a second.
-    await broker.settle([{ kind: 'rate-wait', queue: 'default', id: reserved.id, delivery: reserved.delivery, body: reserved.body!, eta: Date.now() + held.wait, task: 'RateTasks.limited', issued: held.ticket!.issued }], []);
+    await broker.settle([{ kind: 'rate-wait', queue: 'default', id: reserved.id, lease: reserved.lease, body: reserved.body!, eta: Date.now() + held.wait, task: 'RateTasks.limited', issued: held.ticket!.issued }], []);
     expect(await broker.queueSizes('default')).toEqual({ ready: 1, delayed: 0, active: 0 });
     // The old ticket is void; the new rate (20 ms) holds even for a worker still passing the old interval.
     const again = await broker.acquireRateSlot('RateTasks.limited', 1000, held.ticket);

@@ -1,8 +1,8 @@
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { NestTasksError } from '../../errors';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import { isReadyState } from '../../serialization/task-state';
+import { isReadyState, TaskState } from '../../serialization/task-state';
 import { MemoryQueue } from './memory-queue';
 import type { MemoryQueues } from './memory-queues';
 import type { CanvasStore } from '../ports/canvas-store';
@@ -16,6 +16,8 @@ import { MemoryScheduleStore } from './memory-schedule-store';
 import { MemoryWorkerDirectory } from './memory-worker-directory';
 
 const DEAD_LETTERS_KEPT = 10_000;
+/** States of a task that has not started: revoke marks these REVOKED. */
+const NOT_STARTED: ReadonlySet<string> = new Set([TaskState.PENDING, TaskState.RECEIVED, TaskState.RETRY]);
 
 /**
  * The embedded broker for one process (development, the sample, quick tests):
@@ -37,6 +39,8 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
+  /** Counts reservations: a lease token is unique per delivery. */
+  private leaseSeq = 0;
   private closed = false;
 
   constructor(private readonly maxDeliveries = 10) {}
@@ -183,9 +187,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
     const q = this.queue(queue);
     const now = Date.now();
-    // In the order of reserve.lua's ZRANGEBYSCORE: by deadline, then by id.
-    for (const [id] of [...q.active].filter(([, deadline]) => deadline <= now).sort(byScoreThenId)) {
-      q.active.delete(id);
+    // In the order of reserve.lua's ZRANGEBYSCORE over `id|token` members.
+    for (const [id] of [...q.active].filter(([, deadline]) => deadline <= now).sort(byDeadlineThenLease)) {
+      q.unlease(id);
       const lost = (q.lost.get(id) ?? 0) + 1;
       q.lost.set(id, lost);
       if (lost >= this.maxDeliveries) {
@@ -202,8 +206,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const messages: ReserveResult['messages'] = [];
     while (messages.length < max && q.hasReady) {
       const id = q.prio.length > 0 ? q.prio.shift()!.id : q.ready.shift()!;
+      const lease = `m${++this.leaseSeq}`;
       q.active.set(id, now + leaseMs);
-      messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1 });
+      q.leases.set(id, lease);
+      messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1, lease });
     }
     const wakeAt = minOf(q.earliest(q.delayed), q.earliest(q.active));
     return { messages, wakeAt };
@@ -236,16 +242,17 @@ export class MemoryBroker implements Broker, MemoryQueues {
     for (const op of ops) {
       const q = this.queue(op.queue);
       if (op.kind === 'dead') {
-        // As dead-letter.lua: a stale delivery, or one no longer leased (a repeated call), does nothing.
-        if (op.delivery > 0 && (!q.isCurrentDelivery(op.id, op.delivery) || !q.active.has(op.id))) continue;
-        q.active.delete(op.id);
+        // As dead-letter.lua: a stale lease, or one no longer held (a repeated call), does nothing; '' leases nothing.
+        if (op.lease !== '') {
+          if (!q.isCurrentLease(op.id, op.lease)) continue;
+          q.unlease(op.id);
+        }
         this.deadLetter(q, op.id, now, op.reason, op.raw);
         continue;
       }
-      if (!q.isCurrentDelivery(op.id, op.delivery)) continue;
-      // As requeue.lua: a message no longer leased (a repeated call, acked or dead-lettered meanwhile) is not queued twice.
-      if ((op.kind === 'requeue' || op.kind === 'release') && !q.active.has(op.id)) continue;
-      q.active.delete(op.id);
+      // A stale lease, or one no longer held (a repeated call, acked or dead-lettered meanwhile), does nothing.
+      if (!q.isCurrentLease(op.id, op.lease)) continue;
+      q.unlease(op.id);
       if (op.kind === 'ack') {
         q.forget(op.id);
       } else if (op.kind === 'requeue') {
@@ -282,10 +289,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     this.signal(touched);
   }
 
-  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
+  async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
     const q = this.queue(queue);
     const deadline = Date.now() + leaseMs;
-    for (const id of ids) if (q.active.has(id)) q.active.set(id, deadline);
+    for (const { id, lease } of leases) if (q.isCurrentLease(id, lease)) q.active.set(id, deadline);
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
@@ -324,6 +331,22 @@ export class MemoryBroker implements Broker, MemoryQueues {
 
   async deleteResult(id: string): Promise<void> {
     this.results.delete(id);
+  }
+
+  /** As revoke-results.lua: each id's check and write in one synchronous step. */
+  async markRevoked(ids: string[], ttl: number): Promise<string[]> {
+    const now = Date.now();
+    const marked: string[] = [];
+    for (const id of ids) {
+      const kept = this.results.get(id);
+      const record = kept && kept.expiresAt > now ? kept.record : undefined;
+      if (record && !NOT_STARTED.has(record.state)) continue;
+      const revoked: ResultRecord = { ...record, id, state: TaskState.REVOKED, reason: 'revoked', finishedAt: now };
+      this.results.set(id, { record: revoked, expiresAt: now + ttl });
+      for (const settle of [...(this.resultWaiters.get(id) ?? [])]) settle(copyRecord(revoked));
+      marked.push(id);
+    }
+    return marked;
   }
 
   async waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
@@ -406,4 +429,9 @@ function minOf(a: number | null, b: number | null): number | null {
 /** A Redis sorted set's order: by score, then by member. */
 function byScoreThenId(a: [string, number], b: [string, number]): number {
   return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/** The order of the active set, whose members are `id|token`: by deadline, then by `id|`. */
+function byDeadlineThenLease(a: [string, number], b: [string, number]): number {
+  return byScoreThenId([`${a[0]}|`, a[1]], [`${b[0]}|`, b[1]]);
 }

@@ -10,6 +10,8 @@ export class MemoryQueue {
   readonly active = new Map<string, number>();
   readonly messages = new Map<string, string>();
   readonly lost = new Map<string, number>();
+  /** Lease token of each leased id's current delivery (as the `id|token` members of Redis's active set). */
+  readonly leases = new Map<string, string>();
   readonly priorities = new Map<string, number>();
   readonly dead: string[] = [];
   private seq = 0;
@@ -28,8 +30,15 @@ export class MemoryQueue {
     }
   }
 
-  isCurrentDelivery(id: string, delivery: number): boolean {
-    return (this.lost.get(id) ?? 0) + 1 === delivery;
+  /** True when `lease` is the token of the id's current lease (it did not run out, and the id was not settled, since). */
+  isCurrentLease(id: string, lease: string): boolean {
+    return this.leases.get(id) === lease;
+  }
+
+  /** Ends the lease of `id`: its token is stale from now on. */
+  unlease(id: string): void {
+    this.active.delete(id);
+    this.leases.delete(id);
   }
 
   forget(id: string): void {

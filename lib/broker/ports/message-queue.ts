@@ -15,8 +15,24 @@ export interface ReservedMessage {
   id: string;
   queue: string;
   body: string | null;
-  /** 1 on first delivery; grows each time a lease ran out (a lost worker). */
+  /**
+   * Deliveries of this attempt: 1 on first delivery; grows each time a lease ran out or
+   * its process died (a lost worker); a retry starts it again. Counts towards maxDeliveries.
+   */
   delivery: number;
+  /**
+   * The token of this delivery's lease: no other delivery of this id ever has it. Every
+   * settle op and lease extension presents it with the id; once the lease is gone (it
+   * ran out, or the message was settled) the token is stale, and what presents it does
+   * nothing.
+   */
+  lease: string;
+}
+
+/** A message leased to a worker, as the worker names it to extend its lease. */
+export interface HeldLease {
+  id: string;
+  lease: string;
 }
 
 export interface ReserveResult {
@@ -25,18 +41,25 @@ export interface ReserveResult {
   wakeAt: number | null;
 }
 
-/** How a worker settles a reserved message. All of one flush travel together. */
+/**
+ * How a worker settles a reserved message. All of one flush travel together. Each op
+ * presents the `lease` its message was reserved with: one whose lease is stale (it ran
+ * out, or the message was settled) does nothing.
+ */
 export type SettleOp =
   /** Done: remove the message. */
-  | { kind: 'ack'; queue: string; id: string; delivery: number }
+  | { kind: 'ack'; queue: string; id: string; lease: string }
   /** Retry: replace the body ('' keeps it) and schedule it again (eta in ms, 0 = now). */
-  | { kind: 'requeue'; queue: string; id: string; delivery: number; body: string; eta: number }
+  | { kind: 'requeue'; queue: string; id: string; lease: string; body: string; eta: number }
   /** Wait for a rate-limit start slot until `eta`, unleased; the body carries the slot's ticket (`issued` then). */
-  | { kind: 'rate-wait'; queue: string; id: string; delivery: number; body: string; eta: number; task: string; issued: number }
+  | { kind: 'rate-wait'; queue: string; id: string; lease: string; body: string; eta: number; task: string; issued: number }
   /** Give it back untouched, at the front of the queue (shutdown); `lost`: its process died, count it. */
-  | { kind: 'release'; queue: string; id: string; delivery: number; lost?: boolean }
-  /** Cannot be processed: move it to the queue's dead-letter list with the reason. */
-  | { kind: 'dead'; queue: string; id: string; delivery: number; raw: string | null; reason: string };
+  | { kind: 'release'; queue: string; id: string; lease: string; lost?: boolean }
+  /**
+   * Cannot be processed: move it to the queue's dead-letter list with the reason.
+   * `lease` '' (tools and tests): a message that no worker leases.
+   */
+  | { kind: 'dead'; queue: string; id: string; lease: string; raw: string | null; reason: string };
 
 /** One entry of a dead-letter list. */
 export interface DeadLetter {
@@ -65,7 +88,8 @@ export interface MessageQueue {
   publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string>;
   /** Result writes go first, then the message operations; one round trip where possible. */
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void>;
-  extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void>;
+  /** Extends the leases still held (their token current) to `leaseMs` from now; a stale one is left alone. */
+  extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   /** Messages waiting now (ready) and later (delayed) in `queue`. */
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;

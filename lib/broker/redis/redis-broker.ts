@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import type { Broker, ControlMessage, DeadLetter, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
 import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
 import type { RateTicket } from '../ports/rate-limiter';
@@ -151,8 +151,8 @@ export class RedisBroker implements Broker {
     return this.queue.settle(ops, results);
   }
 
-  extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
-    return this.queue.extendLeases(queue, ids, leaseMs);
+  extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
+    return this.queue.extendLeases(queue, leases, leaseMs);
   }
 
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]> {
@@ -179,6 +179,10 @@ export class RedisBroker implements Broker {
 
   deleteResult(id: string): Promise<void> {
     return this.results.deleteResult(id);
+  }
+
+  markRevoked(ids: string[], ttl: number): Promise<string[]> {
+    return this.results.markRevoked(ids, ttl);
   }
 
   // ---- control bus -------------------------------------------------------------------------

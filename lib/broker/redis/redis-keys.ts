@@ -78,6 +78,14 @@ export class RedisKeys {
     return `${this.prefix}:{${queue}}:rate-waiting:${task}`;
   }
 
+  /**
+   * The waiting index of `task` in `queue` as it was at one rate change, set aside for that
+   * change's release (rate-release.lua) until it has released them all. `release` names it.
+   */
+  rateReleasing(queue: string, task: string, release: string): string {
+    return `${this.prefix}:{${queue}}:rate-releasing:${task}:${release}`;
+  }
+
   /** Hash of task -> time of its last runtime rate change, as seen by `queue`. */
   rateChanges(queue: string): string {
     return `${this.prefix}:{${queue}}:rate-changes`;

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ResultWrite } from '../../serialization/result-record';
-import type { DeadLetter, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
+import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
 import type { RedisCommands } from './redis-commands';
 import { reconnectDelay } from './redis-connection';
@@ -18,6 +19,9 @@ const UNBLOCK_ATTEMPTS = 20;
  */
 export class RedisMessageQueue implements MessageQueue {
   private readonly knownQueues = new Set<string>();
+  /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
+  private readonly leaseId = randomBytes(6).toString('base64url');
+  private reserveCalls = 0;
   private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
   private blocking?: Redis;
   private blockingId?: number;
@@ -95,11 +99,12 @@ export class RedisMessageQueue implements MessageQueue {
   // ---- consuming -------------------------------------------------------------------------
 
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
-    const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), max, leaseMs, this.maxDeliveries])) as
+    const lease = `${this.leaseId}.${(++this.reserveCalls).toString(36)}`;
+    const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), max, leaseMs, this.maxDeliveries, lease])) as
       | Array<string | number | null>;
     const messages: ReserveResult['messages'] = [];
     for (let i = 1; i + 2 < reply.length; i += 3) {
-      messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]) });
+      messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]), lease });
     }
     const wakeAt = Number(reply[0]);
     return { messages, wakeAt: wakeAt >= 0 ? wakeAt : null };
@@ -171,25 +176,25 @@ export class RedisMessageQueue implements MessageQueue {
         case 'ack': {
           let list = acks.get(op.queue);
           if (!list) acks.set(op.queue, (list = []));
-          list.push(op.id, op.delivery);
+          list.push(op.id, op.lease);
           break;
         }
         case 'requeue':
-          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.delivery, op.body, op.eta, 'retry', max]));
+          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.lease, op.body, op.eta, 'retry', max]));
           break;
         case 'rate-wait':
           calls.push(
-            this.commands.queueScript('ntRateWait', op.queue, [now, op.id, op.delivery, op.body, op.eta, op.issued, op.task], [
+            this.commands.queueScript('ntRateWait', op.queue, [now, op.id, op.lease, op.body, op.eta, op.issued, op.task], [
               this.commands.keys.rateWaiting(op.queue, op.task),
               this.commands.keys.rateChanges(op.queue),
             ]),
           );
           break;
         case 'release':
-          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.delivery, '', 0, op.lost ? 'lost' : 'release', max]));
+          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.lease, '', 0, op.lost ? 'lost' : 'release', max]));
           break;
         case 'dead':
-          calls.push(this.commands.queueScript('ntDeadLetter', op.queue, [now, op.id, op.delivery, op.raw ?? '', op.reason]));
+          calls.push(this.commands.queueScript('ntDeadLetter', op.queue, [now, op.id, op.lease, op.raw ?? '', op.reason]));
           break;
       }
     }
@@ -197,12 +202,11 @@ export class RedisMessageQueue implements MessageQueue {
     await Promise.all(calls);
   }
 
-  async extendLeases(queue: string, ids: string[], leaseMs: number): Promise<void> {
-    if (ids.length === 0) return;
-    const deadline = Date.now() + leaseMs;
-    const args: Array<string | number> = [];
-    for (const id of ids) args.push(deadline, id);
-    await this.commands.send((r) => r.zadd(this.commands.keys.queue(queue).active, 'XX', ...args));
+  async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
+    if (leases.length === 0) return;
+    const args: Array<string | number> = [Date.now() + leaseMs];
+    for (const { id, lease } of leases) args.push(id, lease);
+    await this.commands.queueScript('ntExtendLeases', queue, args);
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {

@@ -50,6 +50,18 @@ export class RedisResultStore implements ResultStore {
     await this.commands.send((r) => r.del(this.commands.keys.result(id)));
   }
 
+  /** One script run for all: each id's check and write are one step (revoke-results.lua). */
+  async markRevoked(ids: string[], ttl: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { keys } = this.commands;
+    const marked = await this.commands.call(
+      'ntRevokeResults',
+      ids.map((id) => keys.result(id)),
+      [keys.resultChannel(''), Math.ceil(ttl), 'revoked', Date.now(), ...ids],
+    );
+    return (marked as unknown[]).map(String);
+  }
+
   waitForResult(id: string, timeoutMs?: number): Promise<ResultRecord | null> {
     const channel = this.commands.keys.resultChannel(id);
     return new Promise<ResultRecord | null>((resolve, reject) => {

@@ -100,20 +100,20 @@ export class JobSettler {
     this.releaseReserved(job.reserved);
   }
 
-  releaseReserved({ id, queue, delivery }: ReservedMessage): void {
-    this.buffer.add({ kind: 'release', id, queue, delivery }, null);
+  releaseReserved({ id, queue, lease }: ReservedMessage): void {
+    this.buffer.add({ kind: 'release', id, queue, lease }, null);
   }
 
   /** Parks a rate-limited job, unleased, until its start slot (`body` carries the slot's ticket). */
   rateWait(job: Job, body: string, eta: number, issued: number): void {
-    const { id, queue, delivery } = job.reserved;
-    this.buffer.add({ kind: 'rate-wait', id, queue, delivery, body, eta, task: job.message.task, issued }, null);
+    const { id, queue, lease } = job.reserved;
+    this.buffer.add({ kind: 'rate-wait', id, queue, lease, body, eta, task: job.message.task, issued }, null);
   }
 
   deadLetter(reserved: ReservedMessage, raw: string | null, reason: string): void {
     this.logger.error(`Message ${reserved.id} on queue ${reserved.queue} moved to the dead-letter list: ${reason}`);
-    const { id, queue, delivery } = reserved;
-    this.buffer.add({ kind: 'dead', id, queue, delivery, raw, reason }, null);
+    const { id, queue, lease } = reserved;
+    this.buffer.add({ kind: 'dead', id, queue, lease, raw, reason }, null);
   }
 
   private commit(job: Job, outcome: ExecutionOutcome, write: ResultWrite | null): void {
@@ -138,8 +138,8 @@ export class JobSettler {
             this.logger.error(`Could not schedule retry of ${message.id}: ${error.message}`),
           );
         } else {
-          const { id, queue, delivery } = job.reserved;
-          op = { kind: 'requeue', id, queue, delivery, body, eta: outcome.eta };
+          const { id, queue, lease } = job.reserved;
+          op = { kind: 'requeue', id, queue, lease, body, eta: outcome.eta };
         }
         break;
       }
@@ -156,7 +156,7 @@ export class JobSettler {
     const { message, reserved } = job;
     if (requeue && !job.acked) {
       this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
-      this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, delivery: reserved.delivery, lost: true }, null);
+      this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, lease: reserved.lease, lost: true }, null);
       return;
     }
     const error = { name: 'WorkerLostError', message: `Worker lost: ${reason}` };
@@ -164,7 +164,7 @@ export class JobSettler {
   }
 
   private ackOp(job: Job): SettleOp {
-    const { id, queue, delivery } = job.reserved;
-    return { kind: 'ack', id, queue, delivery };
+    const { id, queue, lease } = job.reserved;
+    return { kind: 'ack', id, queue, lease };
   }
 }

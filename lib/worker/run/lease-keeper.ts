@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { MessageQueue } from '../../broker/ports/message-queue';
+import type { HeldLease, MessageQueue } from '../../broker/ports/message-queue';
 import type { JobSlots } from './job-slots';
 
 /** Extends the leases of every message this worker holds, every third of the lease. */
@@ -23,16 +23,16 @@ export class LeaseKeeper {
   }
 
   private async extend(): Promise<void> {
-    const byQueue = new Map<string, string[]>();
+    const byQueue = new Map<string, HeldLease[]>();
     for (const job of this.slots.held()) {
       if (job.acked || job.released) continue;
       const list = byQueue.get(job.reserved.queue) ?? [];
-      list.push(job.reserved.id);
+      list.push({ id: job.reserved.id, lease: job.reserved.lease });
       byQueue.set(job.reserved.queue, list);
     }
-    for (const [queue, ids] of byQueue) {
+    for (const [queue, leases] of byQueue) {
       await this.queue
-        .extendLeases(queue, ids, this.leaseMs)
+        .extendLeases(queue, leases, this.leaseMs)
         .catch((error: Error) => this.logger.warn(`Could not extend leases on ${queue}: ${error.message}`));
     }
   }

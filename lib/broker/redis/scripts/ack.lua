@@ -1,27 +1,21 @@
 --[[
-  Acknowledges finished messages: drops their lease and stored message.
+  Acknowledges finished messages: ends their lease and drops their stored message.
   KEYS    the queue keys (includes/queue-helpers.lua)
-  ARGV    pairs: id, delivery
-  A stale delivery (its lease ran out and the message went to another worker) is
+  ARGV    pairs: id, lease token
+  A stale lease (it ran out, and the message may have gone to another worker) is
   left alone. Returns the number acknowledged.
 ]]
 -- @include queue-helpers
 local done = {}
-local hasPriorities = redis.call('HLEN', KEYS[9]) > 0
 for i = 1, #ARGV, 2 do
-  local id = ARGV[i]
-  local lost = lostCount(id)
-  if lost + 1 == tonumber(ARGV[i + 1]) then
-    done[#done + 1] = id
-    if lost > 0 then
-      redis.call('HDEL', KEYS[6], id)
-    end
+  if endLease(ARGV[i], ARGV[i + 1]) then
+    done[#done + 1] = ARGV[i]
   end
 end
 if #done > 0 then
-  redis.call('ZREM', KEYS[4], unpack(done))
   redis.call('HDEL', KEYS[5], unpack(done))
-  if hasPriorities then
+  redis.call('HDEL', KEYS[6], unpack(done))
+  if redis.call('HLEN', KEYS[9]) > 0 then
     redis.call('HDEL', KEYS[9], unpack(done))
   end
 end

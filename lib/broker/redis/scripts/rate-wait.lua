@@ -10,19 +10,18 @@
           queue's rate changes (hash task -> time of its last rate change)
   ARGV[1] now, ms
   ARGV[2] id
-  ARGV[3] delivery
+  ARGV[3] lease token
   ARGV[4] encoded message (it carries its slot ticket)
   ARGV[5] eta, ms
   ARGV[6] the ticket's issue time
   ARGV[7] task name
-  Returns 1 when parked, 2 when sent back for a new slot, 0 when the delivery is stale.
+  Returns 1 when parked, 2 when sent back for a new slot, 0 when the lease is stale.
 ]]
 -- @include queue-helpers
 local now, id, eta = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5])
-if not isCurrentDelivery(id, tonumber(ARGV[3])) then
+if not endLease(id, ARGV[3]) then
   return 0
 end
-redis.call('ZREM', KEYS[4], id)
 redis.call('HSET', KEYS[5], id, ARGV[4])
 redis.call('HDEL', KEYS[6], id)
 if tonumber(redis.call('HGET', KEYS[12], ARGV[7]) or '0') > tonumber(ARGV[6]) then

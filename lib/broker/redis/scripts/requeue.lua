@@ -5,17 +5,17 @@
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] now, ms
   ARGV[2] id
-  ARGV[3] delivery
+  ARGV[3] lease token
   ARGV[4] encoded message ('' keeps the stored one)
   ARGV[5] eta, ms (0 = now)
   ARGV[6] mode: 'retry', 'release' or 'lost'
   ARGV[7] maxDeliveries
-  Returns 1, 2 when dead-lettered, or 0 when the delivery is stale or no longer
-  leased (a repeated call, or a message dead-lettered meanwhile): it is not queued twice.
+  Returns 1, 2 when dead-lettered, or 0 when the lease is stale or no longer held (a
+  repeated call, or a message dead-lettered meanwhile): it is not queued twice.
 ]]
 -- @include queue-helpers
 local now, id, eta, mode = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5]), ARGV[6]
-if not isCurrentDelivery(id, tonumber(ARGV[3])) or redis.call('ZREM', KEYS[4], id) == 0 then
+if not endLease(id, ARGV[3]) then
   return 0
 end
 if ARGV[4] ~= '' then

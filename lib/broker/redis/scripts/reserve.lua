@@ -8,6 +8,9 @@
   ARGV[2] count
   ARGV[3] lease, ms
   ARGV[4] maxDeliveries
+  ARGV[5] lease token, unique per call and without '|': each message returned is
+          leased as the active-set member `id|token` (settling or extending the lease
+          takes the id and the token)
   Returns { wakeAt, id1, body1, delivery1, id2, ... }: wakeAt is the earliest eta or
   lease deadline left in the queue (-1 if none); a body is nil when the id has no
   stored message; delivery counts from 1.
@@ -17,8 +20,10 @@ local now, count = tonumber(ARGV[1]), tonumber(ARGV[2])
 local leaseMs, maxDeliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[4], id)
+for _, member in ipairs(expired) do
+  -- Its token is stale from now on: what its holder sends later does nothing.
+  redis.call('ZREM', KEYS[4], member)
+  local id = leasedId(member)
   local lost = countLost(id)
   if lost >= maxDeliveries then
     deadLetter(id, now, 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')')
@@ -54,10 +59,10 @@ end
 local out = { -1 }
 if #ids > 0 then
   local lease = {}
-  local deadline = now + leaseMs
+  local deadline, token = now + leaseMs, ARGV[5]
   for i, id in ipairs(ids) do
     lease[2 * i - 1] = deadline
-    lease[2 * i] = id
+    lease[2 * i] = leaseMember(id, token)
   end
   redis.call('ZADD', KEYS[4], unpack(lease))
   local bodies = redis.call('HMGET', KEYS[5], unpack(ids))

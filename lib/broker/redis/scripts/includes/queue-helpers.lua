@@ -2,7 +2,8 @@
 --   1 ready     list of ids at priority 0 (LPUSH in, RPOP out)
 --   2 prio      sorted set of ids with a priority (lower score first)
 --   3 delayed   sorted set of ids by eta (ms)
---   4 active    sorted set of leased ids by lease deadline (ms)
+--   4 active    sorted set of leases by deadline (ms): members are `id|token`, a token no
+--               other delivery of the id has (reserve.lua); who presents it holds the lease
 --   5 messages  hash id -> encoded message
 --   6 lost      hash id -> deliveries whose lease ran out
 --   7 wake      list holding one token while there may be work (workers BLPOP it)
@@ -104,9 +105,25 @@ local function firstDueTime()
   return first and tonumber(first) or math.huge
 end
 
--- True when `delivery` is the message's current delivery (no lease ran out since).
-local function isCurrentDelivery(id, delivery)
-  return lostCount(id) + 1 == delivery
+-- The active-set member of the lease with token `lease` on `id`. A lease that ran out or
+-- was settled is no longer a member: its token is stale, and what presents it does nothing.
+local function leaseMember(id, lease)
+  return id .. '|' .. lease
+end
+
+-- The id an active-set member leases: what precedes its last '|' (tokens have none; a
+-- member without one, written by hand, is taken as an id).
+local function leasedId(member)
+  local bar = string.find(member, '|[^|]*$')
+  if bar then
+    return string.sub(member, 1, bar - 1)
+  end
+  return member
+end
+
+-- Ends the lease `lease` on `id`; false when it is not held (stale, or settled already).
+local function endLease(id, lease)
+  return redis.call('ZREM', KEYS[4], leaseMember(id, lease)) == 1
 end
 
 local function forget(id)
