@@ -90,6 +90,13 @@ export class ResultTooLargeError extends NestTasksError {
   }
 }
 
+/** A task whose message went to the dead-letter list (it could not be decoded, or its worker was lost too often). */
+export class DeadLetteredError extends NestTasksError {
+  constructor(readonly reason: string) {
+    super(`Dead-lettered: ${reason}`);
+  }
+}
+
 /** Shape of an error after its trip through JSON. */
 export interface SerializedError {
   name: string;

@@ -433,9 +433,12 @@ forEachBackend('queue', ({ open }) => {
       expect((await broker.reserve(Q, 10, 30)).messages[0].delivery).toBe(1);
       expect((await reserveSome(broker, 'delivery 2', 30)).messages[0].delivery).toBe(2);
       const deliveredAgain: string[] = [];
+      const reported: unknown[] = [];
       const [dead] = await waitFor(
         async () => {
-          deliveredAgain.push(...ids(await broker.reserve(Q, 10, 30)));
+          const result = await broker.reserve(Q, 10, 30);
+          deliveredAgain.push(...ids(result));
+          reported.push(...result.dead);
           const letters = await broker.deadLetters(Q);
           return letters.length > 0 ? letters : null;
         },
@@ -444,6 +447,8 @@ forEachBackend('queue', ({ open }) => {
         10,
       );
       expect(deliveredAgain).toEqual([]);
+      // The reserve that dead-lettered it says so, with the body, so the worker can fail its task.
+      expect(reported).toEqual([{ id: 'poison', body: 'body-poison', reason: 'delivered 2 times without finishing (maxDeliveries 2)' }]);
       expect(dead).toEqual({ id: 'poison', queue: Q, raw: 'body-poison', reason: 'delivered 2 times without finishing (maxDeliveries 2)', at: expect.any(Number) });
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });

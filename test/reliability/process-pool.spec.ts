@@ -110,6 +110,8 @@ describe('process pool', () => {
     expect(deaths.map((m) => m.delivery)).toEqual([1, 2, 3]);
     expect(new Set(deaths.map((m) => m.pid)).size).toBe(3);
     expect(await redis.hexists(queueKey(prefix, 'pool', 'messages'), poison.id)).toBe(0);
+    // Its task ends FAILURE, so whoever waits for it is told.
+    await expect(poison.get({ timeout: 15_000 })).rejects.toMatchObject({ remoteName: 'DeadLetteredError', remoteMessage: 'Dead-lettered: its process died 3 times (maxDeliveries 3)' });
     const probe = await send('pool', 'whereAmI', 'after-poison');
     await expect(probe.get({ timeout: 15_000 })).resolves.toMatchObject({ deliveries: 1 });
     expect(pool.isRunning()).toBe(true);

@@ -93,6 +93,8 @@ describe('a worker process dies in the middle of a task', () => {
     await expect(probe.get({ timeout: 15_000 })).resolves.toEqual({ pid: survivor.pid, deliveries: 1 });
     expect(survivor.isRunning()).toBe(true);
     expect(await redis.hexists(queueKey(prefix, 'default', 'messages'), poison.id)).toBe(0);
-    expect(await readResult(redis, prefix, poison.id)).toMatchObject({ state: 'STARTED' });
+    // Its task ends FAILURE (it used to stay STARTED forever), so whoever waits for it is told.
+    await waitFor(async () => (await readResult(redis, prefix, poison.id))?.state === 'FAILURE', 'the poison task to end FAILURE');
+    expect(await readResult(redis, prefix, poison.id)).toMatchObject({ state: 'FAILURE', error: { name: 'DeadLetteredError' } });
   });
 });

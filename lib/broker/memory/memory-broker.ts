@@ -187,13 +187,16 @@ export class MemoryBroker implements Broker, MemoryQueues {
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
     const q = this.queue(queue);
     const now = Date.now();
+    const dead: ReserveResult['dead'] = [];
     // In the order of reserve.lua's ZRANGEBYSCORE over `id|token` members.
     for (const [id] of [...q.active].filter(([, deadline]) => deadline <= now).sort(byDeadlineThenLease)) {
       q.unlease(id);
       const lost = (q.lost.get(id) ?? 0) + 1;
       q.lost.set(id, lost);
       if (lost >= this.maxDeliveries) {
-        this.deadLetter(q, id, now, `delivered ${lost} times without finishing (maxDeliveries ${this.maxDeliveries})`);
+        const reason = `delivered ${lost} times without finishing (maxDeliveries ${this.maxDeliveries})`;
+        dead.push({ id, body: q.messages.get(id) ?? null, reason });
+        this.deadLetter(q, id, now, reason);
       } else {
         q.pushReady(id, true);
       }
@@ -212,7 +215,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1, lease });
     }
     const wakeAt = minOf(q.earliest(q.delayed), q.earliest(q.active));
-    return { messages, wakeAt };
+    return { messages, dead, wakeAt };
   }
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {

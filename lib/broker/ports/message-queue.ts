@@ -35,8 +35,18 @@ export interface HeldLease {
   lease: string;
 }
 
+/** A message the reserve moved to the dead-letter list (its lease ran out maxDeliveries times). */
+export interface DeadLettered {
+  id: string;
+  /** The stored message, or null when there was none. */
+  body: string | null;
+  reason: string;
+}
+
 export interface ReserveResult {
   messages: ReservedMessage[];
+  /** Messages this reserve dead-lettered, so that their tasks can be failed and their workflows go on. */
+  dead: DeadLettered[];
   /** Earliest time a delayed message or a lease comes due in this queue, ms; null if none. */
   wakeAt: number | null;
 }

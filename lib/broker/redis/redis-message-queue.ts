@@ -102,12 +102,17 @@ export class RedisMessageQueue implements MessageQueue {
     const lease = `${this.leaseId}.${(++this.reserveCalls).toString(36)}`;
     const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), max, leaseMs, this.maxDeliveries, lease])) as
       | Array<string | number | null>;
+    const dead: ReserveResult['dead'] = [];
+    const deadEnd = 2 + 3 * Number(reply[1]);
+    for (let i = 2; i < deadEnd; i += 3) {
+      dead.push({ id: String(reply[i]), body: typeof reply[i + 1] === 'string' ? (reply[i + 1] as string) : null, reason: String(reply[i + 2]) });
+    }
     const messages: ReserveResult['messages'] = [];
-    for (let i = 1; i + 2 < reply.length; i += 3) {
+    for (let i = deadEnd; i + 2 < reply.length; i += 3) {
       messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]), lease });
     }
     const wakeAt = Number(reply[0]);
-    return { messages, wakeAt: wakeAt >= 0 ? wakeAt : null };
+    return { messages, dead, wakeAt: wakeAt >= 0 ? wakeAt : null };
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { MessageQueue, ReservedMessage } from '../../broker/ports/message-queue';
+import type { MessageQueue, ReserveResult } from '../../broker/ports/message-queue';
 import { shareSlots, type ResolvedWorkerOptions } from '../worker-options';
 import type { JobSlots } from './job-slots';
 
@@ -22,8 +22,8 @@ export class Fetcher {
     private readonly options: ResolvedWorkerOptions,
     private readonly leaseMs: number,
     private readonly slots: JobSlots,
-    /** Takes what a reserve brought back from `queue`. */
-    private readonly take: (queue: string, messages: ReservedMessage[]) => void,
+    /** Takes what a reserve brought back from `queue`: leased messages, and any it dead-lettered. */
+    private readonly take: (queue: string, result: ReserveResult) => void,
     private readonly isRunning: () => boolean,
     private readonly logger: Logger,
     /** A promise to wait on while the worker cannot run tasks (its pool has no process); undefined when it can. */
@@ -78,7 +78,7 @@ export class Fetcher {
       const result = results[i];
       if (result.status === 'rejected') return this.failed(queue, result.reason);
       this.failing.delete(queue);
-      got += this.took(queue, result.value.messages, result.value.wakeAt);
+      got += this.took(queue, result.value);
       if (result.value.messages.length === shares.get(queue)) full.push(queue);
     });
     for (const queue of order) {
@@ -86,7 +86,7 @@ export class Fetcher {
       if (this.failing.has(queue) || (asked.includes(queue) && !full.includes(queue))) continue;
       try {
         const more = await this.queue.reserve(queue, free - got, this.leaseMs);
-        got += this.took(queue, more.messages, more.wakeAt);
+        got += this.took(queue, more);
       } catch (error) {
         this.failed(queue, error);
       }
@@ -106,10 +106,10 @@ export class Fetcher {
     await new Promise((resolve) => setTimeout(resolve, this.idleWait()));
   }
 
-  private took(queue: string, messages: ReservedMessage[], wakeAt: number | null): number {
-    this.wakeAt.set(queue, wakeAt);
-    this.take(queue, messages);
-    return messages.length;
+  private took(queue: string, result: ReserveResult): number {
+    this.wakeAt.set(queue, result.wakeAt);
+    this.take(queue, result);
+    return result.messages.length;
   }
 
   private idleWait(): number {

@@ -6,7 +6,9 @@ import { resultTtl } from '../../execution/outcome-records';
 import type { OutcomeSettler } from '../../execution/outcome-settler';
 import type { TaskRegistry } from '../../registry/task-registry';
 import type { ResultWrite } from '../../serialization/result-record';
-import { encodeMessage } from '../../serialization/task-message';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { serializeError } from '../../serialization/error-serializer';
+import { DeadLetteredError } from '../../errors';
 import { TaskState } from '../../serialization/task-state';
 import type { PoolResult } from '../pool/task-pool';
 import type { SettleBuffer } from '../settle-buffer';
@@ -42,6 +44,7 @@ export class JobSettler {
     private readonly registry: TaskRegistry,
     private readonly resultExpires: number,
     private readonly logger: Logger,
+    private readonly maxDeliveries: number,
   ) {}
 
   /** Runs the outcome hooks (a promise only when one of them is async), then settles. */
@@ -114,6 +117,40 @@ export class JobSettler {
     this.logger.error(`Message ${reserved.id} on queue ${reserved.queue} moved to the dead-letter list: ${reason}`);
     const { id, queue, lease } = reserved;
     this.buffer.add({ kind: 'dead', id, queue, lease, raw, reason }, null);
+    this.failDeadLettered(id, raw, reason, false);
+  }
+
+  /**
+   * A message that went to the dead-letter list ends its task FAILURE (DeadLetteredError)
+   * unless a final result is there already; when the message can be read, the failure
+   * hooks run too, so its chain or chord fails instead of waiting forever.
+   */
+  failDeadLettered(id: string, raw: string | null, reason: string, log = true): void {
+    if (log) this.logger.error(`Message ${id} moved to the dead-letter list: ${reason}`);
+    const error = serializeError(new DeadLetteredError(reason));
+    const finishedAt = Date.now();
+    let message: TaskMessage | null = null;
+    try {
+      if (raw !== null) message = decodeMessage(raw);
+    } catch {
+      message = null;
+    }
+    if (!message || message.id !== id) {
+      const record = { id, state: TaskState.FAILURE, error, finishedAt };
+      this.buffer.add(null, { record, ttl: this.resultExpires, keepReady: true });
+      return;
+    }
+    const failed = message;
+    const outcome = { kind: 'failure' as const, error, finishedAt, retries: failed.retries };
+    const store = (write: ResultWrite | null) => {
+      if (write) this.buffer.add(null, { ...write, keepReady: true });
+    };
+    try {
+      const pending = this.outcomes.settle(failed, outcome, this.worker, store);
+      if (pending) pending.catch((e: Error) => this.logger.error(`After-task step of dead-lettered ${failed.task}[${id}] failed: ${e.message}`));
+    } catch (e) {
+      this.logger.error(`After-task step of dead-lettered ${failed.task}[${id}] failed: ${(e as Error).message}`);
+    }
   }
 
   private commit(job: Job, outcome: ExecutionOutcome, write: ResultWrite | null): void {
@@ -155,8 +192,13 @@ export class JobSettler {
   private lost(job: Job, reason: string, requeue: boolean): void {
     const { message, reserved } = job;
     if (requeue && !job.acked) {
-      this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
       this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, lease: reserved.lease, lost: true }, null);
+      if (reserved.delivery >= this.maxDeliveries) {
+        // The release dead-letters it (requeue.lua): its task fails, and its workflow goes on.
+        this.failDeadLettered(message.id, reserved.body, `its process died ${reserved.delivery} times (maxDeliveries ${this.maxDeliveries})`);
+      } else {
+        this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
+      }
       return;
     }
     const error = { name: 'WorkerLostError', message: `Worker lost: ${reason}` };

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Broker, ControlMessage, ReservedMessage } from '../../broker/ports/broker';
+import type { Broker, ControlMessage, ReservedMessage, ReserveResult } from '../../broker/ports/broker';
 import type { TaskConfig } from '../../config/task-config';
 import type { TaskDispatcher } from '../../dispatch/task-dispatcher';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../../errors';
@@ -60,7 +60,7 @@ export class WorkerRun {
   ) {
     const { config, broker, registry, executor, events, dispatcher, logger } = deps;
     this.buffer = new SettleBuffer(broker, logger);
-    this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger);
+    this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger, config.maxDeliveries);
     this.slots = new JobSlots(options.concurrency, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
     this.leases = new LeaseKeeper(broker, this.slots, config.visibilityTimeout, logger);
     this.control = new WorkerControl(broker, logger, (ids) => this.terminate(ids), (message) => {
@@ -110,7 +110,7 @@ export class WorkerRun {
       this.options,
       this.deps.config.visibilityTimeout,
       this.slots,
-      (queue, messages) => this.take(queue, messages),
+      (_queue, result) => this.take(result),
       () => this.state === 'running',
       this.deps.logger,
       () => (this.pool.problem === null ? undefined : Promise.race([this.pool.whenAvailable(), this.stopSignal])),
@@ -130,7 +130,9 @@ export class WorkerRun {
     };
   }
 
-  private take(_queue: string, messages: ReservedMessage[]): void {
+  private take({ messages, dead }: ReserveResult): void {
+    // Dead-lettered by this reserve (their lease ran out too often): their tasks fail, their workflows go on.
+    for (const entry of dead) this.settler.failDeadLettered(entry.id, entry.body, entry.reason);
     if (this.state === 'running') {
       for (const reserved of messages) this.accept(reserved);
     } else {

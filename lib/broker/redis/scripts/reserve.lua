@@ -11,7 +11,8 @@
   ARGV[5] lease token, unique per call and without '|': each message returned is
           leased as the active-set member `id|token` (settling or extending the lease
           takes the id and the token)
-  Returns { wakeAt, id1, body1, delivery1, id2, ... }: wakeAt is the earliest eta or
+  Returns { wakeAt, deadCount, deadId1, deadBody1, deadReason1, ..., id1, body1, delivery1, id2, ... }:
+  the messages dead-lettered here (body false when none was stored), then those leased; wakeAt is the earliest eta or
   lease deadline left in the queue (-1 if none); a body is nil when the id has no
   stored message; delivery counts from 1.
 ]]
@@ -19,6 +20,7 @@
 local now, count = tonumber(ARGV[1]), tonumber(ARGV[2])
 local leaseMs, maxDeliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 
+local dead = {}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
 for _, member in ipairs(expired) do
   -- Its token is stale from now on: what its holder sends later does nothing.
@@ -26,7 +28,11 @@ for _, member in ipairs(expired) do
   local id = leasedId(member)
   local lost = countLost(id)
   if lost >= maxDeliveries then
-    deadLetter(id, now, 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')')
+    local reason = 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')'
+    dead[#dead + 1] = id
+    dead[#dead + 1] = redis.call('HGET', KEYS[5], id)
+    dead[#dead + 1] = reason
+    deadLetter(id, now, reason)
   else
     pushReady(id, true)
   end
@@ -56,7 +62,10 @@ if count > 0 then
   end
 end
 
-local out = { -1 }
+local out = { -1, #dead / 3 }
+for _, value in ipairs(dead) do
+  out[#out + 1] = value
+end
 if #ids > 0 then
   local lease = {}
   local deadline, token = now + leaseMs, ARGV[5]
