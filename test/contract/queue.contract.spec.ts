@@ -112,7 +112,7 @@ forEachBackend('queue', ({ open }) => {
 
     it('an empty queue gives nothing and no wakeAt', async () => {
       const { broker } = await open();
-      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], wakeAt: null });
+      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null });
     });
   });
 
@@ -356,7 +356,7 @@ forEachBackend('queue', ({ open }) => {
       await broker.settle([{ kind: 'release', ...lease(a) }], []);
       await broker.settle([{ kind: 'dead', ...lease(a), raw: null, reason: 'late' }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
-      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], wakeAt: null });
+      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null });
       expect(await broker.deadLetters(Q)).toEqual([]);
     });
 
