@@ -111,11 +111,14 @@ export class TaskDispatcher {
    */
   async revoke(ids: string | string[], options: { terminate?: boolean } = {}): Promise<void> {
     const list = Array.isArray(ids) ? ids : [ids];
-    const until = Date.now() + this.config.resultExpires;
+    // Remembered at least until the latest of them is due (a countdown may outlast resultExpires), and then resultExpires.
+    const now = Date.now();
+    let until = now + this.config.resultExpires;
+    for (const eta of (await this.broker.dueTimes(list)).values()) until = Math.max(until, eta + this.config.resultExpires);
     await this.broker.rememberRevoked(list, until);
     // Not started yet: REVOKED now. Each check and write is one step, so a task that ends
     // meanwhile keeps its result; a running one ends REVOKED itself if `terminate` stops it.
-    await this.broker.markRevoked(list, this.config.resultExpires);
+    await this.broker.markRevoked(list, until - now);
     await this.broker.broadcast({ type: 'revoke', ids: list, terminate: options.terminate === true, until });
   }
 

@@ -304,6 +304,17 @@ export class MemoryBroker implements Broker, MemoryQueues {
       .map((entry) => ({ queue, ...(JSON.parse(entry) as Omit<DeadLetter, 'queue'>) }));
   }
 
+  async dueTimes(ids: readonly string[]): Promise<Map<string, number>> {
+    const due = new Map<string, number>();
+    for (const q of this.queues.values()) {
+      for (const id of ids) {
+        const eta = q.delayed.get(id);
+        if (eta !== undefined) due.set(id, Math.max(due.get(id) ?? 0, eta));
+      }
+    }
+    return due;
+  }
+
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     const q = this.queue(queue);
     return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size };

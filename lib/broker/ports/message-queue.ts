@@ -101,6 +101,8 @@ export interface MessageQueue {
   /** Extends the leases still held (their token current) to `leaseMs` from now; a stale one is left alone. */
   extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
+  /** When each of `ids` is due, for those waiting in the delayed set of any queue of the namespace. */
+  dueTimes(ids: readonly string[]): Promise<Map<string, number>>;
   /** Messages waiting now (ready) and later (delayed) in `queue`. */
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
 }

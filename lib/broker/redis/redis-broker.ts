@@ -159,6 +159,10 @@ export class RedisBroker implements Broker {
     return this.queue.deadLetters(queue, limit);
   }
 
+  dueTimes(ids: readonly string[]): Promise<Map<string, number>> {
+    return this.queue.dueTimes(ids);
+  }
+
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     return this.queue.queueSizes(queue);
   }

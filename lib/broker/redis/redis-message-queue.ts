@@ -226,6 +226,22 @@ export class RedisMessageQueue implements MessageQueue {
     });
   }
 
+  async dueTimes(ids: readonly string[]): Promise<Map<string, number>> {
+    const due = new Map<string, number>();
+    if (ids.length === 0) return due;
+    const { keys } = this.commands;
+    const queues = await this.commands.send<string[]>((r) => r.smembers(keys.queues));
+    await Promise.all(
+      queues.flatMap((queue) =>
+        ids.map(async (id) => {
+          const score = await this.commands.send<string | null>((r) => r.zscore(keys.queue(queue).delayed, id));
+          if (score !== null && Number.isFinite(Number(score))) due.set(id, Math.max(due.get(id) ?? 0, Number(score)));
+        }),
+      ),
+    );
+    return due;
+  }
+
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     const k = this.commands.keys.queue(queue);
     const [ready, prio, delayed, active] = await Promise.all([
