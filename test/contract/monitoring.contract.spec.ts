@@ -76,8 +76,16 @@ forEachBackend('monitoring', ({ open }) => {
       const [running] = (await broker.reserve(Q, 1, LONG)).messages;
       await broker.publish([msg('a'), msg('b', { priority: 5 }), msg('later', { eta: Date.now() + LONG })]);
       const progress: Array<[number, number]> = [];
-      expect(await monitoring.admin.purge(Q, (removed, remaining) => progress.push([removed, remaining]))).toBe(3);
+      const purged: string[] = [];
+      expect(
+        await monitoring.admin.purge(Q, (ids, removed, remaining) => {
+          purged.push(...ids);
+          progress.push([removed, remaining]);
+        }),
+      ).toBe(3);
       expect(progress.at(-1)).toEqual([3, 0]);
+      // The ids removed are told, chunk by chunk, so that their tasks can be marked.
+      expect(purged.sort()).toEqual(['a', 'b', 'later']);
       expect(await monitoring.admin.counts(Q)).toEqual({ ready: 0, delayed: 0, active: 1, dead: 0 });
       expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([]);
       // The purged messages are forgotten: their ids can be published again.

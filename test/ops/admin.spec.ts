@@ -55,6 +55,10 @@ describe.each([
     expect(progress.at(-1)).toEqual([5000, 0]);
     if (kind === 'redis') expect(progress.length).toBeGreaterThanOrEqual(3);
     expect((await admin.queues()).find((q) => q.name === 'bulk')).toMatchObject({ ready: 0, delayed: 0, active: 1 });
+    // Their tasks are REVOKED, so nobody waits for them; the leased one is left alone.
+    expect(await client.result('bulk-4999').state()).toBe('REVOKED');
+    expect(await client.result('later').state()).toBe('REVOKED');
+    expect(await client.result(leased.messages[0].id).state()).toBe('PENDING');
     await expect(admin.purge('bad queue')).rejects.toThrow(TaskConfigError);
   });
 

@@ -23,14 +23,14 @@ export class MemoryQueueAdmin implements QueueAdmin {
     return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size, dead: q.dead.length };
   }
 
-  async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
+  async purge(queue: string, onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number> {
     const q = this.broker.queueState(queue);
     const ids = [...q.ready, ...q.prio.map((entry) => entry.id), ...q.delayed.keys()];
     q.ready.length = 0;
     q.prio.length = 0;
     q.delayed.clear();
     for (const id of ids) q.forget(id);
-    onProgress?.(ids.length, 0);
+    await onChunk?.(ids, ids.length, 0);
     return ids.length;
   }
 

@@ -49,7 +49,11 @@ export interface QueueAdmin {
   queueNames(): Promise<string[]>;
   counts(queue: string): Promise<QueueCounts>;
   /** Removes the waiting messages (ready and delayed) in chunks; returns how many. */
-  purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number>;
+  /**
+   * Removes every waiting message (ready and delayed) of `queue`, in chunks; `onChunk`
+   * gets the ids each chunk removed (their tasks are then marked) and the progress.
+   */
+  purge(queue: string, onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number>;
   /** Delayed messages, soonest first. */
   scheduled(queue: string, limit: number): Promise<ScheduledMessage[]>;
   /** The stored message of a task still queued or running in `queue`. */

@@ -37,13 +37,13 @@ export class RedisQueueAdmin implements QueueAdmin {
     return { ready: ready + prio, delayed, active, dead };
   }
 
-  async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
+  async purge(queue: string, onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number> {
     const keys = this.keys.queue(queue).list;
     let total = 0;
     for (;;) {
-      const [removed, remaining] = (await this.scripts.run('ntAdminPurge', keys, [PURGE_CHUNK])) as [number, number];
+      const [removed, remaining, ...ids] = (await this.scripts.run('ntAdminPurge', keys, [PURGE_CHUNK])) as [number, number, ...string[]];
       total += removed;
-      onProgress?.(total, remaining);
+      await onChunk?.(ids.map(String), total, remaining);
       if (removed === 0 || remaining === 0) return total;
     }
   }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TaskDispatcher } from '../../dispatch/task-dispatcher';
-import { TASK_MONITORING_STORE } from '../../constants';
+import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE } from '../../constants';
+import type { Broker } from '../../broker/ports/broker';
+import type { TaskConfig } from '../../config/task-config';
 import { DeadLetterNotFoundError, TaskConfigError, TaskNotRetryableError } from '../../errors';
 import type { ResultRecord } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
@@ -35,6 +37,8 @@ export class TaskAdmin {
   constructor(
     @Inject(TASK_MONITORING_STORE) private readonly backend: MonitoringStore,
     private readonly dispatcher: TaskDispatcher,
+    @Inject(TASK_BROKER) private readonly broker: Broker,
+    @Inject(TASK_CONFIG) private readonly config: TaskConfig,
   ) {}
 
   /** Round trip to the broker, ms; throws when it cannot be reached. */
@@ -66,11 +70,17 @@ export class TaskAdmin {
     );
   }
 
-  /** Removes every waiting message (ready and delayed) of `queue`; returns how many. */
+  /**
+   * Removes every waiting message (ready and delayed) of `queue`; returns how many.
+   * Their tasks end REVOKED (unless started or final already), so nobody waits for them.
+   */
   async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
     if (queue === undefined) throw new TaskConfigError('queue', queue, 'a queue name');
     assertQueueName('queue', queue);
-    return this.backend.admin.purge(queue, onProgress);
+    return this.backend.admin.purge(queue, async (purged, removed, remaining) => {
+      if (purged.length > 0) await this.broker.markRevoked(purged, this.config.resultExpires);
+      onProgress?.(removed, remaining);
+    });
   }
 
   /** Messages waiting for their eta, in every queue (or one), soonest first. */

@@ -4,7 +4,8 @@
   removed, so a large queue is purged without blocking Redis for long.
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] how many ids to remove at most in this call
-  Returns { removed, remaining }: ids removed now, and ids still waiting after.
+  Returns { removed, remaining, id1, id2, ... }: how many ids were removed now, how many
+  still wait after, and the removed ids (so that their tasks can be marked).
 ]]
 -- @include queue-helpers
 local budget = tonumber(ARGV[1])
@@ -33,4 +34,8 @@ for _, id in ipairs(removed) do
   forget(id)
 end
 local remaining = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
-return { #removed, remaining }
+local out = { #removed, remaining }
+for _, id in ipairs(removed) do
+  out[#out + 1] = id
+end
+return out
