@@ -117,6 +117,14 @@ forEachBackend('queue', ({ open }) => {
   });
 
   describe('delayed messages (eta)', () => {
+    it('dueTimes tells when each id waiting in a delayed set of any queue is due', async () => {
+      const { broker } = await open();
+      const eta = Date.now() + LONG;
+      await broker.publish([msg('later', { eta }), msg('now'), { id: 'elsewhere', queue: 'other', body: 'x', eta: eta + 1 }]);
+      expect(await broker.dueTimes(['later', 'now', 'elsewhere', 'unknown'])).toEqual(new Map([['later', eta], ['elsewhere', eta + 1]]));
+      expect(await broker.dueTimes([])).toEqual(new Map());
+    });
+
     it('are not reserved before they are due, and are reserved after', async () => {
       const { broker } = await open();
       const eta = Date.now() + 250;

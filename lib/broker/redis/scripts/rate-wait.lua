@@ -31,8 +31,12 @@ if tonumber(redis.call('HGET', KEYS[12], ARGV[7]) or '0') > tonumber(ARGV[6]) th
 end
 redis.call('ZADD', KEYS[3], eta, id)
 redis.call('ZADD', KEYS[11], eta, id)
--- Entries already due are no longer waiting here: keep the index to the waiting ones.
-redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', now)
+-- Entries already due are no longer waiting here: keep the index to the waiting ones,
+-- a bounded number per call (the index's TTL ends whatever is left).
+local due = redis.call('ZRANGEBYSCORE', KEYS[11], '-inf', now, 'LIMIT', 0, 100)
+if #due > 0 then
+  redis.call('ZREM', KEYS[11], unpack(due))
+end
 local furthest = redis.call('ZRANGE', KEYS[11], -1, -1, 'WITHSCORES')[2]
 redis.call('PEXPIRE', KEYS[11], math.ceil(math.max(tonumber(furthest or eta), eta) - now) + 60000)
 signalWork()
