@@ -15,13 +15,17 @@ const HELD_MS = 60_000;
 type Command =
   | { kind: 'publish'; id: string; priority: number; delayed: boolean }
   | { kind: 'reserve'; max: number; expire: boolean }
-  | { kind: 'settle'; pick: number; op: 'ack' | 'requeue' | 'release' | 'dead' };
+  | { kind: 'settle'; pick: number; op: 'ack' | 'requeue' | 'release' | 'dead' }
+  | { kind: 'result'; id: string; state: 'PENDING' | 'RECEIVED' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' }
+  | { kind: 'revoke'; id: string };
 
 const priority = fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 9 }), weight: 1 });
 const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('publish' as const), id: fc.constantFrom(...IDS), priority, delayed: fc.boolean() }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('reserve' as const), max: fc.integer({ min: 1, max: 3 }), expire: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), op: fc.constantFrom('ack' as const, 'requeue' as const, 'release' as const, 'dead' as const) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('result' as const), id: fc.constantFrom(...IDS), state: fc.constantFrom('PENDING' as const, 'RECEIVED' as const, 'STARTED' as const, 'RETRY' as const, 'SUCCESS' as const, 'FAILURE' as const) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('revoke' as const), id: fc.constantFrom(...IDS) }), weight: 1 },
 );
 
 /** What one run saw, step by step. */
@@ -53,10 +57,20 @@ async function play(broker: Broker, commands: Command[]): Promise<unknown[]> {
         await broker.settle([settleOp(message, step.op)], []);
         break;
       }
+      case 'result':
+        await broker.storeResults([{ record: { id: step.id, state: step.state, task: 'Property.task' }, ttl: HELD_MS }]);
+        break;
+      case 'revoke':
+        // As TaskDispatcher.revoke: remembered for workers, REVOKED unless started or final.
+        await broker.rememberRevoked([step.id], Date.now() + HELD_MS);
+        seen.push(await broker.markRevoked([step.id], HELD_MS));
+        break;
     }
     seen.push(await broker.queueSizes(QUEUE));
   }
   seen.push((await broker.deadLetters(QUEUE)).map((d) => [d.id, d.reason]));
+  seen.push((await broker.revokedIds()).sort());
+  seen.push(await Promise.all(IDS.map(async (id) => (await broker.getResult(id))?.state ?? null)));
   return seen;
 }
 

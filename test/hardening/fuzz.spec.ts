@@ -28,6 +28,21 @@ const body = (id: string): fc.Arbitrary<Buffer | string | null> =>
     fc.constant(good(`not-${id}`)),
   );
 
+/** Random content, of the right type, in the namespace's other keys: revocations, rate limits, results, chords, beat, monitoring. */
+interface NamespaceWrite {
+  kind: 'revoked' | 'ratelimits' | 'rate' | 'rate-changes' | 'result' | 'chord' | 'beat-state' | 'workers' | 'control';
+  field: string;
+  value: Buffer | string;
+  score: number;
+}
+
+const namespaceWrite: fc.Arbitrary<NamespaceWrite> = fc.record({
+  kind: fc.constantFrom('revoked' as const, 'ratelimits' as const, 'rate' as const, 'rate-changes' as const, 'result' as const, 'chord' as const, 'beat-state' as const, 'workers' as const, 'control' as const),
+  field: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('ReliabilityTasks.whereAmI', 'marker-0', 'last', 'next')),
+  value: fc.oneof(fc.uint8Array({ maxLength: 48 }).map((bytes) => Buffer.from(bytes)), fc.json(), fc.string({ maxLength: 24 })),
+  score: fc.oneof(fc.constant(-Infinity), fc.constant(Infinity), fc.integer({ min: -1e6, max: 2 ** 52 })),
+});
+
 const write: fc.Arbitrary<Write> = fc
   .record({
     where: fc.constantFrom('ready' as const, 'prio' as const, 'delayed' as const, 'active' as const),
@@ -57,8 +72,9 @@ describe('fuzzing the keys of a queue under a running worker', () => {
   }, 60_000);
   afterAll(() => harness.closeAll());
 
-  it(`survives 10 batches of 25 random writes (seed ${seed})`, async () => {
+  it(`survives 10 batches of 25 random writes into its queue and 10 into the namespace's other keys (seed ${seed})`, async () => {
     const batches = fc.sample(fc.array(write, { minLength: 25, maxLength: 25 }), { numRuns: 10, seed });
+    const elsewhere = fc.sample(fc.array(namespaceWrite, { minLength: 10, maxLength: 10 }), { numRuns: 10, seed: seed + 1 });
     const mustDie = new Set<string>();
     const written = new Map<string, number>();
     const key = (part: Parameters<typeof queueKey>[2]) => queueKey(prefix, 'fuzz', part);
@@ -73,6 +89,20 @@ describe('fuzzing the keys of a queue under a running worker', () => {
         const due = w.where === 'ready' || w.where === 'prio' || w.score <= 0;
         if (due && !decodable(w.id, w.body)) mustDie.add(w.id);
         written.set(w.id, (written.get(w.id) ?? 0) + 1);
+      }
+      for (const w of elsewhere[round]) {
+        const at = `${prefix}:`;
+        if (w.kind === 'revoked') multi.zadd(`${at}revoked`, w.score, w.value);
+        // Under names no task has: a random value that happens to be a valid rate must not slow the markers.
+        else if (w.kind === 'ratelimits') multi.hset(`${at}ratelimits`, `fz-${w.field}`, w.value);
+        else if (w.kind === 'rate') multi.hset(`${at}rate:ReliabilityTasks.whereAmI`, w.field, w.value);
+        else if (w.kind === 'rate-changes') multi.hset(key('rate-changes' as Parameters<typeof queueKey>[2]), w.field, w.value);
+        else if (w.kind === 'result') multi.set(`${at}result:fz-${w.field}`, w.value);
+        else if (w.kind === 'chord') multi.hset(`${at}chord:{fz-${w.field}}:parts`, w.field, w.value);
+        else if (w.kind === 'beat-state') multi.hset(`${at}beat:state`, w.field, w.value);
+        else if (w.kind === 'workers') multi.hset(`${at}workers`, w.field, w.value);
+        // Any control message but a real command for this worker (a random shutdown would be obeyed, rightly).
+        else if (!/shutdown|rate-limit|revoke/.test(String(w.value))) multi.publish(`${at}control`, w.value);
       }
       await multi.exec();
       const marker = await producer.client.applyAsync(ReliabilityTasks, 'whereAmI', [`marker-${round}`], { queue: 'fuzz' });
