@@ -130,11 +130,15 @@ describe('process pool', () => {
     expect(await marks('terminate')).toHaveLength(1);
   });
 
-  it('terminate also reaches a task waiting for a child (its child died and the replacement still boots)', async () => {
-    const busy = await send('pool', 'slow', 'backlog-busy', 4000);
-    await started('backlog-busy');
-    const task = await send('pool', 'spinsUntilTerminated', 'backlog');
-    const { pid: child } = await started('backlog');
+  it.each([
+    ['terminate', { terminate: true }],
+    ['a plain revoke', {}],
+  ])('%s also reaches a task waiting for a child (its child died and the replacement still boots): it never runs again and ends REVOKED', async (name, options) => {
+    const key = `backlog-${name.replace(/ /g, '-')}`;
+    const busy = await send('pool', 'slow', `${key}-busy`, 4000);
+    await started(`${key}-busy`);
+    const task = await send('pool', 'spinsUntilTerminated', key);
+    const { pid: child } = await started(key);
     // Its child dies: the task comes back at once and waits in the pool for the replacement.
     process.kill(child, 'SIGKILL');
     await waitFor(async () => {
@@ -142,32 +146,13 @@ describe('process pool', () => {
       const mine = Object.entries(active).find(([id]) => id.includes(`:${pool.pid}:`))?.[1] ?? [];
       return mine.some((held) => held.id === task.id && held.delivery === 2);
     }, 'the task to be held again (delivery 2) by the pool worker');
-    await task.revoke({ terminate: true });
+    await task.revoke(options);
     await expect(task.get({ timeout: 15_000 })).rejects.toBeInstanceOf(TaskRevokedError);
     await busy.get({ timeout: 15_000 });
     // It never ran again (a second run would spin its new child forever).
-    const probe = await Promise.all([0, 1].map((i) => send('pool', 'slow', `after-backlog-${i}`, 300)));
+    const probe = await Promise.all([0, 1].map((i) => send('pool', 'slow', `after-${key}-${i}`, 300)));
     await Promise.all(probe.map((r) => r.get({ timeout: 20_000 })));
-    expect(await marks('backlog')).toHaveLength(1);
-  });
-
-  it('a plain revoke also reaches a task waiting for a child: it never runs again and ends REVOKED', async () => {
-    const busy = await send('pool', 'slow', 'plain-backlog-busy', 4000);
-    await started('plain-backlog-busy');
-    const task = await send('pool', 'spinsUntilTerminated', 'plain-backlog');
-    const { pid: child } = await started('plain-backlog');
-    process.kill(child, 'SIGKILL');
-    await waitFor(async () => {
-      const active = await producer.app.get(TaskInspector).active({ timeout: 5000 });
-      const mine = Object.entries(active).find(([id]) => id.includes(`:${pool.pid}:`))?.[1] ?? [];
-      return mine.some((held) => held.id === task.id && held.delivery === 2);
-    }, 'the task to be held again (delivery 2) by the pool worker');
-    await task.revoke();
-    await expect(task.get({ timeout: 15_000 })).rejects.toBeInstanceOf(TaskRevokedError);
-    await busy.get({ timeout: 15_000 });
-    const probe = await Promise.all([0, 1].map((i) => send('pool', 'slow', `after-plain-backlog-${i}`, 300)));
-    await Promise.all(probe.map((r) => r.get({ timeout: 20_000 })));
-    expect(await marks('plain-backlog')).toHaveLength(1);
+    expect(await marks(key)).toHaveLength(1);
   });
 
   it('maxTasksPerChild recycles children: no child runs more than that many tasks', async () => {
