@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { ScriptRunner } from './script-runner';
 import type { ScriptName } from './scripts';
@@ -19,18 +19,21 @@ function isCorkable(stream: unknown): stream is Corkable {
  */
 export class RedisCommands {
   readonly scripts: ScriptRunner;
+  /** A Redis Cluster: a command's keys must share a slot (see cluster/key-slot.ts). */
+  readonly cluster: boolean;
   private corked = false;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: RedisKeys,
     /** Reports the errors of a connection the backend made (logged, rate-limited). */
-    readonly watch: (connection: Redis, role: string) => void = () => undefined,
+    readonly watch: (connection: RedisClient, role: string) => void = () => undefined,
   ) {
     this.scripts = new ScriptRunner(redis);
+    this.cluster = isCluster(redis);
   }
 
-  send<T = unknown>(issue: (redis: Redis) => Promise<T>): Promise<T> {
+  send<T = unknown>(issue: (redis: RedisClient) => Promise<T>): Promise<T> {
     if (!this.corked && this.redis.status === 'ready') {
       const socket: unknown = Reflect.get(this.redis, 'stream');
       if (isCorkable(socket)) {
