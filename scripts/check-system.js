@@ -12,6 +12,11 @@ const needs = [
     install: 'sudo apt-get install -y redis-server',
   },
   {
+    what: 'redis-cli (the suite joins its own 3-node Redis Cluster with it)',
+    present: () => spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0,
+    install: 'sudo apt-get install -y redis-tools',
+  },
+  {
     what: 'Chromium (the dashboard tests drive it headless)',
     present: () => fs.existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium'),
     install: 'sudo apt-get install -y chromium fonts-liberation   (or set CHROMIUM_PATH)',

@@ -23,6 +23,8 @@ export interface TaskConfig {
   readonly maxDeliveries: number;
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
+  readonly durability: 'master' | 'replicated';
+  readonly replicationTimeout: number;
   readonly beat: ResolvedBeatOptions;
   readonly monitoring: MonitoringConfig;
 }
@@ -76,6 +78,10 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   assertInteger('maxDeliveries', options.maxDeliveries, 1);
   assertInteger('connectRetries', options.connectRetries, 1);
   assertDuration('connectRetryDelay', options.connectRetryDelay);
+  if (options.durability !== undefined && options.durability !== 'master' && options.durability !== 'replicated') {
+    throw new TaskConfigError('durability', options.durability, "'master' or 'replicated'");
+  }
+  assertDuration('replicationTimeout', options.replicationTimeout, 1);
   const beat = resolveBeatOptions(options.beat);
   const defaults = options.defaults ?? {};
   validateTaskOptions(defaults, 'defaults');
@@ -103,6 +109,8 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     maxDeliveries: options.maxDeliveries ?? 10,
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
+    durability: options.durability ?? 'master',
+    replicationTimeout: options.replicationTimeout ?? 1000,
     beat,
     monitoring: resolveMonitoringConfig(options),
   };

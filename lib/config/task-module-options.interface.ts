@@ -43,6 +43,14 @@ export interface TaskModuleOptions {
   connectRetries?: number;
   /** Pause between start-up attempts, ms. Default 500. */
   connectRetryDelay?: number;
+  /**
+   * When a publish resolves. `'master'` (default): Redis has the message. `'replicated'`:
+   * at least one replica has it too (WAIT), so a failover right after cannot lose it;
+   * a publish no replica confirms within `replicationTimeout` rejects with ReplicationTimeoutError.
+   */
+  durability?: 'master' | 'replicated';
+  /** How long a `'replicated'` publish waits for a replica, ms. Default 1000. */
+  replicationTimeout?: number;
   /** Periodic scheduling: the static schedule (like CELERY_BEAT_SCHEDULE) and the scheduler's timings. */
   beat?: BeatOptions;
   /**

@@ -27,6 +27,8 @@ export interface RedisBrokerSettings {
   maxDeliveries: number;
   connectRetries: number;
   connectRetryDelay: number;
+  /** > 0: a publish resolves once a replica has it, or fails after this many ms (durability 'replicated'). */
+  replicationTimeout?: number;
 }
 
 /**
@@ -61,7 +63,7 @@ export class RedisBroker implements Broker {
     this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
     this.results = new RedisResultStore(this.commands, this.subscriber);
-    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
+    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries, settings.replicationTimeout ?? 0);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
   }

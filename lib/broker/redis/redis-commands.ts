@@ -1,3 +1,4 @@
+import { mastersOf } from './cluster/masters-of';
 import { isCluster, type RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { ScriptRunner } from './script-runner';
@@ -46,6 +47,16 @@ export class RedisCommands {
       }
     }
     return issue(this.redis);
+  }
+
+  /**
+   * PUBLISH. On a Cluster every message of a channel goes through the master of the
+   * channel's slot: messages published on different nodes reach a subscriber over
+   * different links, and would overtake each other.
+   */
+  publish(channel: string, message: string): Promise<number> {
+    if (!this.cluster) return this.send((r) => r.publish(channel, message));
+    return mastersOf(this.redis, [channel])[0].publish(channel, message);
   }
 
   /** Runs a script with these KEYS and ARGV, in this tick's write. */

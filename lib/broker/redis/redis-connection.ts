@@ -51,10 +51,18 @@ export function isRedisInstance(value: unknown): value is RedisClient {
   return value instanceof IORedis || isCluster(value) || (typeof value === 'object' && value !== null && 'duplicate' in value && 'options' in value);
 }
 
+/**
+ * Through Sentinel, a READONLY reply means the master we talk to was demoted by a
+ * failover: reconnect (Sentinel names the new master) and send the command again.
+ */
+const reconnectOnReadOnly = (error: Error): 2 | false => (/^READONLY/.test(error.message) ? 2 : false);
+
 /** Creates a connection that does not connect until asked to. */
 export function createRedis(source: string | RedisOptions): Redis {
   const extra: RedisOptions = { lazyConnect: true, retryStrategy: reconnectDelay };
-  return typeof source === 'string' ? new IORedis(source, extra) : new IORedis({ ...source, ...extra });
+  if (typeof source === 'string') return new IORedis(source, extra);
+  const failover: RedisOptions = source.sentinels && !source.reconnectOnError ? { reconnectOnError: reconnectOnReadOnly } : {};
+  return new IORedis({ ...source, ...failover, ...extra });
 }
 
 /** Creates a cluster connection that does not connect until asked to. */

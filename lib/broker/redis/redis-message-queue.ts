@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { ResultWrite } from '../../serialization/result-record';
 import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
+import { ReplicationTimeoutError } from '../../errors';
 import { ClusterWakeWaiter } from './cluster/cluster-wake-waiter';
+import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
 import { duplicateClient, type RedisClient } from './redis-connection';
 
@@ -34,6 +36,7 @@ export class RedisMessageQueue implements MessageQueue {
     private readonly commands: RedisCommands,
     private readonly results: ResultStore,
     private readonly maxDeliveries: number,
+    private readonly replicationTimeout = 0,
   ) {}
 
   // ---- producing -------------------------------------------------------------------------
@@ -78,7 +81,18 @@ export class RedisMessageQueue implements MessageQueue {
         calls.push(this.commands.queueScript('ntPublish', queue, args));
       }
     }
+    if (this.replicationTimeout > 0) calls.push(this.replicated([...byQueue.keys()], requests.map((r) => r.id)));
     await Promise.all(calls);
+  }
+
+  /**
+   * Resolves once a replica has what this connection wrote to the queues' masters (WAIT,
+   * sent after the writes on the same connection); ReplicationTimeoutError when none does in time.
+   */
+  private async replicated(queues: string[], ids: string[]): Promise<void> {
+    const nodes = this.commands.cluster ? mastersOf(this.commands.redis, queues.map((q) => this.commands.keys.queue(q).ready)) : [this.commands.redis];
+    const acked = await Promise.all(nodes.map((node) => this.commands.send(() => node.wait(1, this.replicationTimeout))));
+    if (acked.some((replicas) => Number(replicas) < 1)) throw new ReplicationTimeoutError(ids, this.replicationTimeout);
   }
 
   async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
@@ -86,7 +100,11 @@ export class RedisMessageQueue implements MessageQueue {
     const now = Date.now();
     const lock = this.commands.keys.uniqueLock(queue, lockKey);
     const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
-    const [holder] = await Promise.all([this.commands.queueScript('ntPublishUnique', queue, args, [lock]), this.remember(queue)]);
+    const [holder] = await Promise.all([
+      this.commands.queueScript('ntPublishUnique', queue, args, [lock]),
+      this.remember(queue),
+      this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
+    ]);
     return String(holder);
   }
 
