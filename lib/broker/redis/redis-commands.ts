@@ -35,18 +35,28 @@ export class RedisCommands {
   }
 
   send<T = unknown>(issue: (redis: RedisClient) => Promise<T>): Promise<T> {
-    if (!this.corked && this.redis.status === 'ready') {
-      const socket: unknown = Reflect.get(this.redis, 'stream');
+    if (!this.corked) this.cork();
+    return issue(this.redis);
+  }
+
+  /** Corks the socket (each master's, on a Cluster) until the next tick. */
+  private cork(): void {
+    const connections = isCluster(this.redis) ? this.redis.nodes('master') : this.redis.status === 'ready' ? [this.redis] : [];
+    const sockets: Corkable[] = [];
+    for (const connection of connections) {
+      if (connection.status !== 'ready') continue;
+      const socket: unknown = Reflect.get(connection, 'stream');
       if (isCorkable(socket)) {
         socket.cork();
-        this.corked = true;
-        process.nextTick(() => {
-          this.corked = false;
-          socket.uncork();
-        });
+        sockets.push(socket);
       }
     }
-    return issue(this.redis);
+    if (sockets.length === 0) return;
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      for (const socket of sockets) socket.uncork();
+    });
   }
 
   /**
