@@ -99,6 +99,12 @@ function missingForTests(env = process.env, platform = process.platform) {
       install: mac ? 'brew install redis' : 'sudo apt-get install -y redis-server',
     });
   }
+  if (!findOnPath('redis-cli', env)) {
+    missing.push({
+      what: 'redis-cli (the suite joins its own 3-node Redis Cluster with it), not on PATH',
+      install: mac ? 'brew install redis' : 'sudo apt-get install -y redis-tools',
+    });
+  }
   const browser = findChromium(env, platform);
   if (!browser.path) {
     missing.push({

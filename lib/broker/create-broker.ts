@@ -14,5 +14,6 @@ export function createBroker(config: TaskConfig): Broker {
     maxDeliveries: config.maxDeliveries,
     connectRetries: config.connectRetries,
     connectRetryDelay: config.connectRetryDelay,
+    replicationTimeout: config.durability === 'replicated' ? config.replicationTimeout : 0,
   });
 }

@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { TaskBehaviourOptions } from './task-options.interface';
 import type { BeatOptions } from './beat-options';
 import type { EventStreamOptions } from './monitoring-options';
@@ -10,10 +10,13 @@ export interface RouteOptions {
 }
 
 /**
- * `'redis://…'`, `'rediss://…'`, `'memory://'`, or `{ redis }`: ioredis options,
- * or an ioredis instance that the caller owns and closes.
+ * `'redis://…'`, `'rediss://…'`, `'redis+cluster://h1:7000,h2:7001'`,
+ * `'redis+sentinel://s1:26379,s2:26379/<master name>'`, `'memory://'`;
+ * `{ redis }`: ioredis options (Sentinel: `{ sentinels, name }`) or an ioredis instance;
+ * `{ cluster }`: the cluster's startup nodes (with `options`), or an ioredis `Cluster`.
+ * An instance is the caller's: the caller closes it.
  */
-export type BrokerOption = string | { redis: RedisOptions | Redis };
+export type BrokerOption = string | { redis: RedisOptions | Redis } | { cluster: ClusterNode[] | Cluster; options?: ClusterOptions };
 
 export interface TaskModuleOptions {
   /** Default `'memory://'`. */
@@ -49,6 +52,14 @@ export interface TaskModuleOptions {
   connectRetries?: number;
   /** Pause between start-up attempts, ms. Default 500. */
   connectRetryDelay?: number;
+  /**
+   * When a publish resolves. `'master'` (default): Redis has the message. `'replicated'`:
+   * at least one replica has it too (WAIT), so a failover right after cannot lose it;
+   * a publish no replica confirms within `replicationTimeout` rejects with ReplicationTimeoutError.
+   */
+  durability?: 'master' | 'replicated';
+  /** How long a `'replicated'` publish waits for a replica, ms. Default 1000. */
+  replicationTimeout?: number;
   /** Periodic scheduling: the static schedule (like CELERY_BEAT_SCHEDULE) and the scheduler's timings. */
   beat?: BeatOptions;
   /**

@@ -33,19 +33,21 @@ describe('npm test on a fresh machine: scripts/check-system.js and the browser l
     return { status: run.status, stderr: run.stderr, ms: Date.now() - started };
   }
 
-  it('a machine with neither: exit 1 within a second, one line per missing thing with its install command', () => {
+  it('a machine with none of them: exit 1 within a second, one line per missing thing with its install command', () => {
     const { status, stderr, ms } = checkSystem({ PATH: emptyPath, HOME: home });
     expect(status).toBe(1);
     expect(ms).toBeLessThan(1000);
     const lines = stderr.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toBe('npm test needs from this machine:');
     expect(lines[1]).toMatch(/^ {2}- redis-server .*: sudo apt-get install -y redis-server$/);
-    expect(lines[2]).toMatch(/^ {2}- Chromium .*: sudo apt-get install -y chromium fonts-liberation .*CHROMIUM_PATH/);
+    expect(lines[2]).toMatch(/^ {2}- redis-cli .*: sudo apt-get install -y redis-tools$/);
+    expect(lines[3]).toMatch(/^ {2}- Chromium .*: sudo apt-get install -y chromium fonts-liberation .*CHROMIUM_PATH/);
   });
 
-  it('a machine with both on PATH (chromium-browser): exit 0, silent', () => {
+  it('a machine with all of them on PATH (chromium-browser): exit 0, silent', () => {
     executable(join(dir, 'bin', 'redis-server'));
+    executable(join(dir, 'bin', 'redis-cli'));
     executable(join(dir, 'bin', 'chromium-browser'));
     const { status, stderr } = checkSystem({ PATH: join(dir, 'bin'), HOME: home });
     expect(stderr).toBe('');
@@ -54,6 +56,7 @@ describe('npm test on a fresh machine: scripts/check-system.js and the browser l
 
   it('a CHROMIUM_PATH that does not exist is named as such, even with a browser on PATH', () => {
     executable(join(dir, 'bin', 'redis-server'));
+    executable(join(dir, 'bin', 'redis-cli'));
     executable(join(dir, 'bin', 'chromium'));
     const { status, stderr } = checkSystem({ PATH: join(dir, 'bin'), HOME: home, CHROMIUM_PATH: join(dir, 'nope') });
     expect(status).toBe(1);
@@ -88,6 +91,6 @@ describe('npm test on a fresh machine: scripts/check-system.js and the browser l
 
   it('names the macOS install commands on macOS', () => {
     const missing = missingForTests({ PATH: emptyPath, HOME: home }, 'darwin');
-    expect(missing.map((m) => m.install.split('  ')[0])).toEqual(['brew install redis', 'brew install --cask chromium']);
+    expect(missing.map((m) => m.install.split('  ')[0])).toEqual(['brew install redis', 'brew install redis', 'brew install --cask chromium']);
   });
 });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { BrokerOption } from '../../config/task-module-options.interface';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
@@ -8,7 +8,8 @@ import type { RateTicket } from '../ports/rate-limiter';
 import type { ScheduleStore } from '../ports/schedule-store';
 import { RedisCanvasStore } from './redis-canvas-store';
 import { RedisCommands } from './redis-commands';
-import { connectWithRetries, createRedis, describeRedis, isRedisInstance, logConnectionErrors } from './redis-connection';
+import { connectWithRetries, describeClient, isCluster, logConnectionErrors, openClient, type RedisClient } from './redis-connection';
+import { migrateKeyLayout } from './redis-key-migration';
 import { RedisControlBus } from './redis-control-bus';
 import { RedisEventStore } from './redis-event-store';
 import { RedisKeys } from './redis-keys';
@@ -26,6 +27,8 @@ export interface RedisBrokerSettings {
   maxDeliveries: number;
   connectRetries: number;
   connectRetryDelay: number;
+  /** > 0: a publish resolves once a replica has it, or fails after this many ms (durability 'replicated'). */
+  replicationTimeout?: number;
 }
 
 /**
@@ -48,40 +51,32 @@ export class RedisBroker implements Broker {
   private schedules?: ScheduleStore;
   private closed = false;
 
-  constructor(source: string | { redis: RedisOptions | Redis }, private readonly settings: RedisBrokerSettings) {
-    let redis: Redis;
-    if (typeof source === 'string') {
-      redis = createRedis(source);
-      this.ownsConnection = true;
-    } else if (isRedisInstance(source.redis)) {
-      redis = source.redis;
-      this.ownsConnection = false;
-    } else {
-      redis = createRedis(source.redis);
-      this.ownsConnection = true;
-    }
-    this.description = describeRedis(redis.options);
+  constructor(source: BrokerOption, private readonly settings: RedisBrokerSettings) {
+    const { client: redis, owned } = openClient(source);
+    this.ownsConnection = owned;
+    this.description = describeClient(redis);
     // Reconnects are handled by ioredis and callers see failed commands; errors are logged.
     // A user's own connection keeps whatever error handling its owner gave it.
     const logger = new Logger('RedisBroker');
-    const watch = (connection: Redis, role: string) => logConnectionErrors(connection, role, this.description, logger);
+    const watch = (connection: RedisClient, role: string) => logConnectionErrors(connection, role, this.description, logger);
     if (this.ownsConnection) watch(redis, 'command');
     this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
     this.results = new RedisResultStore(this.commands, this.subscriber);
-    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
+    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries, settings.replicationTimeout ?? 0);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
   }
 
   /** The command connection, for tools and tests that read keys directly. */
-  get connection(): Redis {
+  get connection(): RedisClient {
     return this.commands.redis;
   }
 
   async connect(): Promise<void> {
     const { connectRetries, connectRetryDelay } = this.settings;
     await connectWithRetries(this.commands.redis, this.description, connectRetries, connectRetryDelay, this.ownsConnection);
+    if (!isCluster(this.commands.redis)) await migrateKeyLayout(this.commands.redis, this.commands.keys);
   }
 
   async close(): Promise<void> {

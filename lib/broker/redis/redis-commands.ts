@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { mastersOf } from './cluster/masters-of';
+import { isCluster, type RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { ScriptRunner } from './script-runner';
 import type { ScriptName } from './scripts';
@@ -19,18 +20,21 @@ function isCorkable(stream: unknown): stream is Corkable {
  */
 export class RedisCommands {
   readonly scripts: ScriptRunner;
+  /** A Redis Cluster: a command's keys must share a slot (see cluster/key-slot.ts). */
+  readonly cluster: boolean;
   private corked = false;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: RedisKeys,
     /** Reports the errors of a connection the backend made (logged, rate-limited). */
-    readonly watch: (connection: Redis, role: string) => void = () => undefined,
+    readonly watch: (connection: RedisClient, role: string) => void = () => undefined,
   ) {
     this.scripts = new ScriptRunner(redis);
+    this.cluster = isCluster(redis);
   }
 
-  send<T = unknown>(issue: (redis: Redis) => Promise<T>): Promise<T> {
+  send<T = unknown>(issue: (redis: RedisClient) => Promise<T>): Promise<T> {
     if (!this.corked && this.redis.status === 'ready') {
       const socket: unknown = Reflect.get(this.redis, 'stream');
       if (isCorkable(socket)) {
@@ -43,6 +47,16 @@ export class RedisCommands {
       }
     }
     return issue(this.redis);
+  }
+
+  /**
+   * PUBLISH. On a Cluster every message of a channel goes through the master of the
+   * channel's slot: messages published on different nodes reach a subscriber over
+   * different links, and would overtake each other.
+   */
+  publish(channel: string, message: string): Promise<number> {
+    if (!this.cluster) return this.send((r) => r.publish(channel, message));
+    return mastersOf(this.redis, [channel])[0].publish(channel, message);
   }
 
   /** Runs a script with these KEYS and ARGV, in this tick's write. */

@@ -1,4 +1,4 @@
-/** The scheduler's keys, all under `<prefix>:beat:`; they need no queue hash tag. */
+/** The scheduler's keys, all under `<prefix>:{beat}:`: one hash tag, so its scripts stay in one Cluster slot. */
 export interface BeatKeys {
   readonly leader: string;
   readonly version: string;
@@ -30,7 +30,7 @@ export class RedisKeys {
   readonly beat: BeatKeys;
 
   constructor(readonly prefix: string) {
-    const beat = `${prefix}:beat`;
+    const beat = `${prefix}:{beat}`;
     this.beat = {
       leader: `${beat}:leader`,
       version: `${beat}:version`,
@@ -68,9 +68,9 @@ export class RedisKeys {
     return `${this.prefix}:{${queue}}:unique:${lock}`;
   }
 
-  /** Start slots of a rate-limited task. */
+  /** Start slots of a rate-limited task; with the overrides under one hash tag (rate-reset.lua writes both). */
   rate(task: string): string {
-    return `${this.prefix}:rate:${task}`;
+    return `${this.prefix}:{rate}:${task}`;
   }
 
   /** Ids of a rate-limited task waiting for their start slot in the delayed set of `queue`, by eta. */
@@ -98,7 +98,7 @@ export class RedisKeys {
 
   /** Hash of runtime rate-limit overrides, by task name. */
   get rateLimits(): string {
-    return `${this.prefix}:ratelimits`;
+    return `${this.prefix}:{rate}limits`;
   }
 
   /** Pub/sub channel of control messages. */
