@@ -4,7 +4,6 @@
  */
 export * from './index';
 export { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE, TASK_SCHEDULE_STORE } from './constants';
-export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
 export { getTaskMetadata } from './decorators/task.decorator';
 export { getPeriodicMetadata } from './decorators/periodic.decorator';
 export { TaskExecutor } from './execution/task-executor';

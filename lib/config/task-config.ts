@@ -14,6 +14,8 @@ export interface TaskConfig {
   readonly broker: BrokerOption;
   readonly prefix: string;
   readonly eager: boolean;
+  /** Recording mode: TaskRecorder keeps what is enqueued instead of publishing or running it. */
+  readonly record: boolean;
   readonly defaults: Readonly<TaskBehaviourOptions>;
   readonly routes: Readonly<Record<string, RouteOptions>>;
   readonly resultExpires: number;
@@ -71,6 +73,9 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   if (options.eager !== undefined && typeof options.eager !== 'boolean') {
     throw new TaskConfigError('eager', options.eager, 'true or false');
   }
+  if (options.record !== undefined && typeof options.record !== 'boolean') {
+    throw new TaskConfigError('record', options.record, 'true or false');
+  }
   assertDuration('resultExpires', options.resultExpires, 1);
   assertDuration('visibilityTimeout', options.visibilityTimeout, 1000);
   assertInteger('maxPayloadBytes', options.maxPayloadBytes, 256);
@@ -99,7 +104,8 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   return {
     broker,
     prefix,
-    eager: options.eager ?? false,
+    eager: eagerFromEnvironment() || (options.eager ?? false),
+    record: options.record ?? false,
     defaults: { maxRetries: 3, ...defaults },
     routes,
     resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
@@ -114,4 +120,15 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     beat,
     monitoring: resolveMonitoringConfig(options),
   };
+}
+
+/**
+ * `TASKS_EAGER=1` (or `true`) turns eager mode on for every TaskModule of the process:
+ * the switch for end-to-end test runs of an app whose options do not say `eager`.
+ */
+export function eagerFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.TASKS_EAGER?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new TaskConfigError('TASKS_EAGER', env.TASKS_EAGER, "'1' or 'true' (eager), '0', 'false' or unset");
 }

@@ -23,8 +23,17 @@ export interface TaskModuleOptions {
   broker?: BrokerOption;
   /** Key namespace in Redis. Default `'tasks'`. */
   prefix?: string;
-  /** Run tasks inline on `delay()` (tests). No broker connection is opened. */
+  /**
+   * Run tasks inline on `delay()` (tests). No broker connection is opened.
+   * `TASKS_EAGER=1` in the environment turns it on for every TaskModule of the process.
+   */
   eager?: boolean;
+  /**
+   * Recording mode (tests): enqueued tasks are kept in memory, not run; read them and run
+   * them with `TaskRecorder` (`enqueued()`, `drain()`, `clear()`). No broker connection is
+   * opened. Usually turned on with `TaskTesting.record(Test.createTestingModule(...))`.
+   */
+  record?: boolean;
   /** Defaults for every task's options. */
   defaults?: TaskBehaviourOptions;
   /** Routes keyed by task name or glob. */

@@ -3,7 +3,7 @@ import type { Broker, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import type { TaskOptions } from '../config/task-options.interface';
-import { TASK_BROKER, TASK_CONFIG } from '../constants';
+import { TASK_BROKER, TASK_CONFIG, TASK_RECORDING } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskConfigError, TaskNotDecoratedError } from '../errors';
 import { TaskEventBus } from '../events/task-event-bus';
@@ -17,6 +17,7 @@ import { TaskState } from '../serialization/task-state';
 import { parseRate } from '../utils/rate-limit';
 import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
+import type { RecordingSink } from './recording-sink';
 import type { SendOptions } from './send-options';
 
 /** A task known by name, with its options resolved. */
@@ -28,7 +29,7 @@ export interface ResolvedTask {
 /**
  * The one way a message leaves: resolve the task's options, build the message
  * (validate, route, encode, size), publish it (unique tasks through their lock)
- * or run it inline in eager mode, and emit `sent`. TaskClient, workflows, the
+ * or run it inline in eager mode, or keep it in recording mode, and emit `sent`. TaskClient, workflows, the
  * scheduler, the admin and worker retries all send through here.
  */
 @Injectable()
@@ -42,6 +43,7 @@ export class TaskDispatcher {
     private readonly registry: TaskRegistry,
     executor: TaskExecutor,
     private readonly events: TaskEventBus,
+    @Inject(TASK_RECORDING) private readonly recording: RecordingSink,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
@@ -77,6 +79,12 @@ export class TaskDispatcher {
    * the id each one is known by: a unique task already queued answers with its own id.
    */
   async dispatch(built: BuiltMessage[]): Promise<string[]> {
+    if (this.config.record) {
+      // Recording mode: kept for the test to read and drain; unique locks are not taken.
+      this.emitSent(built);
+      this.recording.keep(built);
+      return built.map(({ message }) => message.id);
+    }
     if (this.eager) {
       this.emitSent(built);
       for (const { body } of built) await this.eager.run(body);

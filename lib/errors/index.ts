@@ -338,3 +338,6 @@ export class ChordError extends NestTasksError {
     super(`Chord member ${memberTask}[${memberId}] (index ${index}) failed: ${memberError.name}: ${memberError.message}`);
   }
 }
+
+/** TaskRecorder used where recording mode is off, or `drain()` that would never end. */
+export class TaskRecordingError extends NestTasksError {}
