@@ -6,6 +6,7 @@ import { parseUrl, redactUrl, redactValue } from '../utils/redact';
 import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import { resolveBeatOptions, type ResolvedBeatOptions } from './beat-options';
 import { isMultiHostUrl, parseMultiHostUrl } from './broker-address';
+import { resolveQueueOptions, type ResolvedQueueOptions } from './queue-options';
 import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
 
@@ -26,6 +27,8 @@ export interface TaskConfig {
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
   readonly durability: 'master' | 'replicated';
+  /** Options per queue (sharding); queues not named have one shard. */
+  readonly queues: ReadonlyMap<string, ResolvedQueueOptions>;
   readonly replicationTimeout: number;
   readonly beat: ResolvedBeatOptions;
   readonly monitoring: MonitoringConfig;
@@ -116,6 +119,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
     durability: options.durability ?? 'master',
+    queues: resolveQueueOptions(options.queues),
     replicationTimeout: options.replicationTimeout ?? 1000,
     beat,
     monitoring: resolveMonitoringConfig(options),

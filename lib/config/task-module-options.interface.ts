@@ -2,6 +2,7 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 import type { TaskBehaviourOptions } from './task-options.interface';
 import type { BeatOptions } from './beat-options';
 import type { EventStreamOptions } from './monitoring-options';
+import type { QueueOptions } from './queue-options';
 
 /** Where a task goes: by exact task name or glob (`'EmailTasks.*'`, `'reports.**'`). */
 export interface RouteOptions {
@@ -52,6 +53,8 @@ export interface TaskModuleOptions {
   connectRetries?: number;
   /** Pause between start-up attempts, ms. Default 500. */
   connectRetryDelay?: number;
+  /** Options per queue: `{ emails: { shards: 8 } }` spreads one busy queue over 8 slots (docs/scale-out.md). */
+  queues?: Record<string, QueueOptions>;
   /**
    * When a publish resolves. `'master'` (default): Redis has the message. `'replicated'`:
    * at least one replica has it too (WAIT), so a failover right after cannot lose it;

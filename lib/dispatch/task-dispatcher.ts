@@ -11,6 +11,7 @@ import { OutcomeSettler } from '../execution/outcome-settler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
+import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
 import type { TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
@@ -36,6 +37,7 @@ export interface ResolvedTask {
 export class TaskDispatcher {
   private readonly builder: MessageBuilder;
   private readonly eager?: EagerRunner;
+  private readonly shards: QueueShards;
 
   constructor(
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
@@ -46,6 +48,7 @@ export class TaskDispatcher {
     @Inject(TASK_RECORDING) private readonly recording: RecordingSink,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
+    this.shards = new QueueShards(config.queues);
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
@@ -93,7 +96,7 @@ export class TaskDispatcher {
     const plain = built.filter((b) => !b.lock);
     const [ids] = await Promise.all([
       Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
-      plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
+      plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
     ]);
     this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
     return ids;
@@ -101,7 +104,7 @@ export class TaskDispatcher {
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
   async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
-    await this.broker.publish([{ ...toRequest({ message, body }), eta }]);
+    await this.broker.publish([{ ...this.toRequest({ message, body }), eta }]);
     this.emitSent([{ message: { ...message, eta } }]);
   }
 
@@ -139,11 +142,13 @@ export class TaskDispatcher {
 
   /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
   private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
-    const holder = await this.broker.publishUnique(toRequest(built), lock.key, lock.ttl);
+    // On a sharded queue the lock decides the shard: one key, one shard, one lock.
+    const request = this.toRequest(built);
+    const holder = await this.broker.publishUnique(request, lock.key, lock.ttl);
     if (holder === built.message.id) return holder;
     // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
     if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
-    return this.broker.publishUnique(toRequest(built), lock.key, lock.ttl, holder);
+    return this.broker.publishUnique(request, lock.key, lock.ttl, holder);
   }
 
   private emitSent(built: Array<Pick<BuiltMessage, 'message'>>): void {
@@ -152,8 +157,10 @@ export class TaskDispatcher {
       this.events.emit({ type: 'sent', at: message.sentAt, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta, args: message.args });
     }
   }
-}
 
-function toRequest({ message, body }: Pick<BuiltMessage, 'message' | 'body'>): PublishRequest {
-  return { id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority };
+  /** The broker's request for a message: to its queue, or on a sharded queue to the shard its key (else round robin) picks. */
+  private toRequest({ message, body, lock, shardKey }: Pick<BuiltMessage, 'message' | 'body' | 'lock' | 'shardKey'>): PublishRequest {
+    const queue = this.shards.pick(message.queue, shardKey ?? lock?.key);
+    return { id: message.id, queue, body, eta: message.eta, priority: message.priority };
+  }
 }

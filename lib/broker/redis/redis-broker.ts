@@ -162,6 +162,10 @@ export class RedisBroker implements Broker {
     return this.queue.queueSizes(queue);
   }
 
+  knownQueues(): Promise<string[]> {
+    return this.queue.knownQueues();
+  }
+
   // ---- results -----------------------------------------------------------------------------
 
   storeResults(writes: ResultWrite[]): Promise<void> {

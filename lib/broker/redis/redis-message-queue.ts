@@ -20,7 +20,7 @@ const UNBLOCK_ATTEMPTS = 20;
  * their own (on a Cluster, one per slot: cluster/cluster-wake-waiter.ts).
  */
 export class RedisMessageQueue implements MessageQueue {
-  private readonly knownQueues = new Set<string>();
+  private readonly remembered = new Set<string>();
   /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
   private readonly leaseId = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
@@ -110,8 +110,8 @@ export class RedisMessageQueue implements MessageQueue {
 
   /** Adds a queue to the namespace's queue set the first time this broker publishes to it (tools, rate-limit release). */
   private remember(queue: string): Promise<unknown> | undefined {
-    if (this.knownQueues.has(queue)) return undefined;
-    this.knownQueues.add(queue);
+    if (this.remembered.has(queue)) return undefined;
+    this.remembered.add(queue);
     return this.commands.send((r) => r.sadd(this.commands.keys.queues, queue));
   }
 
@@ -267,6 +267,10 @@ export class RedisMessageQueue implements MessageQueue {
       ),
     );
     return due;
+  }
+
+  async knownQueues(): Promise<string[]> {
+    return this.commands.send<string[]>((r) => r.smembers(this.commands.keys.queues));
   }
 
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
