@@ -46,7 +46,9 @@ describe('nest-tasks on a Redis Cluster', () => {
     expect(purged.stdout).toContain('3');
   });
 
-  it('the standalone dashboard lists the cluster queues', async () => {
+  it('the standalone dashboard lists the cluster queues, a sharded one with its shards', async () => {
+    const sharded = await harness.app({ broker: testClusterUrl(), prefix, queues: { digest: { shards: 3 } } }, [OpsTasks]);
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => sharded.get(TaskClient).send('OpsTasks.add', [n, n], { queue: 'digest' })));
     const port = await freePort();
     const dashboard = startCli(['dashboard', '--port', String(port), '--broker', testClusterUrl(), '--prefix', prefix]);
     running.push(dashboard);
@@ -55,6 +57,10 @@ describe('nest-tasks on a Redis Cluster', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('emails');
     expect(page.body).toContain('redis+cluster://');
+    expect(page.body).toMatch(/data-queue="digest"[^]*3 shards/);
+    for (const shard of ['digest', 'digest#1', 'digest#2']) expect(page.body).toMatch(new RegExp(`data-shard="${shard}"[^]*?<td class="num">2</td>`));
+    const inspect = await runCli(['inspect', 'queues'], env);
+    expect(inspect.stdout).toMatch(/digest\s+6\b/);
   });
 
   it('a cluster URL without nodes is refused before connecting, naming --broker', async () => {
