@@ -1,5 +1,5 @@
 import type { ResolvedQueueOptions } from '../config/queue-options';
-import { shardName, shardNames } from './shard-names';
+import { shardName, shardNames } from '../config/shard-names';
 
 /** FNV-1a, 32 bits: a stable spread of keys over shards, the same in every process. */
 function hashKey(key: string): number {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import IORedis from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
 import { RedisBroker } from '../../lib/internal';
 import { resolveTaskConfig } from '../../lib/config/task-config';
 import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
@@ -26,8 +26,29 @@ describe('key layout', () => {
     expect(sameSlot(keys.chord('c1'))).toBe(1);
     expect(sameSlot(Object.values(keys.beat))).toBe(1);
     expect(sameSlot([keys.rate('A.a'), keys.rate('B.b'), keys.rateLimits])).toBe(1);
+    expect(sameSlot([...keys.queue('emails#3').list, keys.uniqueLock('emails#3', 'x'), keys.rateWaiting('emails#3', 't')])).toBe(1);
     // and different queues do not all land in one slot
     expect(sameSlot(['a', 'b', 'c', 'd'].map((q) => keys.queue(q).ready))).toBeGreaterThan(1);
+  });
+
+  it("a sharded queue's shards spread over the masters: one per master for 3 shards, two each for 6", async () => {
+    const cluster = new Cluster(testClusterNodes(), { lazyConnect: true });
+    await cluster.connect();
+    try {
+      const keys = new RedisKeys('spread');
+      for (const queue of ['emails', 'reports', 'webhooks']) {
+        for (const shards of [3, 6]) {
+          const owners = new Map<string, number>();
+          for (let i = 0; i < shards; i++) {
+            const owner = cluster.slots[keySlot(keys.queue(i === 0 ? queue : `${queue}#${i}`).ready)][0];
+            owners.set(owner, (owners.get(owner) ?? 0) + 1);
+          }
+          expect([queue, shards, [...owners.values()].sort()]).toEqual([queue, shards, shards === 3 ? [1, 1, 1] : [2, 2, 2]]);
+        }
+      }
+    } finally {
+      cluster.disconnect();
+    }
   });
 
   it('moves the 0.1 keys of the scheduler and the runtime rate limits to their tagged names on connect, keeping newer ones', async () => {

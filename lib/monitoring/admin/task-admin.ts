@@ -14,7 +14,7 @@ import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { WorkerView } from '../../broker/ports/worker-state';
 import type { DeadLetterEntry, ScheduledMessage } from '../../broker/ports/queue-admin';
 import { QueueShards } from '../../routing/queue-shards';
-import { parseShardName } from '../../routing/shard-names';
+import { parseShardName } from '../../config/shard-names';
 import type { QueueInfo, TaskDetail, TaskFilter, TaskSummary } from './task-views';
 
 function sum<K extends 'ready' | 'delayed' | 'active' | 'dead'>(counts: ReadonlyArray<Record<K, number>>, key: K): number {

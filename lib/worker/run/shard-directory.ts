@@ -1,6 +1,6 @@
 import type { MessageQueue } from '../../broker/ports/message-queue';
 import type { QueueShards } from '../../routing/queue-shards';
-import { parseShardName } from '../../routing/shard-names';
+import { parseShardName } from '../../config/shard-names';
 
 /**
  * The physical queues behind each queue a worker consumes: its configured shards, and
