@@ -115,9 +115,9 @@ describe.each([
     await Promise.all([...limited.map((r) => r.get({ timeout: 10_000 })), client.result(ids[0]).get({ timeout: 10_000 })]);
     expect(runs.filter((r) => r.label === 'sync acct-1')).toHaveLength(1);
     const starts = runs.filter((r) => r.label.startsWith('rate-')).map((r) => r.at).sort((a, b) => a - b);
-    const gaps = starts.slice(1).map((at, i) => at - starts[i]);
-    // 20/s: starts 50 ms apart, shared by every worker and every shard (a little clock slack).
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45);
+    // 20/s: start slots 50 ms apart, shared by every worker and every shard. The eighth slot is
+    // 350 ms after the first; a busy event loop may only start the first late (a little slack).
+    expect(starts[7] - starts[0]).toBeGreaterThanOrEqual(300);
   });
 
   it('lowering shards loses nothing: a worker still drains the shards that no longer exist; purge empties every shard', async () => {
