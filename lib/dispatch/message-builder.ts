@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
 import type { TaskOptions } from '../config/task-options.interface';
 import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
@@ -18,8 +17,16 @@ export interface BuiltMessage {
   body: string;
   /** Unique tasks: the lock this message takes while queued or running. */
   lock?: { key: string; ttl: number };
-  /** Sharded queues: the key that picks the shard (the call's shardKey). */
-  shardKey?: string;
+  /** The physical queue it goes to: its queue, or the shard of it picked for this message. */
+  shard: string;
+}
+
+/** Where a message of a queue goes, and an id for it there. */
+export interface MessagePlacement {
+  /** The shard of `queue` for a message with this key (shardKey, else the unique key), else the next in turn. */
+  shardOf(queue: string, key?: string): string;
+  /** A fresh task id for a message of `shard` (the broker may fit it to the shard, see MessageQueue.alignTaskId). */
+  newId(shard: string): string;
 }
 
 const DEFAULT_UNIQUE_TTL = 3_600_000;
@@ -32,6 +39,7 @@ export class MessageBuilder {
   constructor(
     private readonly config: TaskConfig,
     private readonly routes: RouteMatcher,
+    private readonly placement: MessagePlacement,
   ) {}
 
   build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
@@ -45,12 +53,16 @@ export class MessageBuilder {
     const route = this.routes.match(name);
     const expires = options.expires instanceof Date ? options.expires.getTime() : options.expires !== undefined ? now + options.expires : undefined;
     const eta = options.countdown !== undefined ? now + options.countdown : toTimestamp('eta', options.eta);
+    const trimmed = trimTrailingUndefined(args);
+    const queue = options.queue ?? route?.queue ?? taskOptions.queue ?? this.config.defaults.queue ?? DEFAULT_QUEUE;
+    const lock = uniqueLock(name, taskOptions, trimmed, options);
+    const shard = this.placement.shardOf(queue, options.shardKey ?? lock?.key);
     const message: TaskMessage = {
       v: MESSAGE_VERSION,
-      id: options.taskId ?? randomUUID(),
+      id: options.taskId ?? this.placement.newId(shard),
       task: name,
-      args: trimTrailingUndefined(args),
-      queue: options.queue ?? route?.queue ?? taskOptions.queue ?? this.config.defaults.queue ?? DEFAULT_QUEUE,
+      args: trimmed,
+      queue,
       sentAt: now,
       retries: 0,
     };
@@ -67,10 +79,8 @@ export class MessageBuilder {
     if (workflow) Object.assign(message, workflow);
     const body = encodeMessage(message);
     this.checkSize(name, body);
-    const built: BuiltMessage = { message, body };
-    const lock = uniqueLock(name, taskOptions, message.args, options);
+    const built: BuiltMessage = { message, body, shard };
     if (lock) built.lock = lock;
-    if (options.shardKey !== undefined) built.shardKey = options.shardKey;
     return built;
   }
 

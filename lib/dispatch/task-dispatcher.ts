@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
@@ -47,8 +48,12 @@ export class TaskDispatcher {
     private readonly events: TaskEventBus,
     @Inject(TASK_RECORDING) private readonly recording: RecordingSink,
   ) {
-    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
     this.shards = new QueueShards(config.queues);
+    const align = broker.alignTaskId?.bind(broker);
+    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes), {
+      shardOf: (queue, key) => this.shards.pick(queue, key),
+      newId: align ? (shard) => align(shard, randomUUID()) : () => randomUUID(),
+    });
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
@@ -104,7 +109,7 @@ export class TaskDispatcher {
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
   async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
-    await this.broker.publish([{ ...this.toRequest({ message, body }), eta }]);
+    await this.broker.publish([{ ...this.toRequest({ message, body, shard: this.shards.pick(message.queue) }), eta }]);
     this.emitSent([{ message: { ...message, eta } }]);
   }
 
@@ -142,7 +147,7 @@ export class TaskDispatcher {
 
   /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
   private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
-    // On a sharded queue the lock decides the shard: one key, one shard, one lock.
+    // On a sharded queue the lock picked the shard: one key, one shard, one lock.
     const request = this.toRequest(built);
     const holder = await this.broker.publishUnique(request, lock.key, lock.ttl);
     if (holder === built.message.id) return holder;
@@ -158,9 +163,8 @@ export class TaskDispatcher {
     }
   }
 
-  /** The broker's request for a message: to its queue, or on a sharded queue to the shard its key (else round robin) picks. */
-  private toRequest({ message, body, lock, shardKey }: Pick<BuiltMessage, 'message' | 'body' | 'lock' | 'shardKey'>): PublishRequest {
-    const queue = this.shards.pick(message.queue, shardKey ?? lock?.key);
-    return { id: message.id, queue, body, eta: message.eta, priority: message.priority };
+  /** The broker's request for a message: to the queue, or the shard of it, picked when it was built. */
+  private toRequest({ message, body, shard }: Pick<BuiltMessage, 'message' | 'body' | 'shard'>): PublishRequest {
+    return { id: message.id, queue: shard, body, eta: message.eta, priority: message.priority };
   }
 }

@@ -107,4 +107,10 @@ export interface MessageQueue {
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
   /** Every queue of the namespace messages were ever published to (shards included, by their own names). */
   knownQueues(): Promise<string[]>;
+  /**
+   * Optional: `id` (a fresh UUID) fitted to `queue`, so that the backend keeps the task's
+   * result where it keeps the queue (on a Redis Cluster, in the same slot: a worker's
+   * results and acknowledgements of one fetch then go in one call). Still a UUID.
+   */
+  alignTaskId?(queue: string, id: string): string;
 }

@@ -60,12 +60,13 @@ export class RedisBroker implements Broker {
     const logger = new Logger('RedisBroker');
     const watch = (connection: RedisClient, role: string) => logConnectionErrors(connection, role, this.description, logger);
     if (this.ownsConnection) watch(redis, 'command');
-    this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
+    this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix, isCluster(redis)), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
     this.results = new RedisResultStore(this.commands, this.subscriber);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries, settings.replicationTimeout ?? 0);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
+    if (this.commands.cluster) this.alignTaskId = (queue, id) => this.queue.alignTaskId(queue, id);
   }
 
   /** The command connection, for tools and tests that read keys directly. */
@@ -165,6 +166,9 @@ export class RedisBroker implements Broker {
   knownQueues(): Promise<string[]> {
     return this.queue.knownQueues();
   }
+
+  /** Only on a Cluster, where it pays (one slot for a fetch's results); elsewhere ids stay plain UUIDs. */
+  readonly alignTaskId?: (queue: string, id: string) => string;
 
   // ---- results -----------------------------------------------------------------------------
 

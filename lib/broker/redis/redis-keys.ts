@@ -1,3 +1,4 @@
+import { ID_TAG_LENGTH } from './cluster/aligned-id';
 import { queueHashTag } from './cluster/shard-tag';
 
 /** The scheduler's keys, all under `<prefix>:{beat}:`: one hash tag, so its scripts stay in one Cluster slot. */
@@ -32,7 +33,14 @@ export class RedisKeys {
 
   readonly beat: BeatKeys;
 
-  constructor(readonly prefix: string) {
+  /**
+   * `cluster`: result keys carry a hash tag, the first five characters of the task id
+   * (see cluster/aligned-id.ts), so that a task id can place its result in a chosen slot.
+   */
+  constructor(
+    readonly prefix: string,
+    private readonly cluster = false,
+  ) {
     const beat = `${prefix}:{beat}`;
     this.beat = {
       leader: `${beat}:leader`,
@@ -122,7 +130,7 @@ export class RedisKeys {
   }
 
   result(id: string): string {
-    return `${this.prefix}:result:${id}`;
+    return this.cluster ? `${this.prefix}:result:{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}` : `${this.prefix}:result:${id}`;
   }
 
   /** Pub/sub channel on which a task's ready result is announced. */

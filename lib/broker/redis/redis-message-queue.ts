@@ -3,7 +3,9 @@ import type { ResultWrite } from '../../serialization/result-record';
 import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
 import { ReplicationTimeoutError } from '../../errors';
+import { alignId } from './cluster/aligned-id';
 import { ClusterWakeWaiter } from './cluster/cluster-wake-waiter';
+import { keySlot } from './cluster/key-slot';
 import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
 import { duplicateClient, type RedisClient } from './redis-connection';
@@ -267,6 +269,11 @@ export class RedisMessageQueue implements MessageQueue {
       ),
     );
     return due;
+  }
+
+  /** On a Cluster: `id` fitted so that its result lies in `queue`'s slot (cluster/aligned-id.ts). */
+  alignTaskId(queue: string, id: string): string {
+    return this.commands.cluster ? alignId(id, keySlot(this.commands.keys.queue(queue).ready)) : id;
   }
 
   async knownQueues(): Promise<string[]> {

@@ -21,7 +21,7 @@ const MAX_IDLE_WAIT_MS = 5000;
  */
 export class Fetcher {
   private rotation = 0;
-  /** Per sharded queue, the shard the next slot offered to it goes to. */
+  /** Per sharded queue, the shard the next fetch asks first. */
   private readonly shardTurn = new Map<string, number>();
   private readonly wakeAt = new Map<string, number | null>();
   /** Queues whose reserve failed, by the time they are tried again. */
@@ -70,9 +70,12 @@ export class Fetcher {
   /**
    * Offers the free slots to the queues by weight, all in one round trip; slots a
    * queue could not fill are offered to the others. Who goes first rotates, one
-   * rotation position per slot offered. A sharded queue hands its slots to its shards
-   * in turn, so none starves. A queue whose reserve fails is left out for a while;
-   * what the others leased is taken all the same.
+   * rotation position per slot offered. A sharded queue offers its share to one shard,
+   * the next in turn at each fetch (a fetch's acknowledgements and results then stay in
+   * one slot), and what that shard could not fill to its other shards at once. A queue
+   * whose reserve fails is left out for a while; what the others leased is taken all
+   * the same. Everything fetched is taken together, so the job slots start the higher
+   * priorities of the whole fetch first.
    */
   private async reserve(free: number): Promise<number> {
     const { queues, rotation } = this.options;
@@ -80,52 +83,67 @@ export class Fetcher {
     const start = queues.indexOf(rotation[cursor]);
     const now = Date.now();
     const logicalOrder = queues.map((_, i) => queues[(start + i) % queues.length]);
-    const shares = this.shardShares(shareSlots(free, rotation, cursor), logicalOrder);
+    const shares = shareSlots(free, rotation, cursor);
     this.rotation = (cursor + free) % rotation.length;
-    const order = logicalOrder.flatMap((queue) => this.shards.of(queue)).filter((queue) => (this.failing.get(queue) ?? 0) <= now);
-    const asked = order.filter((queue) => (shares.get(queue) ?? 0) > 0);
-    const results = await Promise.allSettled(asked.map((queue) => this.queue.reserve(queue, shares.get(queue)!, this.leaseMs)));
+    const healthy = (queue: string) => this.shards.of(queue).filter((name) => (this.failing.get(name) ?? 0) <= now);
+    const fetched: Array<[string, ReserveResult]> = [];
+    const first = new Map<string, number>();
+    for (const queue of logicalOrder) {
+      const share = shares.get(queue) ?? 0;
+      const names = healthy(queue);
+      if (share > 0 && names.length > 0) first.set(this.nextShard(queue, names), share);
+    }
     let got = 0;
-    const full: string[] = [];
-    asked.forEach((queue, i) => {
-      const result = results[i];
-      if (result.status === 'rejected') return this.failed(queue, result.reason);
-      this.failing.delete(queue);
-      got += this.took(queue, result.value);
-      if (result.value.messages.length === shares.get(queue)) full.push(queue);
-    });
-    for (const queue of order) {
+    const full = new Set<string>();
+    for (const [queue, result] of await this.reserveAll(first)) {
+      fetched.push([queue, result]);
+      got += result.messages.length;
+      if (result.messages.length === first.get(queue)) full.add(queue);
+    }
+    for (const queue of logicalOrder) {
       if (got >= free || !this.isRunning()) break;
-      if (this.failing.has(queue) || (asked.includes(queue) && !full.includes(queue))) continue;
-      try {
-        const more = await this.queue.reserve(queue, free - got, this.leaseMs);
-        got += this.took(queue, more);
-      } catch (error) {
-        this.failed(queue, error);
+      const candidates = healthy(queue).filter((name) => !this.failing.has(name) && (!first.has(name) || full.has(name)));
+      if (candidates.length === 0) continue;
+      for (const [name, result] of await this.reserveAll(this.split(queue, candidates, free - got))) {
+        fetched.push([name, result]);
+        got += result.messages.length;
       }
     }
+    for (const [queue, result] of fetched) this.took(queue, result);
     return got;
   }
 
-  /** Each queue's share of slots, split over its shards in turn (physical queue -> slots). */
-  private shardShares(shares: Map<string, number>, order: readonly string[]): Map<string, number> {
-    const physical = new Map<string, number>();
-    for (const queue of order) {
-      const share = shares.get(queue) ?? 0;
-      if (share === 0) continue;
-      const names = this.shards.of(queue);
-      if (names.length === 1) {
-        physical.set(names[0], share);
-        continue;
-      }
-      const turn = this.shardTurn.get(queue) ?? 0;
-      for (let i = 0; i < share; i++) {
-        const name = names[(turn + i) % names.length];
-        physical.set(name, (physical.get(name) ?? 0) + 1);
-      }
-      this.shardTurn.set(queue, (turn + share) % names.length);
+  /** Reserves from each queue its share, in parallel; the results of those that answered. */
+  private async reserveAll(shares: ReadonlyMap<string, number>): Promise<Array<[string, ReserveResult]>> {
+    const asked = [...shares].filter(([, n]) => n > 0);
+    const results = await Promise.allSettled(asked.map(([queue, n]) => this.queue.reserve(queue, n, this.leaseMs)));
+    const answered: Array<[string, ReserveResult]> = [];
+    asked.forEach(([queue], i) => {
+      const result = results[i];
+      if (result.status === 'rejected') return this.failed(queue, result.reason);
+      this.failing.delete(queue);
+      answered.push([queue, result.value]);
+    });
+    return answered;
+  }
+
+  /** The shard of `queue` whose turn it is. */
+  private nextShard(queue: string, names: readonly string[]): string {
+    if (names.length === 1) return names[0];
+    const turn = this.shardTurn.get(queue) ?? 0;
+    this.shardTurn.set(queue, (turn + 1) % names.length);
+    return names[turn % names.length];
+  }
+
+  /** `slots` spread over `names` in turn, from the shard after the one asked first. */
+  private split(queue: string, names: readonly string[], slots: number): Map<string, number> {
+    const split = new Map<string, number>();
+    const turn = this.shardTurn.get(queue) ?? 0;
+    for (let i = 0; i < slots; i++) {
+      const name = names[(turn + i) % names.length];
+      split.set(name, (split.get(name) ?? 0) + 1);
     }
-    return physical;
+    return split;
   }
 
   private failed(queue: string, error: unknown): void {

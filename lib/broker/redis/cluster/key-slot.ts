@@ -15,6 +15,13 @@ function crc16(bytes: Uint8Array, start: number, end: number): number {
   return crc;
 }
 
+/** The slot of a hash tag made only of ASCII characters (no braces), without allocating. */
+export function asciiTagSlot(tag: string): number {
+  let crc = 0;
+  for (let i = 0; i < tag.length; i++) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ tag.charCodeAt(i)) & 0xff];
+  return crc % SLOT_COUNT;
+}
+
 /**
  * The cluster slot of `key`, as `CLUSTER KEYSLOT` computes it: only the part between
  * the first `{` and the next `}` is hashed when that part is not empty.

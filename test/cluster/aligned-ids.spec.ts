@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { Task, TaskClient, TaskWorker } from '../../lib';
+import { alignId } from '../../lib/broker/redis/cluster/aligned-id';
+import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
+import { RedisKeys } from '../../lib/broker/redis/redis-keys';
+import { createApp } from '../support/apps';
+import { testClusterNodes, testClusterUrl, uniquePrefix } from '../support/redis-url';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+@Injectable()
+class AlignedTasks {
+  @Task({ queue: 'hot', maxRetries: 0 })
+  noop(n: number): number {
+    return n;
+  }
+}
+
+describe('task ids fitted to their shard on a Cluster', () => {
+  it("alignId puts the result key in any slot asked for, and leaves a UUID (only its first five digits changed)", () => {
+    const keys = new RedisKeys('tasks', true);
+    for (let i = 0; i < 50; i++) {
+      const slot = Math.floor(Math.random() * 16384);
+      const id = randomUUID();
+      const aligned = alignId(id, slot);
+      expect(keySlot(keys.result(aligned))).toBe(slot);
+      expect(aligned).toMatch(UUID);
+      expect(aligned.slice(5)).toBe(id.slice(5));
+    }
+    // An id of the caller's own is left as it is.
+    expect(alignId('order-42', 7)).toBe('order-42');
+    // On one node result keys keep their plain names.
+    expect(new RedisKeys('tasks').result('abc')).toBe('tasks:result:abc');
+  });
+
+  it("a worker stores a fetch's results in one script call per shard, not one per task", async () => {
+    const prefix = uniquePrefix('aligned');
+    const app = await createApp({ broker: testClusterUrl(), prefix, queues: { hot: { shards: 3 } } }, [AlignedTasks]);
+    const nodes = testClusterNodes().map((node) => new IORedis(node.port, node.host));
+    try {
+      const client = app.get(TaskClient);
+      const results = await client.delayMany(AlignedTasks, 'noop', Array.from({ length: 3000 }, (_, i) => [i] as [number]));
+      const shards = new Map([['hot', 0], ['hot#1', 0], ['hot#2', 0]]);
+      const keys = new RedisKeys(prefix, true);
+      for (const result of results) {
+        expect(result.id).toMatch(UUID);
+        const slot = keySlot(keys.result(result.id));
+        const shard = [...shards.keys()].find((name) => keySlot(keys.queue(name).ready) === slot);
+        expect(shard).toBeDefined();
+        shards.set(shard!, shards.get(shard!)! + 1);
+      }
+      expect([...shards.values()]).toEqual([1000, 1000, 1000]);
+
+      const calls = async () => {
+        let total = 0;
+        for (const node of nodes) total += Number(/cmdstat_evalsha:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
+        return total;
+      };
+      const before = await calls();
+      await app.get(TaskWorker).start({ queues: ['hot'], concurrency: 50 });
+      await Promise.all(results.map((r) => r.get({ timeout: 30_000 })));
+      // Reserve, acknowledge and store results: a few script calls per fetch of up to 50, not one per task.
+      expect((await calls()) - before).toBeLessThan(3000 * 0.5);
+    } finally {
+      nodes.forEach((node) => node.disconnect());
+      await app.close();
+    }
+  });
+});
