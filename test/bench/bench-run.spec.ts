@@ -101,7 +101,7 @@ describe('npm run bench, end to end', () => {
     const { code, stdout, stderr } = await runBench(['--cluster', '--tasks', '300', '--chunk', '100', '--shards', '3'], {});
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     expect(stderr).toContain('cluster of 3 masters, nestjs-tasks with 3 shards there');
-    const row = (name: string) => new RegExp(`^\\| ${name} \\| [\\d,]+/s \\| [\\d,]+/s \\| [\\d.]+x \\| [\\d.]+ µs \\| \\d+% / \\d+% / \\d+% \\|$`, 'm');
+    const row = (name: string) => new RegExp(`^\\| ${name} \\| [\\d,]+/s \\| [\\d,]+/s \\| [\\d.]+x \\| [\\d.]+ / [\\d.]+ µs \\| \\d+% / \\d+% / \\d+% \\|$`, 'm');
     expect(stdout).toMatch(row('nestjs-tasks \\(3 shards on the cluster\\)'));
     expect(stdout).toMatch(row('BullMQ \\(one queue, one slot\\)'));
     // The shards spread the load: no master takes it all, as BullMQ's one slot does.
