@@ -61,6 +61,7 @@ describe('nest-tasks on a Redis Cluster', () => {
     for (const shard of ['digest', 'digest#1', 'digest#2']) expect(page.body).toMatch(new RegExp(`data-shard="${shard}"[^]*?<td class="num">2</td>`));
     const inspect = await runCli(['inspect', 'queues'], env);
     expect(inspect.stdout).toMatch(/digest\s+6\b/);
+    for (const shard of ['digest#1', 'digest#2']) expect(inspect.stdout).toMatch(new RegExp(`^\\s+${shard}\\s+2\\b`, 'm'));
   });
 
   it('a cluster URL without nodes is refused before connecting, naming --broker', async () => {

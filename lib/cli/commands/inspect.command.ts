@@ -56,7 +56,11 @@ async function inspect(inspector: TaskInspector, admin: TaskAdmin, what: What, o
       if (queues.length === 0) return out.line('No queues yet.');
       return out.table(
         ['Queue', 'Ready', 'Delayed', 'Active', 'Dead', 'Consumers', 'Done/min'],
-        queues.map((q) => [q.name, q.ready, q.delayed, q.active, q.dead, q.consumers.length, q.processedPerMinute]),
+        // A sharded queue, then each of its shards under it.
+        queues.flatMap((q) => [
+          [q.name, q.ready, q.delayed, q.active, q.dead, q.consumers.length, q.processedPerMinute],
+          ...(q.shards ?? []).map((shard) => [`  ${shard.name}`, shard.ready, shard.delayed, shard.active, shard.dead, '', '']),
+        ]),
       );
     }
     case 'workers': {
