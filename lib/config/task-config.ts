@@ -7,6 +7,8 @@ import { assertDuration, assertInteger, assertQueueName } from '../utils/validat
 import { resolveBeatOptions, type ResolvedBeatOptions } from './beat-options';
 import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
+import { resolveCeleryConfig, resolveQueueOptions, type CeleryConfig } from './celery-options';
+import type { QueueOptions } from './queue-options';
 
 /** The module's options after validation, with every default filled in. */
 export interface TaskConfig {
@@ -24,6 +26,10 @@ export interface TaskConfig {
   readonly connectRetryDelay: number;
   readonly beat: ResolvedBeatOptions;
   readonly monitoring: MonitoringConfig;
+  /** Per-queue options (`queues`), as given. */
+  readonly queues: Readonly<Record<string, Readonly<QueueOptions>>>;
+  /** Celery's side of the Redis, and the queues that speak Celery. */
+  readonly celery: CeleryConfig;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -72,6 +78,12 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     assertQueueName(`routes['${pattern}'].queue`, route.queue);
     assertInteger(`routes['${pattern}'].priority`, route.priority, 0, 9);
   }
+  const queues = resolveQueueOptions(options.queues);
+  const celery = resolveCeleryConfig(options.celery, queues);
+  const memory = typeof broker === 'string' && broker.startsWith('memory://');
+  if (celery.queues.length > 0 && memory && !options.eager) {
+    throw new TaskConfigError(`queues['${celery.queues[0]}'].protocol`, 'celery', "a Redis broker: Celery's protocol lives in Redis (memory:// has no Celery side)");
+  }
   return {
     broker,
     prefix,
@@ -87,5 +99,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     connectRetryDelay: options.connectRetryDelay ?? 500,
     beat,
     monitoring: resolveMonitoringConfig(options),
+    queues,
+    celery,
   };
 }
