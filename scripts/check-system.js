@@ -16,6 +16,12 @@ const needs = [
     present: () => fs.existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium'),
     install: 'sudo apt-get install -y chromium fonts-liberation   (or set CHROMIUM_PATH)',
   },
+  {
+    what: 'python3-celery and python3-redis for /usr/bin/python3 (the Celery wire tests run a real Celery worker)',
+    present: () =>
+      spawnSync(process.env.CELERY_PYTHON || '/usr/bin/python3', ['-c', 'import celery, redis'], { stdio: 'ignore', timeout: 5000 }).status === 0,
+    install: 'sudo apt-get install -y python3-celery python3-redis',
+  },
 ];
 
 const missing = needs.filter((need) => !need.present());
