@@ -14,5 +14,6 @@ export function createBroker(config: TaskConfig): Broker {
     maxDeliveries: config.maxDeliveries,
     connectRetries: config.connectRetries,
     connectRetryDelay: config.connectRetryDelay,
+    celery: config.celery?.queues.length ? config.celery : undefined,
   });
 }

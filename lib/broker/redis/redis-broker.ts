@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { NestTasksError } from '../../errors';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
@@ -20,12 +21,26 @@ import { RedisResultStore } from './redis-result-store';
 import { RedisScheduleStore } from './redis-schedule-store';
 import { RedisSubscriber } from './redis-subscriber';
 import { RedisWorkerDirectory } from './redis-worker-directory';
+import { CeleryKeys } from './celery/celery-keys';
+import { CeleryMessageQueue } from './celery/celery-message-queue';
+import { CeleryResults } from './celery/celery-results';
+
+/** Celery's side of the Redis, for the queues that speak Celery (docs/celery.md). */
+export interface RedisCelerySettings {
+  keyPrefix: string;
+  defaultQueue: string;
+  visibilityTimeout: number;
+  resultExpires: number;
+  queues: readonly string[];
+}
 
 export interface RedisBrokerSettings {
   prefix: string;
   maxDeliveries: number;
   connectRetries: number;
   connectRetryDelay: number;
+  /** Present when some queue is declared `{ protocol: 'celery' }`. */
+  celery?: RedisCelerySettings;
 }
 
 /**
@@ -44,6 +59,8 @@ export class RedisBroker implements Broker {
   private readonly results: RedisResultStore;
   private readonly control: RedisControlBus;
   private readonly rates: RedisRateLimiter;
+  /** Queues that speak Celery, and their transport; absent (the native path untouched) when there are none. */
+  private readonly celery?: { queues: ReadonlySet<string>; transport: CeleryMessageQueue; results: CeleryResults };
   private canvas?: CanvasStore;
   private schedules?: ScheduleStore;
   private closed = false;
@@ -68,7 +85,13 @@ export class RedisBroker implements Broker {
     if (this.ownsConnection) watch(redis, 'command');
     this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
-    this.results = new RedisResultStore(this.commands, this.subscriber);
+    if (settings.celery && settings.celery.queues.length > 0) {
+      const keys = new CeleryKeys(settings.celery.keyPrefix);
+      const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
+      const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
+      this.celery = { queues: new Set(settings.celery.queues), transport, results };
+    }
+    this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
@@ -128,30 +151,63 @@ export class RedisBroker implements Broker {
   // ---- message queue -----------------------------------------------------------------------
 
   publish(requests: PublishRequest[]): Promise<void> {
-    return this.queue.publish(requests);
+    const celery = this.celery;
+    if (!celery) return this.queue.publish(requests);
+    const ours = requests.filter((r) => !celery.queues.has(r.queue));
+    const theirs = requests.filter((r) => celery.queues.has(r.queue));
+    if (theirs.length === 0) return this.queue.publish(ours);
+    return Promise.all([ours.length > 0 ? this.queue.publish(ours) : undefined, celery.transport.publish(theirs)]).then(() => undefined);
   }
 
   publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
+    if (this.celery?.queues.has(request.queue)) {
+      return Promise.reject(new NestTasksError(`Unique tasks cannot be sent to the Celery queue '${request.queue}': Celery has no unique lock`));
+    }
     return this.queue.publishUnique(request, lockKey, lockTtlMs, revokedHolder);
   }
 
   reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.reserve(queue, max);
     return this.queue.reserve(queue, max, leaseMs);
   }
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {
-    return this.queue.waitForWork(queues, timeoutMs);
+    const celery = this.celery;
+    if (!celery || !queues.some((q) => celery.queues.has(q))) return this.queue.waitForWork(queues, timeoutMs);
+    // Celery's lists cannot be waited on without popping: look again shortly.
+    const ours = queues.filter((q) => !celery.queues.has(q));
+    const poll = celery.transport.waitForWork(timeoutMs);
+    if (ours.length === 0) return poll;
+    return Promise.race([poll, this.queue.waitForWork(ours, timeoutMs)]).then(() => this.queue.interrupt());
   }
 
-  interrupt(): Promise<void> {
+  async interrupt(): Promise<void> {
+    this.celery?.transport.interrupt();
     return this.queue.interrupt();
   }
 
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
-    return this.queue.settle(ops, results);
+    const celery = this.celery;
+    if (!celery) return this.queue.settle(ops, results);
+    const theirOps = ops.filter((op) => celery.queues.has(op.queue));
+    const theirResults = results.filter((write) => this.isCeleryResult(write));
+    if (theirOps.length === 0 && theirResults.length === 0) return this.queue.settle(ops, results);
+    const ourOps = ops.filter((op) => !celery.queues.has(op.queue));
+    const ourResults = results.filter((write) => !this.isCeleryResult(write));
+    return Promise.all([
+      ourOps.length > 0 || ourResults.length > 0 ? this.queue.settle(ourOps, ourResults) : undefined,
+      celery.transport.settle(theirOps, theirResults),
+    ]).then(() => undefined);
+  }
+
+  /** A result of a task run from a Celery queue goes to Celery's result backend. */
+  private isCeleryResult({ record }: ResultWrite): boolean {
+    const celery = this.celery!;
+    return (record.queue !== undefined && celery.queues.has(record.queue)) || celery.transport.holds(record.id);
   }
 
   extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.extendLeases(leases);
     return this.queue.extendLeases(queue, leases, leaseMs);
   }
 
@@ -164,13 +220,18 @@ export class RedisBroker implements Broker {
   }
 
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.queueSizes(queue);
     return this.queue.queueSizes(queue);
   }
 
   // ---- results -----------------------------------------------------------------------------
 
   storeResults(writes: ResultWrite[]): Promise<void> {
-    return this.results.storeResults(writes);
+    const celery = this.celery;
+    if (!celery) return this.results.storeResults(writes);
+    const theirs = writes.filter((write) => this.isCeleryResult(write));
+    if (theirs.length === 0) return this.results.storeResults(writes);
+    return Promise.all([this.results.storeResults(writes.filter((write) => !this.isCeleryResult(write))), celery.results.store(theirs)]).then(() => undefined);
   }
 
   getResult(id: string): Promise<ResultRecord | null> {

@@ -77,6 +77,8 @@ export function fromCeleryMeta(id: string, json: string | null): ResultRecord | 
 }
 
 function celeryException(error: SerializedError | undefined): CeleryException {
+  // An unknown task name is Celery's NotRegistered, which Python callers already catch.
+  if (error?.name === 'UnknownTaskError') return { exc_type: 'NotRegistered', exc_message: [error.message], exc_module: 'celery.exceptions' };
   return { exc_type: error?.name || 'Error', exc_message: [error?.message ?? ''], exc_module: null };
 }
 
