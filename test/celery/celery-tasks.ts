@@ -55,11 +55,12 @@ export class BillingTasks {
     return task.retries;
   }
 
-  /** Marks that it started (RPUSH `<key>:started node`), sleeps, returns who ran it. */
+  /** Marks that it started (RPUSH `<key>:started node`), runs until `<key>:go` exists (at most `seconds`), returns who ran it. */
   @Task({ name: 'shared.slow' })
   async slow(key: string, seconds: number): Promise<string> {
     await this.marks().rpush(`${key}:started`, 'node');
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const deadline = Date.now() + seconds * 1000;
+    while (Date.now() < deadline && !(await this.marks().exists(`${key}:go`))) await new Promise((resolve) => setTimeout(resolve, 50));
     return 'node';
   }
 

@@ -56,7 +56,10 @@ def record(*args, **kwargs):
 
 @app.task(name='shared.slow', acks_late=True)
 def slow(key, seconds):
-    """Marks that it started (RPUSH `<key>:started python`), sleeps, returns who ran it."""
+    """Marks that it started (RPUSH `<key>:started python`), runs until `<key>:go` exists
+    (at most `seconds`), returns who ran it."""
     _redis.rpush(key + ':started', 'python')
-    time.sleep(seconds)
+    deadline = time.time() + seconds
+    while time.time() < deadline and not _redis.exists(key + ':go'):
+        time.sleep(0.05)
     return 'python'
