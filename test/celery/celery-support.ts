@@ -42,8 +42,15 @@ export async function startCeleryWorker(redisUrl: string, queues: string[], env:
   return worker;
 }
 
+/** Warm shutdown (SIGTERM: a Celery worker acknowledges what it finished), SIGKILL after 10 s. */
 export async function stopCeleryWorkers(): Promise<void> {
-  await Promise.all([...workers].map((worker) => worker.kill()));
+  await Promise.all(
+    [...workers].map(async (worker) => {
+      const timer = setTimeout(() => worker.child.kill('SIGKILL'), 10_000);
+      await worker.kill('SIGTERM');
+      clearTimeout(timer);
+    }),
+  );
 }
 
 /** Runs test/celery/python/producer.py with one command; resolves with its JSON answer. */

@@ -91,9 +91,13 @@ describe('Celery codec (lib/serialization/celery)', () => {
 
   it("maps priorities onto Celery's inverted buckets", () => {
     expect(celeryQueueLists('q')).toEqual(['q', 'q\x06\x163', 'q\x06\x166', 'q\x06\x169']);
-    expect([9, 7, 6, 4, 3, 1, 0].map((ours) => celeryListFor('q', toCeleryPriority(ours)))).toEqual([
-      'q', 'q', 'q\x06\x163', 'q\x06\x163', 'q\x06\x166', 'q\x06\x166', 'q\x06\x169',
+    expect([9, 7, 6, 4, 3, 1].map((ours) => celeryListFor('q', toCeleryPriority(ours)))).toEqual([
+      'q', 'q', 'q\x06\x163', 'q\x06\x163', 'q\x06\x166', 'q\x06\x166',
     ]);
+    // No priority (ours defaults to 0) is Celery's default, as a Python producer sends it.
+    expect(toCeleryPriority(0)).toBeUndefined();
+    expect(celeryListFor('q', toCeleryPriority(undefined))).toBe('q');
+    expect(celeryListFor('q', 9)).toBe('q\x06\x169');
     expect(celeryListFor('q', undefined)).toBe('q');
     expect(fromCeleryPriority(0)).toBe(9);
     expect(fromCeleryPriority(9)).toBe(0);

@@ -6,9 +6,12 @@
 export const CELERY_PRIORITY_STEPS = [0, 3, 6, 9] as const;
 export const KOMBU_SEPARATOR = '\x06\x16';
 
-/** Our priority (9 first) as Celery's (0 first); none stays none (Celery's default, bucket 0). */
+/**
+ * Our priority (9 first) as Celery's (0 first): p becomes 9 - p. None (ours is 0 by default)
+ * stays none, which is Celery's default (0, the first list), as a Python producer sends it.
+ */
 export function toCeleryPriority(ours: number | undefined): number | undefined {
-  return ours === undefined ? undefined : 9 - ours;
+  return ours === undefined || ours === 0 ? undefined : 9 - ours;
 }
 
 /** Celery's priority (0 first) as ours (9 first). */
