@@ -3,6 +3,7 @@
 {"send": {"name", "args", "kwargs", "queue", "countdown", "expires", "priority", "protocol",
           "link": {sig}, "link_error": {sig}, "task_id"}, "wait": seconds}
 {"chain": [{sig}, ...], "queue": q, "wait": seconds}
+{"chord": {"header": [{sig}, ...], "body": {sig}}}: prints {"id", "header": [ids]}
 {"get": "<task id>", "wait": seconds}
 A sig is {"name", "args", "kwargs", "queue", "immutable"}. Prints {"id", "status",
 "result"} or {"id", "status", "error": {"type", "message"}}.
@@ -10,7 +11,7 @@ A sig is {"name", "args", "kwargs", "queue", "immutable"}. Prints {"id", "status
 import json
 import sys
 
-from celery import chain, signature
+from celery import chain, chord, signature
 from celery.result import AsyncResult
 
 from celery_app import app
@@ -42,7 +43,7 @@ def main():
     wait = command.get('wait')
     if 'send' in command:
         s = command['send']
-        options = {k: s[k] for k in ('queue', 'countdown', 'expires', 'priority', 'task_id', 'ignore_result') if k in s}
+        options = {k: s[k] for k in ('queue', 'countdown', 'expires', 'priority', 'task_id', 'ignore_result', 'serializer') if k in s}
         if 'link' in s:
             options['link'] = sig(s['link'])
         if 'link_error' in s:
@@ -50,6 +51,12 @@ def main():
         if s.get('protocol') == 1:
             app.conf.task_protocol = 1
         result = app.send_task(s['name'], args=s.get('args', []), kwargs=s.get('kwargs', {}), **options)
+    elif 'chord' in command:
+        c = command['chord']
+        result = chord([sig(step) for step in c['header']])(sig(c['body']))
+        out = {'id': result.id, 'header': [child.id for child in result.parent.results]}
+        print(json.dumps(out), flush=True)
+        return
     elif 'chain' in command:
         result = chain(*[sig(step) for step in command['chain']]).apply_async(queue=command.get('queue'))
     else:

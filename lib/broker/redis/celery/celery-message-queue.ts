@@ -300,10 +300,14 @@ export class CeleryMessageQueue {
     return this.commands.call('ntCeleryRestore', [this.keys.unacked, this.keys.unackedIndex, this.keys.list(queue, envelope.properties.priority)], [tag, '', JSON.stringify(envelope)]);
   }
 
+  /** To our dead-letter list of the queue, with the reason; a caller waiting on its id gets a FAILURE (DeadLetteredError) rather than nothing. */
   private deadLetter(queue: string, tag: string, id: string, raw: string | null, reason: string): Promise<unknown> {
     this.logger.error(`Celery message ${id || '(no id)'} on queue ${queue} moved to the dead-letter list: ${reason}`);
     const entry = JSON.stringify({ id, raw, reason, at: Date.now() });
-    return this.commands.call('ntCeleryDeadLetter', [this.keys.unacked, this.keys.unackedIndex, this.deadList(queue)], [tag, entry, DEAD_LETTERS_KEPT]);
+    const moved = this.commands.call('ntCeleryDeadLetter', [this.keys.unacked, this.keys.unackedIndex, this.deadList(queue)], [tag, entry, DEAD_LETTERS_KEPT]);
+    if (!id) return moved;
+    const record = { id, state: TaskState.FAILURE, queue, error: { name: 'DeadLetteredError', message: `Dead-lettered: ${reason}` }, finishedAt: Date.now() };
+    return Promise.all([moved, this.results.store([{ record, ttl: 0, keepReady: true }])]);
   }
 
   /** Celery's chords keep their counters in Celery's own keys: such a task fails clearly instead of running half-way. */
