@@ -84,6 +84,11 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   if (celery.queues.length > 0 && memory && !options.eager) {
     throw new TaskConfigError(`queues['${celery.queues[0]}'].protocol`, 'celery', "a Redis broker: Celery's protocol lives in Redis (memory:// has no Celery side)");
   }
+  const visibilityTimeout = options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT;
+  if (celery.queues.length > 0 && celery.visibilityTimeout < visibilityTimeout) {
+    // A Nest worker refreshes a running Celery message every visibilityTimeout / 3: it must be well within kombu's.
+    throw new TaskConfigError('celery.visibilityTimeout', celery.visibilityTimeout, `at least visibilityTimeout (${visibilityTimeout} ms)`);
+  }
   return {
     broker,
     prefix,
@@ -91,7 +96,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     defaults: { maxRetries: 3, ...defaults },
     routes,
     resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
-    visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
+    visibilityTimeout,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     maxDeliveries: options.maxDeliveries ?? 10,

@@ -12,6 +12,7 @@ describe('celery configuration: queues and celery options, checked at start-up',
     const config = resolveTaskConfig({
       broker: 'redis://localhost:6379/0',
       queues: { legacy: { protocol: 'celery' }, native: { protocol: 'native' } },
+      visibilityTimeout: 5000,
       celery: { keyPrefix: 'py:', defaultQueue: 'default_py', visibilityTimeout: 5000, resultExpires: 60_000 },
     });
     expect(config.celery).toEqual({ keyPrefix: 'py:', defaultQueue: 'default_py', visibilityTimeout: 5000, resultExpires: 60_000, queues: ['legacy'] });
@@ -26,6 +27,7 @@ describe('celery configuration: queues and celery options, checked at start-up',
     ['a bad keyPrefix', { celery: { keyPrefix: 'a b' } }, /'celery\.keyPrefix'.*"a b"/],
     ['a bad defaultQueue', { celery: { defaultQueue: '' } }, /'celery\.defaultQueue'/],
     ['a tiny visibilityTimeout', { celery: { visibilityTimeout: 5 } }, /'celery\.visibilityTimeout'.*5/],
+    ['a celery visibilityTimeout below ours', { visibilityTimeout: 30_000, queues: { legacy: { protocol: 'celery' } }, celery: { visibilityTimeout: 5000 } }, /'celery\.visibilityTimeout'.*at least visibilityTimeout \(30000 ms\), got 5000/],
     ['a celery queue on memory://', { broker: 'memory://', queues: { legacy: { protocol: 'celery' } } }, /queues\['legacy'\]\.protocol.*Redis broker/],
   ])('%s: TaskConfigError', (_what, options, message) => {
     let error: unknown;

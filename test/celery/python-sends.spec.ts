@@ -25,7 +25,7 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
     redis = res.redis(server.url);
     BillingTasks.redisUrl = server.url;
     app = await res.taskApp(
-      { broker: server.url, queues: { legacy: { protocol: 'celery' } }, celery: { visibilityTimeout: 5000 } },
+      { broker: server.url, queues: { legacy: { protocol: 'celery' } }, celery: { visibilityTimeout: 5000 }, visibilityTimeout: 3000 },
       [BillingTasks],
     );
     await app.get(TaskWorker).start({ queues: ['legacy'], concurrency: 4 });

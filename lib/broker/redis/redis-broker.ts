@@ -24,6 +24,7 @@ import { RedisWorkerDirectory } from './redis-worker-directory';
 import { CeleryKeys } from './celery/celery-keys';
 import { CeleryMessageQueue } from './celery/celery-message-queue';
 import { CeleryResults } from './celery/celery-results';
+import { CeleryPidbox } from './celery/celery-pidbox';
 
 /** Celery's side of the Redis, for the queues that speak Celery (docs/celery.md). */
 export interface RedisCelerySettings {
@@ -60,7 +61,7 @@ export class RedisBroker implements Broker {
   private readonly control: RedisControlBus;
   private readonly rates: RedisRateLimiter;
   /** Queues that speak Celery, and their transport; absent (the native path untouched) when there are none. */
-  private readonly celery?: { queues: ReadonlySet<string>; transport: CeleryMessageQueue; results: CeleryResults };
+  private readonly celery?: { queues: ReadonlySet<string>; transport: CeleryMessageQueue; results: CeleryResults; pidbox: CeleryPidbox };
   private canvas?: CanvasStore;
   private schedules?: ScheduleStore;
   private closed = false;
@@ -89,7 +90,8 @@ export class RedisBroker implements Broker {
       const keys = new CeleryKeys(settings.celery.keyPrefix);
       const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
       const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
-      this.celery = { queues: new Set(settings.celery.queues), transport, results };
+      const pidbox = new CeleryPidbox(this.subscriber, `${settings.celery.keyPrefix}/${redis.options.db ?? 0}.celery.pidbox`);
+      this.celery = { queues: new Set(settings.celery.queues), transport, results, pidbox };
     }
     this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
@@ -256,8 +258,15 @@ export class RedisBroker implements Broker {
     return this.control.broadcast(message);
   }
 
-  onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
-    return this.control.onBroadcast(listener);
+  async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
+    const stop = await this.control.onBroadcast(listener);
+    if (!this.celery) return stop;
+    // Celery's revoke broadcasts (Python's AsyncResult.revoke()) reach the same listeners, as our revokes.
+    const stopCelery = await this.celery.pidbox.onRevoke(({ ids, terminate }) => listener({ type: 'revoke', ids, terminate, until: Date.now() + this.settings.celery!.resultExpires }));
+    return () => {
+      stop();
+      stopCelery();
+    };
   }
 
   rememberRevoked(ids: string[], until: number): Promise<void> {

@@ -5,6 +5,7 @@
 {"chain": [{sig}, ...], "queue": q, "wait": seconds}
 {"chord": {"header": [{sig}, ...], "body": {sig}}}: prints {"id", "header": [ids]}
 {"get": "<task id>", "wait": seconds}
+{"revoke": "<task id>", "terminate": bool}: AsyncResult.revoke() (Celery's pidbox broadcast)
 A sig is {"name", "args", "kwargs", "queue", "immutable"}. Prints {"id", "status",
 "result"} or {"id", "status", "error": {"type", "message"}}.
 """
@@ -59,6 +60,10 @@ def main():
         return
     elif 'chain' in command:
         result = chain(*[sig(step) for step in command['chain']]).apply_async(queue=command.get('queue'))
+    elif 'revoke' in command:
+        AsyncResult(command['revoke'], app=app).revoke(terminate=command.get('terminate', False))
+        print(json.dumps({'id': command['revoke']}), flush=True)
+        return
     else:
         result = AsyncResult(command['get'], app=app)
     print(json.dumps(outcome(result, wait)), flush=True)
