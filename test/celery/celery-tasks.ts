@@ -37,6 +37,12 @@ export class BillingTasks {
     return a + b;
   }
 
+  /** Acknowledged at start (acksLate: false), like a Celery task without acks_late. */
+  @Task({ name: 'billing.early', acksLate: false })
+  early(a: number): number {
+    return a * 2;
+  }
+
   @Task({ name: 'billing.echo' })
   echo(...args: unknown[]): unknown[] {
     return args;

@@ -117,6 +117,17 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
     expect(records.map((r) => r.args)).toEqual(expect.arrayContaining([[3, 'after-add'], [failed.id]]));
   });
 
+  it('acksLate: false (acknowledged at start): its link callback still gets the result', async () => {
+    await redis.del('py:record');
+    const out = await py({ send: { name: 'billing.early', args: [21], queue: 'legacy', link: { name: 'py.record', args: ['early'] } }, wait: 20 });
+    expect(out).toMatchObject({ status: 'SUCCESS', result: 42 });
+    const records = await waitFor(async () => {
+      const list = await redis.lrange('py:record', 0, -1);
+      return list.length >= 1 ? list.map((entry) => JSON.parse(entry) as { args: unknown[] }) : null;
+    }, 'the callback to run on the Celery worker');
+    expect(records.map((r) => r.args)).toEqual([[42, 'early']]);
+  });
+
   it('a chain across both: Node, then Python, then Node (chains travel in reverse in embed)', async () => {
     const out = await py({
       chain: [

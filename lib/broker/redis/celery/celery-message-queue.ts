@@ -22,6 +22,8 @@ const POLL_MS = 50;
 const SWEEP_EVERY_MS = 1000;
 const SWEEP_BATCH = 100;
 const DEAD_LETTERS_KEPT = 10_000;
+/** Messages acknowledged at start whose outcome (and so follow-ups) is still to come. */
+const ACKED_EARLY_KEPT = 10_000;
 
 export interface CelerySettings {
   defaultQueue: string;
@@ -49,6 +51,8 @@ export class CeleryMessageQueue {
   private readonly held = new Map<string, Held>();
   /** Task id → delivery tag of the held message. */
   private readonly heldIds = new Map<string, string>();
+  /** Acknowledged before their outcome (acksLate: false), by task id: their follow-ups wait for it. */
+  private readonly ackedEarly = new Map<string, Held>();
   private lastSweep = 0;
   private readonly wakes = new Set<() => void>();
 
@@ -90,7 +94,7 @@ export class CeleryMessageQueue {
 
   /** Whether `id` is a task this broker holds from a Celery queue (its results are Celery's). */
   holds(id: string): boolean {
-    return this.heldIds.has(id);
+    return this.heldIds.has(id) || this.ackedEarly.has(id);
   }
 
   // ---- consuming -------------------------------------------------------------------------
@@ -193,7 +197,10 @@ export class CeleryMessageQueue {
       switch (op.kind) {
         case 'ack': {
           const write = outcomes.get(op.id);
+          outcomes.delete(op.id);
           calls.push(this.ack(op.lease, held ? this.followUps(held, write) : []));
+          // Acknowledged at start (acksLate: false): the outcome comes in a later flush.
+          if (held && !isFinal(write)) this.rememberAckedEarly(held);
           this.forget(op.lease);
           break;
         }
@@ -219,6 +226,14 @@ export class CeleryMessageQueue {
           break;
       }
     }
+    // Outcomes of messages acknowledged at start: their chain, links or errbacks go now.
+    for (const [id, write] of outcomes) {
+      const early = this.ackedEarly.get(id);
+      if (!early || !isFinal(write)) continue;
+      this.ackedEarly.delete(id);
+      const pushes = this.followUps(early, write);
+      if (pushes.length > 0) calls.push(this.ack('', pushes));
+    }
     await Promise.all(calls);
   }
 
@@ -240,9 +255,15 @@ export class CeleryMessageQueue {
 
   // ---- helpers -----------------------------------------------------------------------------
 
+  private rememberAckedEarly(held: Held): void {
+    this.ackedEarly.set(held.delivery.id, held);
+    // A task that stores no outcome (ignoreResult declared on it) never claims its entry: keep the newest only.
+    if (this.ackedEarly.size > ACKED_EARLY_KEPT) this.ackedEarly.delete(this.ackedEarly.keys().next().value!);
+  }
+
   private heldFor(id: string): Held | undefined {
     const tag = this.heldIds.get(id);
-    return tag === undefined ? undefined : this.held.get(tag);
+    return tag === undefined ? this.ackedEarly.get(id) : this.held.get(tag);
   }
 
   private forget(tag: string): void {
@@ -320,6 +341,12 @@ export class CeleryMessageQueue {
     const held: Held = { delivery, queue };
     return Promise.all([this.results.store([{ record, ttl: 0 }]), this.ack(delivery.tag, this.followUps(held, { record, ttl: 0 }))]);
   }
+}
+
+/** A SUCCESS, FAILURE or REVOKED write: the task's outcome. */
+function isFinal(write: ResultWrite | undefined): boolean {
+  const state = write?.record.state;
+  return state === TaskState.SUCCESS || state === TaskState.FAILURE || state === TaskState.REVOKED;
 }
 
 function idOf(raw: string): string {

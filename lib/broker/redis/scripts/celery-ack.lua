@@ -5,7 +5,7 @@
   KEYS[1]   unacked (hash)
   KEYS[2]   unacked_index (zset)
   KEYS[3..] the list each pushed message goes to, one per message
-  ARGV[1]   delivery tag
+  ARGV[1]   delivery tag ('': nothing to acknowledge, only the pushes)
   ARGV[2..] the envelopes to LPUSH, in KEYS order
   Returns 1 if the tag was still held, else 0 (the messages are pushed either way: the
   task ran, and what it leads to must not be lost).
