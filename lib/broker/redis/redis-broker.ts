@@ -61,7 +61,7 @@ export class RedisBroker implements Broker {
   private readonly control: RedisControlBus;
   private readonly rates: RedisRateLimiter;
   /** Queues that speak Celery, and their transport; absent (the native path untouched) when there are none. */
-  private readonly celery?: { queues: ReadonlySet<string>; transport: CeleryMessageQueue; results: CeleryResults; pidbox: CeleryPidbox };
+  private readonly celery?: { queues: ReadonlySet<string>; keys: CeleryKeys; transport: CeleryMessageQueue; results: CeleryResults; pidbox: CeleryPidbox };
   private canvas?: CanvasStore;
   private schedules?: ScheduleStore;
   private closed = false;
@@ -91,7 +91,7 @@ export class RedisBroker implements Broker {
       const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
       const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
       const pidbox = new CeleryPidbox(this.subscriber, `${settings.celery.keyPrefix}/${redis.options.db ?? 0}.celery.pidbox`);
-      this.celery = { queues: new Set(settings.celery.queues), transport, results, pidbox };
+      this.celery = { queues: new Set(settings.celery.queues), keys, transport, results, pidbox };
     }
     this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
@@ -140,7 +140,7 @@ export class RedisBroker implements Broker {
     const events = new RedisEventStore(redis, scripts, keys.events, options.eventsMaxLen, this.commands.watch);
     const replies = new RedisReplyChannel(redis, keys, this.commands.watch);
     return {
-      admin: new RedisQueueAdmin(redis, keys, scripts),
+      admin: new RedisQueueAdmin(redis, keys, scripts, this.celery),
       events,
       workers: new RedisWorkerDirectory(redis, keys.workers),
       replies,

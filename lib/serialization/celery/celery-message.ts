@@ -271,6 +271,21 @@ export function assertValidCeleryEnvelope(envelope: CeleryEnvelope): void {
   }
 }
 
+/** The task id of a raw Celery message (protocol 2 headers, or a protocol 1 body); '' when it cannot be read. */
+export function celeryMessageId(raw: string): string {
+  try {
+    const envelope = JSON.parse(raw) as Partial<CeleryEnvelope>;
+    const id = envelope.headers?.id;
+    if (typeof id === 'string') return id;
+    if (typeof envelope.body !== 'string') return '';
+    const text = envelope.properties?.body_encoding === 'base64' ? Buffer.from(envelope.body, 'base64').toString('utf8') : envelope.body;
+    const body = JSON.parse(text) as { id?: unknown };
+    return typeof body?.id === 'string' ? body.id : '';
+  } catch {
+    return '';
+  }
+}
+
 /** Celery's time format: ISO-8601 with microseconds and an explicit UTC offset. */
 export function toCeleryTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '000+00:00');

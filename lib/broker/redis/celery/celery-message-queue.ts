@@ -3,6 +3,7 @@ import type { ResultWrite } from '../../../serialization/result-record';
 import { celeryFollowUps, type CeleryPush } from '../../../serialization/celery/celery-follow-ups';
 import {
   CeleryEnvelopeError,
+  celeryMessageId,
   decodeCeleryMessage,
   encodeCeleryMessage,
   type CeleryDelivery,
@@ -119,7 +120,7 @@ export class CeleryMessageQueue {
       try {
         decoded = decodeCeleryMessage(raw, queue);
       } catch (error) {
-        refused.push(this.deadLetter(queue, tag, idOf(raw), raw, (error as Error).message));
+        refused.push(this.deadLetter(queue, tag, celeryMessageId(raw), raw, (error as Error).message));
         continue;
       }
       const { message, delivery } = decoded;
@@ -347,16 +348,6 @@ export class CeleryMessageQueue {
 function isFinal(write: ResultWrite | undefined): boolean {
   const state = write?.record.state;
   return state === TaskState.SUCCESS || state === TaskState.FAILURE || state === TaskState.REVOKED;
-}
-
-function idOf(raw: string): string {
-  try {
-    const envelope = JSON.parse(raw) as Partial<CeleryEnvelope>;
-    const id = envelope.headers?.id;
-    return typeof id === 'string' ? id : '';
-  } catch {
-    return '';
-  }
 }
 
 function redelivered(envelope: CeleryEnvelope): CeleryEnvelope {
