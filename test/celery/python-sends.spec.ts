@@ -3,6 +3,7 @@
  * run on a Nest worker consuming a `{ protocol: 'celery' }` queue, and the results are read
  * by Python's AsyncResult.get(). Callbacks go to a real Celery worker.
  */
+import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TaskWorker } from '../../lib';
@@ -48,8 +49,7 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
     const meta = JSON.parse((await redis.get(`celery-task-meta-${out.id}`))!) as Record<string, unknown>;
     expect(meta).toMatchObject({ status: 'SUCCESS', task_id: out.id, traceback: null, children: [] });
     expect(await redis.pttl(`celery-task-meta-${out.id}`)).toBeGreaterThan(86_000_000);
-    expect(await redis.hlen('unacked')).toBe(0);
-    expect(await redis.zcard('unacked_index')).toBe(0);
+    await waitFor(async () => (await redis.hlen('unacked')) + (await redis.zcard('unacked_index')) === 0, 'the message to leave unacked');
   });
 
   it('protocol 1 messages run too', async () => {
@@ -78,12 +78,16 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
   it('countdown: the task runs no earlier than its eta, and is not held in memory meanwhile', async () => {
     const sentBefore = Date.now();
     const sent = py({ send: { name: 'billing.now', args: [], queue: 'legacy', countdown: 2 }, wait: 20 });
-    // While it waits it is parked in unacked with a score of eta - visibility timeout (so any restore gives it back at its eta).
+    // While it waits it is parked in unacked with a score of eta - visibility timeout (5 s here), so that any
+    // restore gives it back at its eta; it is in no list.
     const score = await waitFor(async () => {
       const entries = await redis.zrange('unacked_index', 0, -1, 'WITHSCORES');
-      return entries.length === 2 ? Number(entries[1]) : null;
+      for (let i = 1; i < entries.length; i += 2) if (Number(entries[i]) * 1000 < Date.now() - 1000) return Number(entries[i]);
+      return null;
     }, 'the countdown message to be parked');
-    expect(score * 1000).toBeLessThan(Date.now() - 2000);
+    expect(score * 1000 + 5000).toBeGreaterThanOrEqual(sentBefore + 2000);
+    expect(score * 1000 + 5000).toBeLessThanOrEqual(Date.now() + 2000);
+    expect(await redis.llen('legacy')).toBe(0);
     const out = await sent;
     expect(out.status).toBe('SUCCESS');
     expect(out.result as number).toBeGreaterThanOrEqual(sentBefore + 2000);
@@ -97,11 +101,34 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
     expect(await redis.llen('node:marks')).toBe(before);
   });
 
-  it('retries are republished as Celery does (same id, retries + 1) and the last run reports them', async () => {
-    const out = await py({ send: { name: 'billing.flaky', args: [], queue: 'legacy' }, wait: 20 });
-    expect(out).toMatchObject({ status: 'SUCCESS', result: 2 });
-    const meta = JSON.parse((await redis.get(`celery-task-meta-${out.id}`))!) as Record<string, unknown>;
-    expect(meta.retries).toBe(2);
+  it('retries are republished as Celery does (same id, retries + 1, an eta) with RETRY stored, and the last run reports them', async () => {
+    const id = randomUUID();
+    // Every state Celery's backend announces for this id, and every message pushed for it.
+    const listener = res.redis(server.url);
+    const announced: string[] = [];
+    listener.on('message', (_channel: string, json: string) => announced.push((JSON.parse(json) as { status: string }).status));
+    await listener.subscribe(`celery-task-meta-${id}`);
+    const monitor = await res.redis(server.url).monitor();
+    const pushes: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      // celery-ack.lua's pushes (EVALSHA, or EVAL the first time the script runs on a connection).
+      if (/^eval/i.test(args[0])) pushes.push(...args.filter((arg) => arg.startsWith('{"body"') && arg.includes(id)));
+    });
+    try {
+      const out = await py({ send: { name: 'billing.flaky', args: [], queue: 'legacy', task_id: id }, wait: 20 });
+      expect(out).toMatchObject({ id, status: 'SUCCESS', result: 2 });
+      const meta = JSON.parse((await redis.get(`celery-task-meta-${id}`))!) as Record<string, unknown>;
+      expect(meta.retries).toBe(2);
+      await waitFor(() => announced.length >= 3, 'the three announcements');
+      expect(announced).toEqual(['RETRY', 'RETRY', 'SUCCESS']);
+      // By delivery tag: an EVALSHA refused with NOSCRIPT is sent again as EVAL, and MONITOR may show both.
+      const byTag = new Map(pushes.map((raw) => JSON.parse(raw) as { headers: { id: string; retries: number; eta: string | null }; properties: { delivery_tag: string } }).map((m) => [m.properties.delivery_tag, m.headers]));
+      const retries = [...byTag.values()];
+      expect(retries.map((h) => [h.id, h.retries])).toEqual([[id, 1], [id, 2]]);
+      for (const h of retries) expect(h.eta).toMatch(/\+00:00$/);
+    } finally {
+      monitor.disconnect();
+    }
   });
 
   it('link: the callback runs on the Celery worker with the result; link_error gets the failed task id', async () => {
