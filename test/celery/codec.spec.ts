@@ -8,6 +8,7 @@ import {
 } from '../../lib/serialization/celery/celery-message';
 import { celeryListFor, celeryQueueLists, fromCeleryPriority, toCeleryPriority } from '../../lib/serialization/celery/celery-priority';
 import { fromCeleryMeta, toCeleryMeta } from '../../lib/serialization/celery/celery-result';
+import { encodeCeleryRevoke, parseCeleryRevoke } from '../../lib/serialization/celery/celery-control';
 import { decodeMessage, encodeMessage } from '../../lib/serialization/task-message';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
@@ -113,5 +114,21 @@ describe('Celery codec (lib/serialization/celery)', () => {
     expect(back).toMatchObject({ state: 'FAILURE', error: { name: 'ValueError', message: 'boom, 42', stack: 'Traceback...' } });
     expect(fromCeleryMeta('r', JSON.stringify({ status: 'SUCCESS', result: 42, task_id: 'r' }))).toMatchObject({ state: 'SUCCESS', result: 42 });
     expect(fromCeleryMeta('r', 'nope')).toBeNull();
+  });
+
+  it("pidbox revoke: reads Celery's, writes one Celery reads, and does not read its own back", () => {
+    // As captured from app.control.revoke('abc-123', terminate=True) (kombu 5.2.4).
+    const celerys = JSON.stringify({
+      body: 'eyJtZXRob2QiOiAicmV2b2tlIiwgImFyZ3VtZW50cyI6IHsidGFza19pZCI6ICJhYmMtMTIzIiwgInRlcm1pbmF0ZSI6IHRydWUsICJzaWduYWwiOiBudWxsfSwgImRlc3RpbmF0aW9uIjogbnVsbCwgInBhdHRlcm4iOiBudWxsLCAibWF0Y2hlciI6IG51bGx9',
+      'content-encoding': 'utf-8',
+      'content-type': 'application/json',
+      headers: { clock: 1, expires: 0 },
+      properties: { delivery_mode: 2, delivery_info: { exchange: 'celery.pidbox', routing_key: '' }, priority: 0, body_encoding: 'base64', delivery_tag: 'df15' },
+    });
+    expect(parseCeleryRevoke(celerys)).toEqual({ ids: ['abc-123'], terminate: true });
+    const ours = JSON.parse(encodeCeleryRevoke({ ids: ['a', 'b'], terminate: false })) as { body: string; headers: Record<string, unknown> };
+    expect(JSON.parse(Buffer.from(ours.body, 'base64').toString())).toEqual({ method: 'revoke', arguments: { task_id: ['a', 'b'], terminate: false, signal: null }, destination: null, pattern: null, matcher: null });
+    expect(parseCeleryRevoke(JSON.stringify(ours))).toBeNull();
+    expect(parseCeleryRevoke(JSON.stringify({ body: Buffer.from('{"method":"ping"}').toString('base64'), properties: { body_encoding: 'base64' } }))).toBeNull();
   });
 });

@@ -90,7 +90,7 @@ export class RedisBroker implements Broker {
       const keys = new CeleryKeys(settings.celery.keyPrefix);
       const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
       const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
-      const pidbox = new CeleryPidbox(this.subscriber, `${settings.celery.keyPrefix}/${redis.options.db ?? 0}.celery.pidbox`);
+      const pidbox = new CeleryPidbox(this.commands, this.subscriber, `${settings.celery.keyPrefix}/${redis.options.db ?? 0}.celery.pidbox`);
       this.celery = { queues: new Set(settings.celery.queues), keys, transport, results, pidbox };
     }
     this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
@@ -254,8 +254,12 @@ export class RedisBroker implements Broker {
 
   // ---- control bus -------------------------------------------------------------------------
 
-  broadcast(message: ControlMessage): Promise<void> {
-    return this.control.broadcast(message);
+  async broadcast(message: ControlMessage): Promise<void> {
+    const celery = this.celery;
+    const ids = message.type === 'revoke' && Array.isArray(message.ids) ? message.ids.filter((id): id is string => typeof id === 'string') : [];
+    if (!celery || ids.length === 0) return this.control.broadcast(message);
+    // A revoke reaches Celery's workers too (a task sent to a Celery queue may be running in Python).
+    await Promise.all([this.control.broadcast(message), celery.pidbox.revoke({ ids, terminate: message.terminate === true })]);
   }
 
   async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {

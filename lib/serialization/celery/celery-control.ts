@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /** A `revoke` that Celery broadcast on its pidbox (`app.control.revoke()`, `AsyncResult.revoke()`). */
 export interface CeleryRevoke {
   ids: string[];
@@ -11,8 +13,10 @@ export interface CeleryRevoke {
  */
 export function parseCeleryRevoke(raw: string): CeleryRevoke | null {
   try {
-    const envelope = JSON.parse(raw) as { body?: unknown; properties?: { body_encoding?: unknown } };
+    const envelope = JSON.parse(raw) as { body?: unknown; headers?: { origin?: unknown }; properties?: { body_encoding?: unknown } };
     if (typeof envelope.body !== 'string') return null;
+    // Our own revokes, sent to Celery's workers: ours heard them on our channel already.
+    if (envelope.headers?.origin === OUR_ORIGIN) return null;
     const text = envelope.properties?.body_encoding === 'base64' ? Buffer.from(envelope.body, 'base64').toString('utf8') : envelope.body;
     const command = JSON.parse(text) as { method?: unknown; arguments?: { task_id?: unknown; terminate?: unknown } };
     if (command.method !== 'revoke' || !command.arguments) return null;
@@ -22,4 +26,24 @@ export function parseCeleryRevoke(raw: string): CeleryRevoke | null {
   } catch {
     return null;
   }
+}
+
+const OUR_ORIGIN = 'nestjs-tasks';
+
+/** A `revoke` broadcast as Celery's `app.control.revoke()` sends it (kombu fanout envelope, base64 JSON body). */
+export function encodeCeleryRevoke({ ids, terminate }: CeleryRevoke): string {
+  const body = { method: 'revoke', arguments: { task_id: ids.length === 1 ? ids[0] : ids, terminate, signal: null }, destination: null, pattern: null, matcher: null };
+  return JSON.stringify({
+    body: Buffer.from(JSON.stringify(body), 'utf8').toString('base64'),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: { clock: 1, expires: 0, origin: OUR_ORIGIN },
+    properties: {
+      delivery_mode: 2,
+      delivery_info: { exchange: 'celery.pidbox', routing_key: '' },
+      priority: 0,
+      body_encoding: 'base64',
+      delivery_tag: randomUUID(),
+    },
+  });
 }

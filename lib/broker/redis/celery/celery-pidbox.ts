@@ -1,17 +1,25 @@
-import { parseCeleryRevoke, type CeleryRevoke } from '../../../serialization/celery/celery-control';
+import { encodeCeleryRevoke, parseCeleryRevoke, type CeleryRevoke } from '../../../serialization/celery/celery-control';
+import type { RedisCommands } from '../redis-commands';
 import type { RedisSubscriber } from '../redis-subscriber';
 
 /**
  * Celery's remote control channel (`<keyPrefix>/<db>.celery.pidbox`, kombu's fanout): the
- * `revoke` commands of Python's `AsyncResult.revoke()` reach our workers' revoked sets.
+ * `revoke` commands of Python's `AsyncResult.revoke()` reach our workers' revoked sets, and
+ * ours reach Celery's workers.
  */
 export class CeleryPidbox {
   private readonly listeners = new Set<(revoke: CeleryRevoke) => void>();
 
   constructor(
+    private readonly commands: RedisCommands,
     private readonly subscriber: RedisSubscriber,
     readonly channel: string,
   ) {}
+
+  /** Tells Celery's workers to revoke, as `app.control.revoke()` does. */
+  async revoke(revoke: CeleryRevoke): Promise<void> {
+    await this.commands.send((r) => r.publish(this.channel, encodeCeleryRevoke(revoke)));
+  }
 
   async onRevoke(listener: (revoke: CeleryRevoke) => void): Promise<() => void> {
     this.listeners.add(listener);
