@@ -15,6 +15,8 @@ const part = {
   execution: '^lib/execution/',
   decorators: '^lib/decorators/',
   ops: '^lib/(cli|dashboard)/',
+  dispatch: '^lib/dispatch/',
+  testing: '^lib/testing/',
 };
 
 const never = (from, to, because) => ({
@@ -63,6 +65,7 @@ module.exports = {
     never('config', 'module', 'options resolve without the Nest module'),
     never('execution', 'worker', 'eager mode and workers share execution; it knows neither'),
     never('decorators', 'ports', 'decorators only write metadata'),
+    never('dispatch', 'testing', 'the dispatcher hands recorded messages to a port (TASK_RECORDING)'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

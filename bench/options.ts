@@ -32,6 +32,12 @@ export interface BenchOptions {
   profileDir?: string;
   /** An existing Redis to use instead of a private redis-server. */
   redisUrl?: string;
+  /** Run the Redis Cluster comparison instead (one hot queue, one node against a private cluster). */
+  cluster: boolean;
+  /** Masters of the private cluster (--cluster). */
+  masters: number;
+  /** Shards of the nestjs-tasks queue on the cluster (--cluster). */
+  shards: number;
 }
 
 export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency', 'lateness'] as const;
@@ -46,7 +52,7 @@ export class BenchOptionError extends Error {
 }
 
 interface IntegerOption {
-  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'rounds';
+  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'rounds' | 'masters' | 'shards';
   flag: string;
   env: string;
   fallback: number;
@@ -64,6 +70,8 @@ const INTEGER_OPTIONS: IntegerOption[] = [
   { key: 'duration', flag: '--duration', env: 'BENCH_DURATION', fallback: 10_000, min: 100 },
   { key: 'warmup', flag: '--warmup', env: 'BENCH_WARMUP', fallback: 1000, min: 0 },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', fallback: 1, min: 1 },
+  { key: 'masters', flag: '--masters', env: 'BENCH_MASTERS', fallback: 3, min: 1 },
+  { key: 'shards', flag: '--shards', env: 'BENCH_SHARDS', fallback: 6, min: 1 },
 ];
 
 export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench -- [options])
@@ -73,6 +81,8 @@ ${INTEGER_OPTIONS.map((o) => `  ${`${o.flag} <n>`.padEnd(24)} ${o.env}, default 
   --libs <list>            BENCH_LIBS, default both: ${LIBRARIES.join(',')}
   --markdown <file>        BENCH_MARKDOWN: write the results into this Markdown file
   --profile <dir>          BENCH_PROFILE: children run with --cpu-prof into <dir>
+  --cluster                BENCH_CLUSTER=1: one hot queue on one node against a private
+                           Redis Cluster of --masters masters (nestjs-tasks with --shards shards)
   REDIS_URL                use this Redis (else a private redis-server is started)
 `;
 
@@ -82,6 +92,10 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new BenchHelp();
+    if (arg === '--cluster') {
+      flags.set('--cluster', '1');
+      continue;
+    }
     const [name, inline] = arg.split('=', 2);
     const known = INTEGER_OPTIONS.some((o) => o.flag === name) || ['--only', '--libs', '--markdown', '--profile'].includes(name);
     if (!known) throw new BenchOptionError('argument', arg, `one of the flags below\n\n${USAGE}`);
@@ -123,6 +137,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     markdown: flags.get('--markdown') ?? (env.BENCH_MARKDOWN || undefined),
     profileDir: flags.get('--profile') ?? (env.BENCH_PROFILE || undefined),
     redisUrl: env.REDIS_URL || undefined,
+    cluster: flags.has('--cluster') || env.BENCH_CLUSTER === '1',
   };
 }
 

@@ -2,6 +2,7 @@ import IORedis from 'ioredis';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { killAllChildren } from './child-runner';
+import { runClusterBench } from './cluster-bench';
 import { BenchHelp, parseBenchOptions, type BenchOptions } from './options';
 import { startPrivateRedis, type PrivateRedis } from './redis/private-redis';
 import { machineInfo } from './report/machine-info';
@@ -29,6 +30,11 @@ async function main(): Promise<void> {
       return;
     }
     throw error;
+  }
+  if (options.cluster) {
+    const { tasks, concurrency, chunk, rounds, masters, shards, libs } = options;
+    await runClusterBench({ tasks, concurrency, chunk, rounds, masters, shards, libs });
+    return;
   }
   const loadAtStart = loadavg()[0];
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });

@@ -32,3 +32,6 @@ export const TASK_METRICS_OPTIONS = Symbol('nestjs-tasks:metrics-options');
 export const DEFAULT_EVENTS_MAX_LEN = 10_000;
 export const DEFAULT_HEARTBEAT_INTERVAL = 5000;
 export const DEFAULT_CONTROL_TIMEOUT = 2000;
+
+/** Testing: where the dispatcher hands messages in recording mode (the TaskRecorder). */
+export const TASK_RECORDING = Symbol('nestjs-tasks:recording');

@@ -1,4 +1,5 @@
 export { TaskModule } from './module/task.module';
+export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
 export type { TaskModuleOptions, RouteOptions, BrokerOption } from './config/task-module-options.interface';
 export type { TaskConfig } from './config/task-config';
 export type { QueueOptions } from './config/queue-options';
@@ -72,3 +73,9 @@ export { TaskMetrics } from './monitoring/metrics/task-metrics';
 export type { TaskMetricsOptions } from './monitoring/metrics/metrics-options';
 export { TaskDashboardModule } from './dashboard/task-dashboard.module';
 export type { TaskDashboardOptions, DashboardGuardFunction } from './dashboard/dashboard-options';
+
+// Testing (lib/testing, lib/module/task-testing.ts): eager and recording modes for an existing app
+export { TaskTesting } from './module/task-testing';
+export type { TaskTestingModuleBuilder } from './module/task-testing';
+export { TaskRecorder } from './testing/task-recorder';
+export type { RecordedTask, DrainOptions } from './testing/task-recorder';

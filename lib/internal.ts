@@ -4,7 +4,6 @@
  */
 export * from './index';
 export { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE, TASK_SCHEDULE_STORE } from './constants';
-export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
 export { getTaskMetadata } from './decorators/task.decorator';
 export { getPeriodicMetadata } from './decorators/periodic.decorator';
 export { TaskExecutor } from './execution/task-executor';
@@ -19,6 +18,7 @@ export type { TaskMessage } from './serialization/task-message';
 export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage, ReserveResult, SettleOp } from './broker/ports/broker';
 export { createBroker } from './broker/create-broker';
 export { RedisBroker } from './broker/redis/redis-broker';
+export type { RedisClient } from './broker/redis/redis-connection';
 export { MemoryBroker } from './broker/memory/memory-broker';
 export { TaskDispatcher } from './dispatch/task-dispatcher';
 export { WorkflowEngine } from './canvas/workflow-engine';

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { sampleConfig } from './config';
+import { startupLines } from './links';
 
 /** API only: enqueues; workers in other processes run the tasks. Needs REDIS_URL. */
 async function bootstrap(): Promise<void> {
@@ -13,7 +14,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule);
   app.enableShutdownHooks();
   await app.listen(sampleConfig.port);
-  new Logger('Sample').log(`API on http://localhost:${sampleConfig.port}, broker ${sampleConfig.broker}`);
+  const logger = new Logger('Sample');
+  for (const line of startupLines(`http://localhost:${sampleConfig.port}`, sampleConfig.broker)) logger.log(line);
 }
 
 void bootstrap();

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { TaskWorker } from 'nestjs-tasks';
 import { AppModule } from './app.module';
 import { sampleConfig } from './config';
+import { startupLines } from './links';
 
 /**
  * `npm start`: the API, a worker and the scheduler in one process. Runs on the
@@ -14,9 +15,8 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   await app.get(TaskWorker).start({ queues: sampleConfig.queues, concurrency: sampleConfig.concurrency, beat: true });
   await app.listen(sampleConfig.port);
-  new Logger('Sample').log(
-    `Listening on http://localhost:${sampleConfig.port} (broker ${sampleConfig.broker}). Try: curl -X POST localhost:${sampleConfig.port}/demo`,
-  );
+  const logger = new Logger('Sample');
+  for (const line of startupLines(`http://localhost:${sampleConfig.port}`, sampleConfig.broker)) logger.log(line);
 }
 
 void bootstrap();

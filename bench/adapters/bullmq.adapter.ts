@@ -1,4 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { probe } from '../child/probe';
 import type { BenchConsumer, BenchProducer, LibraryAdapter } from './library-adapter';
 
@@ -23,8 +24,16 @@ export class BullmqAdapter implements LibraryAdapter {
       addDelayed: (index, dueAt, delay) => queue.add('timed', { index, sentAt: dueAt }, { delay }),
       addMany: (items) =>
         queue.addBulk(items.map(({ i, priority }) => ({ name: 'noop', data: { i }, opts: priority ? { priority } : undefined }))),
-      close: () => queue.close(),
+      close: async () => {
+        await queue.close();
+        this.closeShared();
+      },
     };
+  }
+
+  /** A Cluster given as the connection is shared by BullMQ's clients, and ours to close. */
+  private closeShared(): void {
+    if (this.connection instanceof Cluster) this.connection.disconnect();
   }
 
   async consumer(concurrency: number): Promise<BenchConsumer> {
@@ -46,6 +55,7 @@ export class BullmqAdapter implements LibraryAdapter {
       close: async () => {
         await worker.close();
         await queue.close();
+        this.closeShared();
       },
     };
   }
@@ -56,8 +66,18 @@ async function runBenchJob(job: Job<{ i?: number; index?: number; sentAt?: numbe
   else probe.hit();
 }
 
-/** ioredis options from a redis:// or rediss:// URL (BullMQ takes options or an instance). */
+/**
+ * ioredis options from a redis:// or rediss:// URL (BullMQ takes options or an instance);
+ * a Cluster for `redis+cluster://h:p,h:p` (the prefix must then be a hash tag).
+ */
 export function connectionFromUrl(url: string): ConnectionOptions {
+  if (url.startsWith('redis+cluster://')) {
+    const nodes = url.slice('redis+cluster://'.length).split(',').map((entry) => {
+      const [host, port] = entry.split(':');
+      return { host, port: Number(port) };
+    });
+    return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: null } });
+  }
   const parsed = new URL(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   return {

@@ -11,6 +11,7 @@ export class NestjsTasksAdapter implements LibraryAdapter {
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly queue: string,
+    private readonly shards = 1,
   ) {
     if (queue !== BENCH_QUEUE) throw new Error(`The nestjs-tasks bench tasks are routed to '${BENCH_QUEUE}', not '${queue}'`);
   }
@@ -35,15 +36,20 @@ export class NestjsTasksAdapter implements LibraryAdapter {
       start: () => worker.start({ queues: [this.queue], concurrency }),
       stop: async () => {
         await worker.stop();
-        const sizes = await broker.queueSizes(this.queue);
-        return sizes.ready + sizes.delayed + sizes.active;
+        let left = 0;
+        for (const shard of await broker.knownQueues()) {
+          const sizes = await broker.queueSizes(shard);
+          left += sizes.ready + sizes.delayed + sizes.active;
+        }
+        return left;
       },
       close: () => app.close(),
     };
   }
 
   private async createApp(): Promise<INestApplicationContext> {
-    @Module({ imports: [TaskModule.forRoot({ broker: this.redisUrl, prefix: this.prefix })], providers: [BenchTasks] })
+    const queues = this.shards > 1 ? { [this.queue]: { shards: this.shards } } : undefined;
+    @Module({ imports: [TaskModule.forRoot({ broker: this.redisUrl, prefix: this.prefix, queues })], providers: [BenchTasks] })
     class BenchModule {}
     return NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
   }

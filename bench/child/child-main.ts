@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   if (!raw || !process.send) throw new Error(`The bench child is started by dist/bench/run.js (no ${JOB_ENV} or IPC)`);
   const job = JSON.parse(raw) as ChildJob;
   const adapter: LibraryAdapter =
-    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue);
+    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue, job.shards);
   const result = await run(job, adapter);
   await send({ type: 'result', result });
 }

@@ -7,6 +7,8 @@ interface JobBase {
   /** Key prefix of this library in this run; everything it writes is under it. */
   prefix: string;
   queue: string;
+  /** nestjs-tasks only: spread the queue over this many shards (the cluster bench). */
+  shards?: number;
 }
 
 export type ChildJob =

@@ -11,7 +11,8 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    // One UNLINK per key: on a Cluster node, keys of one command must share a slot.
+    if (keys.length > 0) deleted += (await Promise.all(keys.map((key) => redis.unlink(key)))).reduce((a, b) => a + b, 0);
   } while (cursor !== '0');
   return deleted;
 }

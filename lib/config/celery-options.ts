@@ -1,6 +1,6 @@
 import { TaskConfigError } from '../errors';
 import { assertDuration, assertQueueName } from '../utils/validate';
-import type { QueueOptions } from './queue-options';
+import type { ResolvedQueueOptions } from './queue-options';
 
 /** `TaskModule.forRoot({ celery })`: how Celery's side of the Redis is laid out. */
 export interface CeleryOptions {
@@ -29,26 +29,7 @@ export interface CeleryConfig {
 
 const KEY_PREFIX = /^[A-Za-z0-9_.:@{}-]{0,100}$/;
 
-/** Validates `queues` and `celery`; throws TaskConfigError naming the option. */
-export function resolveQueueOptions(queues: unknown): Readonly<Record<string, Readonly<QueueOptions>>> {
-  if (queues === undefined) return {};
-  if (queues === null || typeof queues !== 'object' || Array.isArray(queues)) {
-    throw new TaskConfigError('queues', queues, "an object keyed by queue name: { legacy: { protocol: 'celery' } }");
-  }
-  for (const [name, options] of Object.entries(queues as Record<string, unknown>)) {
-    assertQueueName(`queues['${name}'] (the name)`, name);
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new TaskConfigError(`queues['${name}']`, options, "{ protocol?: 'native' | 'celery' }");
-    }
-    const { protocol } = options as QueueOptions;
-    if (protocol !== undefined && protocol !== 'native' && protocol !== 'celery') {
-      throw new TaskConfigError(`queues['${name}'].protocol`, protocol, "'native' or 'celery'");
-    }
-  }
-  return queues as Record<string, QueueOptions>;
-}
-
-export function resolveCeleryConfig(celery: unknown, queues: Readonly<Record<string, Readonly<QueueOptions>>>): CeleryConfig {
+export function resolveCeleryConfig(celery: unknown, queues: ReadonlyMap<string, ResolvedQueueOptions>): CeleryConfig {
   if (celery !== undefined && (celery === null || typeof celery !== 'object' || Array.isArray(celery))) {
     throw new TaskConfigError('celery', celery, "{ keyPrefix?, defaultQueue?, visibilityTimeout?, resultExpires? }");
   }
@@ -64,8 +45,6 @@ export function resolveCeleryConfig(celery: unknown, queues: Readonly<Record<str
     defaultQueue: options.defaultQueue ?? 'celery',
     visibilityTimeout: options.visibilityTimeout ?? 3_600_000,
     resultExpires: options.resultExpires ?? 86_400_000,
-    queues: Object.entries(queues)
-      .filter(([, q]) => q.protocol === 'celery')
-      .map(([name]) => name),
+    queues: [...queues].filter(([, q]) => q.protocol === 'celery').map(([name]) => name),
   };
 }

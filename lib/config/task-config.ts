@@ -5,16 +5,19 @@ import { TaskConfigError } from '../errors';
 import { parseUrl, redactUrl, redactValue } from '../utils/redact';
 import { assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import { resolveBeatOptions, type ResolvedBeatOptions } from './beat-options';
+import { isMultiHostUrl, parseMultiHostUrl } from './broker-address';
+import { resolveQueueOptions, type ResolvedQueueOptions } from './queue-options';
 import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
-import { resolveCeleryConfig, resolveQueueOptions, type CeleryConfig } from './celery-options';
-import type { QueueOptions } from './queue-options';
+import { resolveCeleryConfig, type CeleryConfig } from './celery-options';
 
 /** The module's options after validation, with every default filled in. */
 export interface TaskConfig {
   readonly broker: BrokerOption;
   readonly prefix: string;
   readonly eager: boolean;
+  /** Recording mode: TaskRecorder keeps what is enqueued instead of publishing or running it. */
+  readonly record: boolean;
   readonly defaults: Readonly<TaskBehaviourOptions>;
   readonly routes: Readonly<Record<string, RouteOptions>>;
   readonly resultExpires: number;
@@ -24,38 +27,60 @@ export interface TaskConfig {
   readonly maxDeliveries: number;
   readonly connectRetries: number;
   readonly connectRetryDelay: number;
+  readonly durability: 'master' | 'replicated';
+  /** Options per queue (sharding); queues not named have one shard. */
+  readonly queues: ReadonlyMap<string, ResolvedQueueOptions>;
+  readonly replicationTimeout: number;
   readonly beat: ResolvedBeatOptions;
   readonly monitoring: MonitoringConfig;
-  /** Per-queue options (`queues`), as given. */
-  readonly queues: Readonly<Record<string, Readonly<QueueOptions>>>;
   /** Celery's side of the Redis, and the queues that speak Celery. */
   readonly celery: CeleryConfig;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+const BROKER_FORMS = "a 'redis://', 'rediss://', 'redis+cluster://', 'redis+sentinel://' or 'memory://' URL, { redis } or { cluster }";
+
+/** The value in these errors is redacted: a broker URL carries the password. */
+function assertBrokerOption(broker: unknown): void {
+  if (typeof broker === 'string') {
+    if (isMultiHostUrl(broker)) {
+      parseMultiHostUrl(broker, 'broker');
+      return;
+    }
+    if (!/^(redis|rediss|memory):\/\//.test(broker)) throw new TaskConfigError('broker', redactUrl(broker), BROKER_FORMS);
+    if (!parseUrl(broker)) {
+      throw new TaskConfigError('broker', redactUrl(broker), "a URL that parses: percent-encode '/', '?', '#' and '@' in the password (%2F, %3F, %23, %40)");
+    }
+    return;
+  }
+  if (broker === null || typeof broker !== 'object') throw new TaskConfigError('broker', redactValue(broker), BROKER_FORMS);
+  if ('redis' in broker && typeof broker.redis === 'object' && broker.redis !== null) return;
+  if ('cluster' in broker) {
+    const { cluster } = broker;
+    if (Array.isArray(cluster) ? cluster.length === 0 : cluster === null || typeof cluster !== 'object') {
+      throw new TaskConfigError('broker.cluster', redactValue(cluster), 'the startup nodes (a non-empty array of { host, port } or "host:port") or an ioredis Cluster');
+    }
+    return;
+  }
+  throw new TaskConfigError('broker', redactValue(broker), BROKER_FORMS);
+}
+
 export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   if (options === null || typeof options !== 'object') {
     throw new TaskConfigError('TaskModule.forRoot', options, 'an options object');
   }
   const broker = options.broker ?? 'memory://';
-  // The value in these errors is redacted: a broker URL carries the password.
-  if (typeof broker === 'string') {
-    if (!/^(redis|rediss|memory):\/\//.test(broker)) {
-      throw new TaskConfigError('broker', redactUrl(broker), "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
-    }
-    if (!parseUrl(broker)) {
-      throw new TaskConfigError('broker', redactUrl(broker), "a URL that parses: percent-encode '/', '?', '#' and '@' in the password (%2F, %3F, %23, %40)");
-    }
-  } else if (broker === null || typeof broker !== 'object' || !('redis' in broker) || typeof broker.redis !== 'object') {
-    throw new TaskConfigError('broker', redactValue(broker), "a 'redis://', 'rediss://' or 'memory://' URL, or { redis }");
-  }
+  assertBrokerOption(broker);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
     throw new TaskConfigError('prefix', prefix, 'letters, digits and _ . : - (1 to 100 characters)');
   }
   if (options.eager !== undefined && typeof options.eager !== 'boolean') {
     throw new TaskConfigError('eager', options.eager, 'true or false');
+  }
+  if (options.record !== undefined && typeof options.record !== 'boolean') {
+    throw new TaskConfigError('record', options.record, 'true or false');
   }
   assertDuration('resultExpires', options.resultExpires, 1);
   assertDuration('visibilityTimeout', options.visibilityTimeout, 1000);
@@ -64,6 +89,10 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   assertInteger('maxDeliveries', options.maxDeliveries, 1);
   assertInteger('connectRetries', options.connectRetries, 1);
   assertDuration('connectRetryDelay', options.connectRetryDelay);
+  if (options.durability !== undefined && options.durability !== 'master' && options.durability !== 'replicated') {
+    throw new TaskConfigError('durability', options.durability, "'master' or 'replicated'");
+  }
+  assertDuration('replicationTimeout', options.replicationTimeout, 1);
   const beat = resolveBeatOptions(options.beat);
   const defaults = options.defaults ?? {};
   validateTaskOptions(defaults, 'defaults');
@@ -92,7 +121,8 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   return {
     broker,
     prefix,
-    eager: options.eager ?? false,
+    eager: eagerFromEnvironment() || (options.eager ?? false),
+    record: options.record ?? false,
     defaults: { maxRetries: 3, ...defaults },
     routes,
     resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
@@ -102,9 +132,22 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     maxDeliveries: options.maxDeliveries ?? 10,
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
+    durability: options.durability ?? 'master',
+    queues,
+    replicationTimeout: options.replicationTimeout ?? 1000,
     beat,
     monitoring: resolveMonitoringConfig(options),
-    queues,
     celery,
   };
+}
+
+/**
+ * `TASKS_EAGER=1` (or `true`) turns eager mode on for every TaskModule of the process:
+ * the switch for end-to-end test runs of an app whose options do not say `eager`.
+ */
+export function eagerFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.TASKS_EAGER?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new TaskConfigError('TASKS_EAGER', env.TASKS_EAGER, "'1' or 'true' (eager), '0', 'false' or unset");
 }

@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { TaskBehaviourOptions } from './task-options.interface';
 import type { BeatOptions } from './beat-options';
 import type { EventStreamOptions } from './monitoring-options';
@@ -12,18 +12,30 @@ export interface RouteOptions {
 }
 
 /**
- * `'redis://…'`, `'rediss://…'`, `'memory://'`, or `{ redis }`: ioredis options,
- * or an ioredis instance that the caller owns and closes.
+ * `'redis://…'`, `'rediss://…'`, `'redis+cluster://h1:7000,h2:7001'`,
+ * `'redis+sentinel://s1:26379,s2:26379/<master name>'`, `'memory://'`;
+ * `{ redis }`: ioredis options (Sentinel: `{ sentinels, name }`) or an ioredis instance;
+ * `{ cluster }`: the cluster's startup nodes (with `options`), or an ioredis `Cluster`.
+ * An instance is the caller's: the caller closes it.
  */
-export type BrokerOption = string | { redis: RedisOptions | Redis };
+export type BrokerOption = string | { redis: RedisOptions | Redis } | { cluster: ClusterNode[] | Cluster; options?: ClusterOptions };
 
 export interface TaskModuleOptions {
   /** Default `'memory://'`. */
   broker?: BrokerOption;
   /** Key namespace in Redis. Default `'tasks'`. */
   prefix?: string;
-  /** Run tasks inline on `delay()` (tests). No broker connection is opened. */
+  /**
+   * Run tasks inline on `delay()` (tests). No broker connection is opened.
+   * `TASKS_EAGER=1` in the environment turns it on for every TaskModule of the process.
+   */
   eager?: boolean;
+  /**
+   * Recording mode (tests): enqueued tasks are kept in memory, not run; read them and run
+   * them with `TaskRecorder` (`enqueued()`, `drain()`, `clear()`). No broker connection is
+   * opened. Usually turned on with `TaskTesting.record(Test.createTestingModule(...))`.
+   */
+  record?: boolean;
   /** Defaults for every task's options. */
   defaults?: TaskBehaviourOptions;
   /** Routes keyed by task name or glob. */
@@ -42,6 +54,16 @@ export interface TaskModuleOptions {
   connectRetries?: number;
   /** Pause between start-up attempts, ms. Default 500. */
   connectRetryDelay?: number;
+  /** Options per queue: `{ emails: { shards: 8 } }` spreads one busy queue over 8 slots (docs/scale-out.md). */
+  queues?: Record<string, QueueOptions>;
+  /**
+   * When a publish resolves. `'master'` (default): Redis has the message. `'replicated'`:
+   * at least one replica has it too (WAIT), so a failover right after cannot lose it;
+   * a publish no replica confirms within `replicationTimeout` rejects with ReplicationTimeoutError.
+   */
+  durability?: 'master' | 'replicated';
+  /** How long a `'replicated'` publish waits for a replica, ms. Default 1000. */
+  replicationTimeout?: number;
   /** Periodic scheduling: the static schedule (like CELERY_BEAT_SCHEDULE) and the scheduler's timings. */
   beat?: BeatOptions;
   /**
@@ -51,8 +73,6 @@ export interface TaskModuleOptions {
    * (bench/events-cost.ts), like Celery's `-E`.
    */
   events?: boolean | EventStreamOptions;
-  /** Per-queue options, keyed by queue name: `{ legacy: { protocol: 'celery' } }`. */
-  queues?: Record<string, QueueOptions>;
   /** Celery's side of the Redis for queues with `protocol: 'celery'` (docs/celery.md). */
   celery?: CeleryOptions;
   /** How often a worker writes its heartbeat, ms. Default 5000; a worker is lost after 3 missed. */

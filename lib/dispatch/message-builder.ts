@@ -18,6 +18,8 @@ export interface BuiltMessage {
   body: string;
   /** Unique tasks: the lock this message takes while queued or running. */
   lock?: { key: string; ttl: number };
+  /** Sharded queues: the key that picks the shard (the call's shardKey). */
+  shardKey?: string;
 }
 
 const DEFAULT_UNIQUE_TTL = 3_600_000;
@@ -65,8 +67,11 @@ export class MessageBuilder {
     if (workflow) Object.assign(message, workflow);
     const body = encodeMessage(message);
     this.checkSize(name, body);
+    const built: BuiltMessage = { message, body };
     const lock = uniqueLock(name, taskOptions, message.args, options);
-    return lock ? { message, body, lock } : { message, body };
+    if (lock) built.lock = lock;
+    if (options.shardKey !== undefined) built.shardKey = options.shardKey;
+    return built;
   }
 
   checkSize(name: string, body: string): void {

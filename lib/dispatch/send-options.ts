@@ -25,6 +25,11 @@ export interface SendOptions {
   uniqueKey?: string;
   /** Longest life of the unique lock, ms. Default: the task's unique.ttl, else 1 hour. */
   uniqueTtl?: number;
+  /**
+   * Sharded queues: messages with the same key go to the same shard, so they keep their
+   * order. Default: round robin (a unique task goes by its unique key).
+   */
+  shardKey?: string;
 }
 
 export function validateSendOptions(options: SendOptions): void {
@@ -45,6 +50,9 @@ export function validateSendOptions(options: SendOptions): void {
     throw new TaskConfigError('uniqueKey', options.uniqueKey, 'a non-empty string of at most 500 characters');
   }
   assertDuration('uniqueTtl', options.uniqueTtl, 1);
+  if (options.shardKey !== undefined && (typeof options.shardKey !== 'string' || options.shardKey === '' || options.shardKey.length > 500)) {
+    throw new TaskConfigError('shardKey', options.shardKey, 'a non-empty string of at most 500 characters');
+  }
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
     throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
   }

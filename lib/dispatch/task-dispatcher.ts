@@ -3,7 +3,7 @@ import type { Broker, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import type { TaskOptions } from '../config/task-options.interface';
-import { TASK_BROKER, TASK_CONFIG } from '../constants';
+import { TASK_BROKER, TASK_CONFIG, TASK_RECORDING } from '../constants';
 import { getTaskMetadata } from '../decorators/task.decorator';
 import { TaskConfigError, TaskNotDecoratedError } from '../errors';
 import { TaskEventBus } from '../events/task-event-bus';
@@ -11,12 +11,14 @@ import { OutcomeSettler } from '../execution/outcome-settler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
+import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
 import type { TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
 import { parseRate } from '../utils/rate-limit';
 import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
+import type { RecordingSink } from './recording-sink';
 import type { SendOptions } from './send-options';
 
 /** A task known by name, with its options resolved. */
@@ -28,13 +30,14 @@ export interface ResolvedTask {
 /**
  * The one way a message leaves: resolve the task's options, build the message
  * (validate, route, encode, size), publish it (unique tasks through their lock)
- * or run it inline in eager mode, and emit `sent`. TaskClient, workflows, the
+ * or run it inline in eager mode, or keep it in recording mode, and emit `sent`. TaskClient, workflows, the
  * scheduler, the admin and worker retries all send through here.
  */
 @Injectable()
 export class TaskDispatcher {
   private readonly builder: MessageBuilder;
   private readonly eager?: EagerRunner;
+  private readonly shards: QueueShards;
 
   constructor(
     @Inject(TASK_CONFIG) private readonly config: TaskConfig,
@@ -42,8 +45,10 @@ export class TaskDispatcher {
     private readonly registry: TaskRegistry,
     executor: TaskExecutor,
     private readonly events: TaskEventBus,
+    @Inject(TASK_RECORDING) private readonly recording: RecordingSink,
   ) {
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes));
+    this.shards = new QueueShards(config.queues);
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
@@ -77,6 +82,12 @@ export class TaskDispatcher {
    * the id each one is known by: a unique task already queued answers with its own id.
    */
   async dispatch(built: BuiltMessage[]): Promise<string[]> {
+    if (this.config.record) {
+      // Recording mode: kept for the test to read and drain; unique locks are not taken.
+      this.emitSent(built);
+      this.recording.keep(built);
+      return built.map(({ message }) => message.id);
+    }
     if (this.eager) {
       this.emitSent(built);
       for (const { body } of built) await this.eager.run(body);
@@ -85,7 +96,7 @@ export class TaskDispatcher {
     const plain = built.filter((b) => !b.lock);
     const [ids] = await Promise.all([
       Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
-      plain.length > 0 ? this.broker.publish(plain.map(toRequest)) : undefined,
+      plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
     ]);
     this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
     return ids;
@@ -93,7 +104,7 @@ export class TaskDispatcher {
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
   async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
-    await this.broker.publish([{ ...toRequest({ message, body }), eta }]);
+    await this.broker.publish([{ ...this.toRequest({ message, body }), eta }]);
     this.emitSent([{ message: { ...message, eta } }]);
   }
 
@@ -131,11 +142,13 @@ export class TaskDispatcher {
 
   /** Publishes a unique task; returns the id holding its key (its own, or the existing task's). */
   private async publishUnique(built: BuiltMessage, lock: { key: string; ttl: number }): Promise<string> {
-    const holder = await this.broker.publishUnique(toRequest(built), lock.key, lock.ttl);
+    // On a sharded queue the lock decides the shard: one key, one shard, one lock.
+    const request = this.toRequest(built);
+    const holder = await this.broker.publishUnique(request, lock.key, lock.ttl);
     if (holder === built.message.id) return holder;
     // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
     if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
-    return this.broker.publishUnique(toRequest(built), lock.key, lock.ttl, holder);
+    return this.broker.publishUnique(request, lock.key, lock.ttl, holder);
   }
 
   private emitSent(built: Array<Pick<BuiltMessage, 'message'>>): void {
@@ -144,8 +157,10 @@ export class TaskDispatcher {
       this.events.emit({ type: 'sent', at: message.sentAt, taskId: message.id, task: message.task, queue: message.queue, eta: message.eta, args: message.args });
     }
   }
-}
 
-function toRequest({ message, body }: Pick<BuiltMessage, 'message' | 'body'>): PublishRequest {
-  return { id: message.id, queue: message.queue, body, eta: message.eta, priority: message.priority };
+  /** The broker's request for a message: to its queue, or on a sharded queue to the shard its key (else round robin) picks. */
+  private toRequest({ message, body, lock, shardKey }: Pick<BuiltMessage, 'message' | 'body' | 'lock' | 'shardKey'>): PublishRequest {
+    const queue = this.shards.pick(message.queue, shardKey ?? lock?.key);
+    return { id: message.id, queue, body, eta: message.eta, priority: message.priority };
+  }
 }

@@ -179,6 +179,19 @@ export class BrokerConnectionError extends NestTasksError {
   }
 }
 
+/**
+ * With `durability: 'replicated'`, no replica confirmed a publish in time. The message is
+ * on the master and may well run; a failover before it reaches a replica would lose it.
+ */
+export class ReplicationTimeoutError extends NestTasksError {
+  constructor(
+    readonly ids: readonly string[],
+    readonly timeoutMs: number,
+  ) {
+    super(`No replica confirmed the publish of ${ids.length} task(s) within ${timeoutMs} ms (durability: 'replicated'); first id ${ids[0]}`);
+  }
+}
+
 /** A message read from the broker could not be decoded; it goes to the dead-letter list. */
 export class MessageDecodeError extends NestTasksError {}
 
@@ -338,3 +351,6 @@ export class ChordError extends NestTasksError {
     super(`Chord member ${memberTask}[${memberId}] (index ${index}) failed: ${memberError.name}: ${memberError.message}`);
   }
 }
+
+/** TaskRecorder used where recording mode is off, or `drain()` that would never end. */
+export class TaskRecordingError extends NestTasksError {}

@@ -6,7 +6,7 @@ import { TaskClient } from '../client/task-client';
 import { WorkflowEngine } from '../canvas/workflow-engine';
 import { WorkflowHooks } from '../canvas/workflow-hooks';
 import { TaskDispatcher } from '../dispatch/task-dispatcher';
-import { TASK_BROKER, TASK_CLOCK, TASK_CONFIG, TASK_SCHEDULE_STORE } from '../constants';
+import { TASK_BROKER, TASK_CLOCK, TASK_CONFIG, TASK_RECORDING, TASK_SCHEDULE_STORE } from '../constants';
 import { TaskExplorer } from '../discovery/task.explorer';
 import { MONITORING_EXPORTS, MONITORING_PROVIDERS } from '../monitoring/monitoring.providers';
 import { TaskEventBus } from '../events/task-event-bus';
@@ -17,6 +17,7 @@ import { TaskScheduler } from '../scheduler/task-scheduler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskHooks } from '../execution/task-hooks';
 import { TaskWorker } from '../worker/task-worker';
+import { TaskRecorder } from '../testing/task-recorder';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { resolveTaskConfig, type TaskConfig } from '../config/task-config';
 import { ConfigurableTaskModule, TASK_MODULE_OPTIONS } from './task-module-definition';
@@ -49,6 +50,8 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskHooks,
     TaskEventBus,
     TaskExecutor,
+    TaskRecorder,
+    { provide: TASK_RECORDING, useExisting: TaskRecorder },
     TaskDispatcher,
     WorkflowEngine,
     TaskClient,
@@ -60,6 +63,6 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskScheduler,
     ...MONITORING_PROVIDERS,
   ],
-  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskDispatcher, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
+  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskDispatcher, TaskRecorder, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
 })
 export class TaskModule extends ConfigurableTaskModule {}

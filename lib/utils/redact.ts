@@ -23,8 +23,14 @@ export function parseUrl(value: string): URL | null {
   return url;
 }
 
+/** A multi-host URL (`redis+cluster://user:pass@h1:1,h2:2`) with its user name and password taken out, and its query. */
+export function redactMultiHost(value: string): string {
+  return value.replace(/^([^:]*:\/\/)[^/?#]*@/, '$1').replace(/[?#].*$/, '');
+}
+
 /** A URL without its credentials (and with secret query parameters masked); what cannot be read safely shows its scheme only. */
 export function redactUrl(value: string): string {
+  if (/^[a-z]+\+[a-z]+:\/\//i.test(value) && !value.includes(' ')) return redactMultiHost(value);
   const url = parseUrl(value);
   if (!url) {
     const scheme = SCHEME.exec(value)?.[1];

@@ -21,6 +21,7 @@ export class SettleBuffer {
   private inFlight: Promise<void> = Promise.resolve();
   private retryTimer?: NodeJS.Timeout;
   private readonly refusals = new WeakMap<SettleOp | ResultWrite, number>();
+  private crossSlotReported = false;
 
   constructor(
     private readonly broker: Broker,
@@ -78,6 +79,15 @@ export class SettleBuffer {
   /** Keeps what failed for the next try, unless Redis refused it too often. */
   private keep(ops: SettleOp[], results: ResultWrite[], error: Error): void {
     const item = ops[0] ?? results[0];
+    if (isCrossSlot(error) && item) {
+      // Keys of one command in different Cluster slots: our bug, and no retry can fix it.
+      const what = ops[0] ? `${ops[0].kind} of message ${ops[0].id} on ${ops[0].queue}` : `result of task ${results[0].record.id}`;
+      if (!this.crossSlotReported) {
+        this.crossSlotReported = true;
+        this.logger.error(`Giving up the ${what}: Redis Cluster refused a command whose keys span slots (${error.message}). This is a bug in nestjs-tasks: please report it. Later ones are given up without a log line.`);
+      }
+      return;
+    }
     if (isRefusal(error) && item) {
       const refusals = (this.refusals.get(item) ?? 0) + 1;
       this.refusals.set(item, refusals);
@@ -112,5 +122,9 @@ export class SettleBuffer {
  * server that is loading, read-only or out of memory for now.
  */
 function isRefusal(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError' && /^(ERR|WRONGTYPE) /.test(error.message);
+  return error instanceof Error && error.name === 'ReplyError' && /^(ERR|WRONGTYPE|CROSSSLOT) /.test(error.message);
+}
+
+function isCrossSlot(error: unknown): boolean {
+  return error instanceof Error && /^CROSSSLOT /.test(error.message);
 }

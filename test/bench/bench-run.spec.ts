@@ -97,6 +97,18 @@ describe('npm run bench, end to end', () => {
     ).rejects.toThrow(/ECONNREFUSED/);
   }, 120_000);
 
+  it('--cluster: one hot queue on a private node and a private 3-master cluster, both libraries, each master\'s share of Redis CPU', async () => {
+    const { code, stdout, stderr } = await runBench(['--cluster', '--tasks', '300', '--chunk', '100', '--shards', '3'], {});
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stderr).toContain('cluster of 3 masters, nestjs-tasks with 3 shards there');
+    const row = (name: string) => new RegExp(`^\\| ${name} \\| [\\d,]+/s \\| [\\d,]+/s \\| [\\d.]+x \\| [\\d.]+ µs \\| \\d+% / \\d+% / \\d+% \\|$`, 'm');
+    expect(stdout).toMatch(row('nestjs-tasks \\(3 shards on the cluster\\)'));
+    expect(stdout).toMatch(row('BullMQ \\(one queue, one slot\\)'));
+    // The shards spread the load: no master takes it all, as BullMQ's one slot does.
+    const shares = /nestjs-tasks \(3 shards[^\n]*\| (\d+)% \/ (\d+)% \/ (\d+)% \|/.exec(stdout)!.slice(1).map(Number);
+    expect(Math.max(...shares)).toBeLessThan(80);
+  }, 240_000);
+
   it('fails with the address, never the password, when REDIS_URL cannot be reached', async () => {
     const { code, stderr } = await runBench(['--only', 'enqueue'], { REDIS_URL: 'redis://bench:s3cret@127.0.0.1:1' });
     expect(code).toBe(1);

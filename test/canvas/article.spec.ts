@@ -3,7 +3,7 @@ import { Task, TaskClient, TaskWorker } from '../../lib';
 import { createApp } from '../support/apps';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 
-/** The README's "Workflows" example (the article's Task Chaining section), as written there. */
+/** The first example of docs/workflows.md (chain, group and chord of three steps), as written there. */
 @Injectable()
 export class ReportTasks {
   @Task() async taskA(): Promise<number> { return 1; }

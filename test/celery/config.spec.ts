@@ -5,7 +5,8 @@ describe('celery configuration: queues and celery options, checked at start-up',
   it('a celery queue and the defaults of the celery options', () => {
     const config = resolveTaskConfig({ broker: 'redis://localhost:6379/0', queues: { legacy: { protocol: 'celery' }, emails: {} } });
     expect(config.celery).toEqual({ keyPrefix: '', defaultQueue: 'celery', visibilityTimeout: 3_600_000, resultExpires: 86_400_000, queues: ['legacy'] });
-    expect(config.queues).toEqual({ legacy: { protocol: 'celery' }, emails: {} });
+    expect(config.queues.get('legacy')).toEqual({ shards: 1, protocol: 'celery' });
+    expect(config.queues.get('emails')).toEqual({ shards: 1 });
   });
 
   it('celery options as given', () => {
@@ -23,6 +24,7 @@ describe('celery configuration: queues and celery options, checked at start-up',
     ['a queue entry not an object', { queues: { legacy: 'celery' as never } }, /'queues\['legacy'\]'.*"celery"/],
     ['an unknown protocol', { queues: { legacy: { protocol: 'amqp' as never } } }, /'queues\['legacy'\]\.protocol'.*"amqp"/],
     ['a bad queue name', { queues: { 'has space': { protocol: 'celery' } } }, /queues\['has space'\]/],
+    ['a sharded celery queue', { queues: { legacy: { protocol: 'celery', shards: 4 } } }, /'queues\['legacy'\]\.shards'.*1 for a Celery queue.*4/],
     ['celery not an object', { celery: 3 as never }, /'celery'.*3/],
     ['a bad keyPrefix', { celery: { keyPrefix: 'a b' } }, /'celery\.keyPrefix'.*"a b"/],
     ['a bad defaultQueue', { celery: { defaultQueue: '' } }, /'celery\.defaultQueue'/],

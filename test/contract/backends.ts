@@ -11,7 +11,7 @@ import { createBroker, type Broker } from '../../lib/internal';
 import type { CanvasStore } from '../../lib/broker/ports/canvas-store';
 import type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
 import type { ScheduleStore } from '../../lib/broker/ports/schedule-store';
-import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { testClusterNodes, testClusterUrl, testRedisUrl, uniquePrefix } from '../support/redis-url';
 
 /** What a spec may ask of a backend it opens. */
 export interface BackendOptions {
@@ -32,7 +32,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export type BackendName = 'memory' | 'redis';
+export type BackendName = 'memory' | 'redis' | 'redis-cluster';
 
 /** Opens a connected backend. */
 export interface BackendFactory {
@@ -43,7 +43,7 @@ export interface BackendFactory {
 /** The module's options for a spec's backend. */
 function moduleOptions(name: BackendName, options: BackendOptions) {
   return resolveTaskConfig({
-    broker: name === 'memory' ? 'memory://' : testRedisUrl(),
+    broker: name === 'memory' ? 'memory://' : name === 'redis' ? testRedisUrl() : testClusterUrl(),
     prefix: uniquePrefix('contract'),
     maxDeliveries: options.maxDeliveries,
     events: options.eventsMaxLen === undefined ? true : { maxLen: options.eventsMaxLen },
@@ -68,7 +68,7 @@ function backend(name: BackendName): BackendFactory {
         close: async () => {
           await monitoring.close();
           await broker.close();
-          if (name === 'redis') await deleteKeys(`${config.prefix}:*`);
+          if (name !== 'memory') await deleteKeys(name, `${config.prefix}:*`);
         },
       };
     },
@@ -76,23 +76,27 @@ function backend(name: BackendName): BackendFactory {
 }
 
 /** Only this backend's own keys (its prefix is unique): matters when REDIS_URL names a shared server. */
-async function deleteKeys(pattern: string): Promise<void> {
-  const connection = new IORedis(testRedisUrl(), { lazyConnect: true });
-  try {
-    await connection.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await connection.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await connection.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    connection.disconnect();
+async function deleteKeys(name: BackendName, pattern: string): Promise<void> {
+  const urls = name === 'redis' ? [testRedisUrl()] : testClusterNodes().map((node) => `redis://${node.host}:${node.port}`);
+  for (const url of urls) {
+    const connection = new IORedis(url, { lazyConnect: true });
+    try {
+      await connection.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await connection.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        // One DEL per key: on a cluster node, keys of one DEL must share a slot.
+        await Promise.all(keys.map((key) => connection.del(key)));
+      } while (cursor !== '0');
+    } finally {
+      connection.disconnect();
+    }
   }
 }
 
 /** Every backend; each contract spec runs once per entry. */
-export const backends: readonly BackendFactory[] = [backend('memory'), backend('redis')];
+export const backends: readonly BackendFactory[] = [backend('memory'), backend('redis'), backend('redis-cluster')];
 
 // ---- the lib's types the specs use (never imported from lib by the specs themselves) -----------
 

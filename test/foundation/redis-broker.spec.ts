@@ -184,7 +184,7 @@ describe('Redis broker', () => {
     const broker = h.broker(await h.taskApp({ broker: testRedisUrl(), prefix }, []));
     await broker.setRateLimit('T', '1/m');
     // The task's slots key, overwritten by hand with something that is not a hash.
-    await h.redis(testRedisUrl()).set(`${prefix}:rate:T`, 'garbage');
+    await h.redis(testRedisUrl()).set(`${prefix}:{rate}:T`, 'garbage');
     await expect(broker.setRateLimit('T', '10/s')).rejects.toThrow(/WRONGTYPE/);
     expect(await broker.rateLimits()).toEqual({ T: '1/m' });
   });

@@ -94,12 +94,12 @@ describe('fuzzing the keys of a queue under a running worker', () => {
         const at = `${prefix}:`;
         if (w.kind === 'revoked') multi.zadd(`${at}revoked`, w.score, w.value);
         // Under names no task has: a random value that happens to be a valid rate must not slow the markers.
-        else if (w.kind === 'ratelimits') multi.hset(`${at}ratelimits`, `fz-${w.field}`, w.value);
-        else if (w.kind === 'rate') multi.hset(`${at}rate:ReliabilityTasks.whereAmI`, w.field, w.value);
+        else if (w.kind === 'ratelimits') multi.hset(`${at}{rate}limits`, `fz-${w.field}`, w.value);
+        else if (w.kind === 'rate') multi.hset(`${at}{rate}:ReliabilityTasks.whereAmI`, w.field, w.value);
         else if (w.kind === 'rate-changes') multi.hset(key('rate-changes' as Parameters<typeof queueKey>[2]), w.field, w.value);
         else if (w.kind === 'result') multi.set(`${at}result:fz-${w.field}`, w.value);
         else if (w.kind === 'chord') multi.hset(`${at}chord:{fz-${w.field}}:parts`, w.field, w.value);
-        else if (w.kind === 'beat-state') multi.hset(`${at}beat:state`, w.field, w.value);
+        else if (w.kind === 'beat-state') multi.hset(`${at}{beat}:state`, w.field, w.value);
         else if (w.kind === 'workers') multi.hset(`${at}workers`, w.field, w.value);
         // Any control message but a real command for this worker (a random shutdown would be obeyed, rightly).
         else if (!/shutdown|rate-limit|revoke/.test(String(w.value))) multi.publish(`${at}control`, w.value);

@@ -87,7 +87,7 @@ describe('garbage in Redis', () => {
     multi.lpush(key('dead'), 'not json', '{"id":5}', '[]');
     // namespace-wide: revoked ids, runtime rate limits, the control channel
     multi.zadd(`${prefix}:revoked`, '+inf', '', 1, 'g-revoked-long-ago');
-    multi.hset(`${prefix}:ratelimits`, 'ReliabilityTasks.whereAmI', 'banana', 'NoSuch.task', '');
+    multi.hset(`${prefix}:{rate}limits`, 'ReliabilityTasks.whereAmI', 'banana', 'NoSuch.task', '');
     await multi.exec();
     for (const message of ['not json', '[]', 'null', '{"type":5}', '{"type":"revoke","ids":"g-x"}', '{"type":"revoke","ids":[1,null,{}],"terminate":"yes"}', '{"type":"rate-limit","task":"ReliabilityTasks.whereAmI","rate":{}}', '{"type":"resync"}']) {
       await redis.publish(`${prefix}:control`, message);

@@ -80,6 +80,6 @@ describe('leader killed with SIGKILL', () => {
     expect(ticks[0]).toBeLessThan(killedTick - 1000);
     expect(ticks[ticks.length - 1]).toBeGreaterThan(killedTick + 1000);
     const redis = resources.redis(testRedisUrl());
-    expect(await redis.hlen(`${prefix}:beat:pending`)).toBe(0);
+    expect(await redis.hlen(`${prefix}:{beat}:pending`)).toBe(0);
   });
 });

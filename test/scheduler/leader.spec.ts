@@ -67,7 +67,7 @@ describe('several schedulers on one Redis', () => {
     expect(runsOf('hourly')).toHaveLength(1);
     const state = await storedState(redis, prefix, 'minutely');
     expect(state).toEqual(expect.objectContaining({ next: T0 + 7 * MINUTE, last: T0 + 6 * MINUTE }));
-    expect(await redis.hlen(`${prefix}:beat:pending`)).toBe(0);
+    expect(await redis.hlen(`${prefix}:{beat}:pending`)).toBe(0);
 
     const listed = await schedulers[1].list();
     expect(listed.find((s) => s.name === 'minutely')).toEqual(expect.objectContaining({ lastRunAt: T0 + 6 * MINUTE, nextRunAt: T0 + 7 * MINUTE }));
@@ -82,16 +82,16 @@ describe('several schedulers on one Redis', () => {
     await b.get(TaskScheduler).start();
     expect([a.get(TaskScheduler).isLeader, b.get(TaskScheduler).isLeader]).toEqual([true, false]);
     const redis = resources.redis(testRedisUrl());
-    const holder = await redis.get(`${prefix}:beat:leader`);
+    const holder = await redis.get(`${prefix}:{beat}:leader`);
     expect(holder).toMatch(/:\d+:[0-9a-f]{8}$/);
 
     await a.get(TaskScheduler).stop();
     await waitFor(() => b.get(TaskScheduler).isLeader, 'b to lead after a stopped', 3000);
-    expect(await redis.get(`${prefix}:beat:leader`)).not.toBe(holder);
+    expect(await redis.get(`${prefix}:{beat}:leader`)).not.toBe(holder);
 
     // A lease taken by someone who never renews it (a dead process) blocks no one for longer than the lease.
     await b.get(TaskScheduler).stop();
-    await redis.set(`${prefix}:beat:leader`, 'dead-process', 'PX', FAST_BEAT.leaderLease);
+    await redis.set(`${prefix}:{beat}:leader`, 'dead-process', 'PX', FAST_BEAT.leaderLease);
     await a.get(TaskScheduler).start();
     expect(a.get(TaskScheduler).isLeader).toBe(false);
     await waitFor(() => a.get(TaskScheduler).isLeader, 'a to take over the dead lease', FAST_BEAT.leaderLease + 3000);

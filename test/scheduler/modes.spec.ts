@@ -87,7 +87,7 @@ describe('the scheduler on every broker', () => {
 
     await worker.stop();
     expect(scheduler.isRunning).toBe(false);
-    expect(await redis.get(`${prefix}:beat:leader`)).toBeNull(); // lease given up for the next instance
+    expect(await redis.get(`${prefix}:{beat}:leader`)).toBeNull(); // lease given up for the next instance
 
     // A worker started without beat leaves the scheduler alone.
     await worker.start();
@@ -100,8 +100,8 @@ describe('the scheduler on every broker', () => {
     const app = await createBeatApp({ broker: testRedisUrl(), prefix, beat: { ...FAST_BEAT } });
     await app.get(TaskScheduler).start();
     const redis = resources.redis(testRedisUrl());
-    expect(await redis.get(`${prefix}:beat:leader`)).not.toBeNull();
+    expect(await redis.get(`${prefix}:{beat}:leader`)).not.toBeNull();
     await app.close();
-    expect(await redis.get(`${prefix}:beat:leader`)).toBeNull();
+    expect(await redis.get(`${prefix}:{beat}:leader`)).toBeNull();
   });
 });

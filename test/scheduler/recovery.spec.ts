@@ -24,7 +24,7 @@ describe('ticks a lost leader claimed but did not confirm', () => {
     const prefix = uniquePrefix(label);
     const options = { broker: testRedisUrl(), prefix, beat: { ...FAST_BEAT } };
     const redis = resources.redis(testRedisUrl());
-    const pendingKey = `${prefix}:beat:pending`;
+    const pendingKey = `${prefix}:{beat}:pending`;
     const fire = pendingTick(label);
     await redis.hset(pendingKey, fire.id, fire.json);
     const producer = resources.app(await createBeatApp(options));

@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__TEST_REDIS__?.stop();
+  await Promise.all([globalThis.__TEST_REDIS__?.stop(), globalThis.__TEST_REDIS_CLUSTER__?.stop()]);
 }

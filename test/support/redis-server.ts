@@ -31,14 +31,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServerHandle> {
-  const port = await freePort();
+export interface RedisServerOptions {
+  appendonly?: boolean;
+  /** A port chosen by the caller (default: a free one). */
+  port?: number;
+  /** More redis-server arguments (cluster mode, replication). */
+  extraArgs?: string[];
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-tasks-redis-'));
   let child: ChildProcess;
   const launch = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'no', ...(options.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     await new Promise<void>((resolve, reject) => {

@@ -315,6 +315,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     return due;
   }
 
+  async knownQueues(): Promise<string[]> {
+    return [...this.published];
+  }
+
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     const q = this.queue(queue);
     return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size };

@@ -105,4 +105,6 @@ export interface MessageQueue {
   dueTimes(ids: readonly string[]): Promise<Map<string, number>>;
   /** Messages waiting now (ready) and later (delayed) in `queue`. */
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }>;
+  /** Every queue of the namespace messages were ever published to (shards included, by their own names). */
+  knownQueues(): Promise<string[]>;
 }

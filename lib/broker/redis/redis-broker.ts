@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestTasksError } from '../../errors';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { BrokerOption } from '../../config/task-module-options.interface';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
@@ -9,7 +9,8 @@ import type { RateTicket } from '../ports/rate-limiter';
 import type { ScheduleStore } from '../ports/schedule-store';
 import { RedisCanvasStore } from './redis-canvas-store';
 import { RedisCommands } from './redis-commands';
-import { connectWithRetries, createRedis, describeRedis, isRedisInstance, logConnectionErrors } from './redis-connection';
+import { connectWithRetries, describeClient, isCluster, logConnectionErrors, openClient, type RedisClient } from './redis-connection';
+import { migrateKeyLayout } from './redis-key-migration';
 import { RedisControlBus } from './redis-control-bus';
 import { RedisEventStore } from './redis-event-store';
 import { RedisKeys } from './redis-keys';
@@ -42,6 +43,8 @@ export interface RedisBrokerSettings {
   connectRetryDelay: number;
   /** Present when some queue is declared `{ protocol: 'celery' }`. */
   celery?: RedisCelerySettings;
+  /** > 0: a publish resolves once a replica has it, or fails after this many ms (durability 'replicated'). */
+  replicationTimeout?: number;
 }
 
 /**
@@ -66,23 +69,14 @@ export class RedisBroker implements Broker {
   private schedules?: ScheduleStore;
   private closed = false;
 
-  constructor(source: string | { redis: RedisOptions | Redis }, private readonly settings: RedisBrokerSettings) {
-    let redis: Redis;
-    if (typeof source === 'string') {
-      redis = createRedis(source);
-      this.ownsConnection = true;
-    } else if (isRedisInstance(source.redis)) {
-      redis = source.redis;
-      this.ownsConnection = false;
-    } else {
-      redis = createRedis(source.redis);
-      this.ownsConnection = true;
-    }
-    this.description = describeRedis(redis.options);
+  constructor(source: BrokerOption, private readonly settings: RedisBrokerSettings) {
+    const { client: redis, owned } = openClient(source);
+    this.ownsConnection = owned;
+    this.description = describeClient(redis);
     // Reconnects are handled by ioredis and callers see failed commands; errors are logged.
     // A user's own connection keeps whatever error handling its owner gave it.
     const logger = new Logger('RedisBroker');
-    const watch = (connection: Redis, role: string) => logConnectionErrors(connection, role, this.description, logger);
+    const watch = (connection: RedisClient, role: string) => logConnectionErrors(connection, role, this.description, logger);
     if (this.ownsConnection) watch(redis, 'command');
     this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
@@ -90,23 +84,24 @@ export class RedisBroker implements Broker {
       const keys = new CeleryKeys(settings.celery.keyPrefix);
       const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
       const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
-      const pidbox = new CeleryPidbox(this.commands, this.subscriber, `${settings.celery.keyPrefix}/${redis.options.db ?? 0}.celery.pidbox`);
+      const pidbox = new CeleryPidbox(this.commands, this.subscriber, `${settings.celery.keyPrefix}/${isCluster(redis) ? 0 : (redis.options.db ?? 0)}.celery.pidbox`);
       this.celery = { queues: new Set(settings.celery.queues), keys, transport, results, pidbox };
     }
     this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
-    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries);
+    this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries, settings.replicationTimeout ?? 0);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
   }
 
   /** The command connection, for tools and tests that read keys directly. */
-  get connection(): Redis {
+  get connection(): RedisClient {
     return this.commands.redis;
   }
 
   async connect(): Promise<void> {
     const { connectRetries, connectRetryDelay } = this.settings;
     await connectWithRetries(this.commands.redis, this.description, connectRetries, connectRetryDelay, this.ownsConnection);
+    if (!isCluster(this.commands.redis)) await migrateKeyLayout(this.commands.redis, this.commands.keys);
   }
 
   async close(): Promise<void> {
@@ -224,6 +219,10 @@ export class RedisBroker implements Broker {
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     if (this.celery?.queues.has(queue)) return this.celery.transport.queueSizes(queue);
     return this.queue.queueSizes(queue);
+  }
+
+  knownQueues(): Promise<string[]> {
+    return this.queue.knownQueues();
   }
 
   // ---- results -----------------------------------------------------------------------------

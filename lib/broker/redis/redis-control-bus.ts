@@ -17,7 +17,7 @@ export class RedisControlBus implements ControlBus {
   }
 
   async broadcast(message: ControlMessage): Promise<void> {
-    await this.commands.send((r) => r.publish(this.commands.keys.control, JSON.stringify(message)));
+    await this.commands.publish(this.commands.keys.control, JSON.stringify(message));
   }
 
   async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { TaskEvent } from '../../serialization/task-event';
-import { reconnectDelay } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-connection';
 import type { ScriptRunner } from './script-runner';
 import { byTime } from '../ports/by-time';
 import { decodeEvent, encodeEvent } from '../ports/event-codec';
@@ -15,14 +14,14 @@ const FIRST_EVENT_SLACK_MS = 5000;
 
 /** Events in a capped stream: `XADD <prefix>:events MAXLEN ~ n * e <json>`. */
 export class RedisEventStore implements EventStore {
-  private blocking?: Redis;
+  private blocking?: RedisClient;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: ScriptRunner,
     private readonly key: string,
     private readonly maxLen: number,
-    private readonly watch: (connection: Redis, role: string) => void,
+    private readonly watch: (connection: RedisClient, role: string) => void,
   ) {}
 
   async append(events: TaskEvent[]): Promise<void> {
@@ -84,9 +83,9 @@ export class RedisEventStore implements EventStore {
     blocking?.disconnect();
   }
 
-  private async blockingConnection(): Promise<Redis> {
+  private async blockingConnection(): Promise<RedisClient> {
     if (!this.blocking) {
-      const blocking = this.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
+      const blocking = duplicateClient(this.redis, { blocking: true });
       this.watch(blocking, 'event stream');
       this.blocking = blocking;
       await blocking.connect();

@@ -1,4 +1,6 @@
-/** The scheduler's keys, all under `<prefix>:beat:`; they need no queue hash tag. */
+import { queueHashTag } from './cluster/shard-tag';
+
+/** The scheduler's keys, all under `<prefix>:{beat}:`: one hash tag, so its scripts stay in one Cluster slot. */
 export interface BeatKeys {
   readonly leader: string;
   readonly version: string;
@@ -26,11 +28,12 @@ export interface QueueKeys {
 
 export class RedisKeys {
   private readonly queueCache = new Map<string, QueueKeys>();
+  private readonly bases = new Map<string, string>();
 
   readonly beat: BeatKeys;
 
   constructor(readonly prefix: string) {
-    const beat = `${prefix}:beat`;
+    const beat = `${prefix}:{beat}`;
     this.beat = {
       leader: `${beat}:leader`,
       version: `${beat}:version`,
@@ -44,7 +47,7 @@ export class RedisKeys {
   queue(name: string): QueueKeys {
     let keys = this.queueCache.get(name);
     if (!keys) {
-      const base = `${this.prefix}:{${name}}`;
+      const base = this.queueBase(name);
       const list = ['ready', 'prio', 'delayed', 'active', 'messages', 'lost', 'wake', 'dead', 'pri', 'seq'].map(
         (part) => `${base}:${part}`,
       );
@@ -63,19 +66,26 @@ export class RedisKeys {
     return keys;
   }
 
-  /** Lock of a unique task, in its queue's slot. */
-  uniqueLock(queue: string, lock: string): string {
-    return `${this.prefix}:{${queue}}:unique:${lock}`;
+  /** `<prefix>:{<tag>}`: every key of a queue starts so, one hash tag per queue (see cluster/shard-tag.ts). */
+  private queueBase(queue: string): string {
+    let base = this.bases.get(queue);
+    if (base === undefined) this.bases.set(queue, (base = `${this.prefix}:{${queueHashTag(queue)}}`));
+    return base;
   }
 
-  /** Start slots of a rate-limited task. */
+  /** Lock of a unique task, in its queue's slot. */
+  uniqueLock(queue: string, lock: string): string {
+    return `${this.queueBase(queue)}:unique:${lock}`;
+  }
+
+  /** Start slots of a rate-limited task; with the overrides under one hash tag (rate-reset.lua writes both). */
   rate(task: string): string {
-    return `${this.prefix}:rate:${task}`;
+    return `${this.prefix}:{rate}:${task}`;
   }
 
   /** Ids of a rate-limited task waiting for their start slot in the delayed set of `queue`, by eta. */
   rateWaiting(queue: string, task: string): string {
-    return `${this.prefix}:{${queue}}:rate-waiting:${task}`;
+    return `${this.queueBase(queue)}:rate-waiting:${task}`;
   }
 
   /**
@@ -83,12 +93,12 @@ export class RedisKeys {
    * change's release (rate-release.lua) until it has released them all. `release` names it.
    */
   rateReleasing(queue: string, task: string, release: string): string {
-    return `${this.prefix}:{${queue}}:rate-releasing:${task}:${release}`;
+    return `${this.queueBase(queue)}:rate-releasing:${task}:${release}`;
   }
 
   /** Hash of task -> time of its last runtime rate change, as seen by `queue`. */
   rateChanges(queue: string): string {
-    return `${this.prefix}:{${queue}}:rate-changes`;
+    return `${this.queueBase(queue)}:rate-changes`;
   }
 
   /** Sorted set of revoked ids by the time they may be forgotten. */
@@ -98,7 +108,7 @@ export class RedisKeys {
 
   /** Hash of runtime rate-limit overrides, by task name. */
   get rateLimits(): string {
-    return `${this.prefix}:ratelimits`;
+    return `${this.prefix}:{rate}limits`;
   }
 
   /** Pub/sub channel of control messages. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ResultWrite } from '../../serialization/result-record';
 import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
+import { ReplicationTimeoutError } from '../../errors';
+import { ClusterWakeWaiter } from './cluster/cluster-wake-waiter';
+import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
-import { reconnectDelay } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-connection';
 
 const PUBLISH_CHUNK = 1000;
 const MAX_BLOCK_MS = 5000;
@@ -15,15 +17,16 @@ const UNBLOCK_ATTEMPTS = 20;
 /**
  * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
  * tag per queue); idle workers block on the queue's wake list on a connection of
- * their own.
+ * their own (on a Cluster, one per slot: cluster/cluster-wake-waiter.ts).
  */
 export class RedisMessageQueue implements MessageQueue {
-  private readonly knownQueues = new Set<string>();
+  private readonly remembered = new Set<string>();
   /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
   private readonly leaseId = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
   private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
-  private blocking?: Redis;
+  private blocking?: RedisClient;
+  private clusterWaiter?: ClusterWakeWaiter;
   private blockingId?: number;
   private closed = false;
   /** Ends each waitForWork() in progress. */
@@ -33,6 +36,7 @@ export class RedisMessageQueue implements MessageQueue {
     private readonly commands: RedisCommands,
     private readonly results: ResultStore,
     private readonly maxDeliveries: number,
+    private readonly replicationTimeout = 0,
   ) {}
 
   // ---- producing -------------------------------------------------------------------------
@@ -77,7 +81,18 @@ export class RedisMessageQueue implements MessageQueue {
         calls.push(this.commands.queueScript('ntPublish', queue, args));
       }
     }
+    if (this.replicationTimeout > 0) calls.push(this.replicated([...byQueue.keys()], requests.map((r) => r.id)));
     await Promise.all(calls);
+  }
+
+  /**
+   * Resolves once a replica has what this connection wrote to the queues' masters (WAIT,
+   * sent after the writes on the same connection); ReplicationTimeoutError when none does in time.
+   */
+  private async replicated(queues: string[], ids: string[]): Promise<void> {
+    const nodes = this.commands.cluster ? mastersOf(this.commands.redis, queues.map((q) => this.commands.keys.queue(q).ready)) : [this.commands.redis];
+    const acked = await Promise.all(nodes.map((node) => this.commands.send(() => node.wait(1, this.replicationTimeout))));
+    if (acked.some((replicas) => Number(replicas) < 1)) throw new ReplicationTimeoutError(ids, this.replicationTimeout);
   }
 
   async publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
@@ -85,14 +100,18 @@ export class RedisMessageQueue implements MessageQueue {
     const now = Date.now();
     const lock = this.commands.keys.uniqueLock(queue, lockKey);
     const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
-    const [holder] = await Promise.all([this.commands.queueScript('ntPublishUnique', queue, args, [lock]), this.remember(queue)]);
+    const [holder] = await Promise.all([
+      this.commands.queueScript('ntPublishUnique', queue, args, [lock]),
+      this.remember(queue),
+      this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
+    ]);
     return String(holder);
   }
 
   /** Adds a queue to the namespace's queue set the first time this broker publishes to it (tools, rate-limit release). */
   private remember(queue: string): Promise<unknown> | undefined {
-    if (this.knownQueues.has(queue)) return undefined;
-    this.knownQueues.add(queue);
+    if (this.remembered.has(queue)) return undefined;
+    this.remembered.add(queue);
     return this.commands.send((r) => r.sadd(this.commands.keys.queues, queue));
   }
 
@@ -134,6 +153,14 @@ export class RedisMessageQueue implements MessageQueue {
     this.wakes.add(wake);
     const timer = setTimeout(wake, waitMs);
     try {
+      if (this.commands.cluster) {
+        this.clusterWaiter ??= new ClusterWakeWaiter(this.commands, ((MAX_BLOCK_MS + BLOCK_SLACK_MS) / 1000).toFixed(3));
+        await this.clusterWaiter.wait(
+          queues.map((q) => this.commands.keys.queue(q).wake),
+          wokenUp,
+        );
+        return;
+      }
       const blocking = await this.blockingConnection();
       if (woken) return;
       const seconds = ((waitMs + BLOCK_SLACK_MS) / 1000).toFixed(3);
@@ -153,7 +180,7 @@ export class RedisMessageQueue implements MessageQueue {
   }
 
   /** Ends a BLPOP given up on, so that the blocking connection is free for the next wait. */
-  private async unblock(blocking: Redis, pop: Promise<boolean>): Promise<void> {
+  private async unblock(blocking: RedisClient, pop: Promise<boolean>): Promise<void> {
     let settled = false;
     let unblocked = false;
     void pop.then(() => (settled = true));
@@ -242,6 +269,10 @@ export class RedisMessageQueue implements MessageQueue {
     return due;
   }
 
+  async knownQueues(): Promise<string[]> {
+    return this.commands.send<string[]>((r) => r.smembers(this.commands.keys.queues));
+  }
+
   async queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
     const k = this.commands.keys.queue(queue);
     const [ready, prio, delayed, active] = await Promise.all([
@@ -256,6 +287,7 @@ export class RedisMessageQueue implements MessageQueue {
   /** Gives the blocking connection back. */
   async close(): Promise<void> {
     this.closed = true;
+    this.clusterWaiter?.close();
     const blocking = this.blocking;
     this.blocking = undefined;
     if (!blocking) return;
@@ -264,9 +296,9 @@ export class RedisMessageQueue implements MessageQueue {
     if (blocking.status !== 'end') blocking.disconnect();
   }
 
-  private async blockingConnection(): Promise<Redis> {
+  private async blockingConnection(): Promise<RedisClient> {
     if (!this.blocking) {
-      const blocking = this.commands.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: null });
+      const blocking = duplicateClient(this.commands.redis, { blocking: true });
       this.commands.watch(blocking, 'blocking');
       blocking.on('ready', () => {
         blocking.client('ID').then((id) => (this.blockingId = Number(id)), () => undefined);

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { groupBySlot } from './cluster/key-slot';
+import { isCluster, type RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
@@ -14,7 +15,7 @@ const DEAD_PAGE = 500;
 /** QueueAdmin on the Redis broker's keys; every multi-key change is an admin-*.lua script. */
 export class RedisQueueAdmin implements QueueAdmin {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly scripts: ScriptRunner,
     /** The queues in Celery's wire format, and Celery's keys. */
@@ -148,25 +149,42 @@ export class RedisQueueAdmin implements QueueAdmin {
     await this.redis.del(this.keys.failedMessage(id));
   }
 
+  /** Up to `limit` result records found by SCAN (on every master of a Cluster). */
   async sampleResults(limit: number): Promise<ResultRecord[]> {
     const match = `${this.keys.result('')}*`;
     const keys: string[] = [];
-    let cursor = '0';
-    let rounds = 0;
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0' && keys.length < limit && ++rounds < 50);
+    for (const node of isCluster(this.redis) ? this.redis.nodes('master') : [this.redis]) {
+      let cursor = '0';
+      let rounds = 0;
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0' && keys.length < limit && ++rounds < 50);
+      if (keys.length >= limit) break;
+    }
     if (keys.length === 0) return [];
-    const values = await this.redis.mget(...keys.slice(0, limit));
+    const values = await this.getValues(keys.slice(0, limit));
     return values.map(parseResultRecord).filter((r): r is ResultRecord => r !== null);
   }
 
   async getResults(ids: string[]): Promise<Array<ResultRecord | null>> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(...ids.map((id) => this.keys.result(id)));
+    const values = await this.getValues(ids.map((id) => this.keys.result(id)));
     return values.map(parseResultRecord);
+  }
+
+  /** MGET, one per slot on a Cluster; the values in the order of `keys`. */
+  private async getValues(keys: string[]): Promise<Array<string | null>> {
+    if (!isCluster(this.redis)) return this.redis.mget(...keys);
+    const values = new Map<string, string | null>();
+    await Promise.all(
+      groupBySlot(keys, (key) => key).map(async (group) => {
+        const found = await this.redis.mget(...group);
+        group.forEach((key, i) => values.set(key, found[i]));
+      }),
+    );
+    return keys.map((key) => values.get(key) ?? null);
   }
 }
 

@@ -1,25 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { reconnectDelay } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { isRemoteReply, type RemoteReply } from '../ports/control-protocol';
 import type { ReplyChannel } from '../ports/reply-channel';
 
 /** Replies over pub/sub: each asking process subscribes to a channel of its own. */
 export class RedisReplyChannel implements ReplyChannel {
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private listening?: Promise<string>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly watch: (connection: Redis, role: string) => void,
+    private readonly watch: (connection: RedisClient, role: string) => void,
   ) {}
 
   listen(onReply: (reply: RemoteReply) => void): Promise<string> {
     this.listening ??= (async () => {
       const channel = this.keys.replyChannel(randomBytes(8).toString('hex'));
-      const subscriber = this.redis.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
+      const subscriber = duplicateClient(this.redis);
       this.watch(subscriber, 'reply');
       subscriber.on('message', (from: string, json: string) => {
         if (from !== channel) return;

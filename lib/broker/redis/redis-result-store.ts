@@ -2,6 +2,7 @@ import { NestTasksError } from '../../errors';
 import { parseResultRecord, type ResultRecord, type ResultWrite } from '../../serialization/result-record';
 import { isReadyState } from '../../serialization/task-state';
 import type { ResultStore } from '../ports/result-store';
+import { groupBySlot } from './cluster/key-slot';
 import type { RedisCommands } from './redis-commands';
 import type { RedisSubscriber } from './redis-subscriber';
 import type { CeleryResults } from './celery/celery-results';
@@ -30,9 +31,21 @@ export class RedisResultStore implements ResultStore {
     });
   }
 
-  /** Every record of one call in one script run: a SET each, a PUBLISH for the ready ones. */
+  /**
+   * Every record of one call in one script run: a SET each, a PUBLISH for the ready ones.
+   * On a Cluster, one run per slot.
+   */
   async storeResults(writes: ResultWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    const { keys } = this.commands;
+    if (this.commands.cluster && writes.length > 1) {
+      await Promise.all(groupBySlot(writes, (write) => keys.result(write.record.id)).map((group) => this.storeSlot(group)));
+      return;
+    }
+    await this.storeSlot(writes);
+  }
+
+  private async storeSlot(writes: ResultWrite[]): Promise<void> {
     const { keys } = this.commands;
     const resultKeys: string[] = [];
     const args: Array<string | number> = [keys.resultChannel('')];
@@ -58,9 +71,17 @@ export class RedisResultStore implements ResultStore {
     await Promise.all([this.commands.send((r) => r.del(this.commands.keys.result(id))), this.celery?.delete(id)]);
   }
 
-  /** One script run for all: each id's check and write are one step (revoke-results.lua). */
+  /** One script run for all (one per slot on a Cluster): each id's check and write are one step (revoke-results.lua). */
   async markRevoked(ids: string[], ttl: number): Promise<string[]> {
     if (ids.length === 0) return [];
+    if (this.commands.cluster && ids.length > 1) {
+      const groups = groupBySlot(ids, (id) => this.commands.keys.result(id));
+      return (await Promise.all(groups.map((group) => this.markRevokedInSlot(group, ttl)))).flat();
+    }
+    return this.markRevokedInSlot(ids, ttl);
+  }
+
+  private async markRevokedInSlot(ids: string[], ttl: number): Promise<string[]> {
     const { keys } = this.commands;
     const marked = await this.commands.call(
       'ntRevokeResults',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 import { decodePending, decodeState, encodeState } from '../ports/schedule-state-codec';
 import type { BeatKeys, RedisKeys } from './redis-keys';
@@ -11,7 +11,7 @@ export class RedisScheduleStore implements ScheduleStore {
   private readonly keys: BeatKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: ScriptRunner,
     keys: RedisKeys,
   ) {

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { reconnectDelay } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-connection';
 
 /**
  * The backend's one pub/sub connection, made when first needed: control messages and
@@ -7,14 +6,14 @@ import { reconnectDelay } from './redis-connection';
  * reconnect, `onReconnect` listeners catch up on what pub/sub may have missed.
  */
 export class RedisSubscriber {
-  private connection?: Promise<Redis>;
+  private connection?: Promise<RedisClient>;
   private readonly handlers = new Map<string, (message: string) => void>();
   private readonly reconnectListeners = new Set<() => void>();
   private closed = false;
 
   constructor(
-    private readonly commands: Redis,
-    private readonly watch: (connection: Redis, role: string) => void,
+    private readonly commands: RedisClient,
+    private readonly watch: (connection: RedisClient, role: string) => void,
   ) {}
 
   /** Subscribes `handler` to `channel` (one handler per channel); resolves once Redis confirmed it. */
@@ -45,9 +44,9 @@ export class RedisSubscriber {
     if (subscriber.status !== 'end') subscriber.disconnect();
   }
 
-  private connect(): Promise<Redis> {
+  private connect(): Promise<RedisClient> {
     this.connection ??= (async () => {
-      const subscriber = this.commands.duplicate({ lazyConnect: true, retryStrategy: reconnectDelay });
+      const subscriber = duplicateClient(this.commands);
       this.watch(subscriber, 'pub/sub');
       subscriber.on('message', (channel: string, message: string) => this.handlers.get(channel)?.(message));
       let connected = false;

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import type { WorkerDirectory } from '../ports/worker-directory';
 import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from '../ports/worker-state';
 
 /** One hash, worker id -> latest state (JSON): a heartbeat is one HSET. */
 export class RedisWorkerDirectory implements WorkerDirectory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
   ) {}
 

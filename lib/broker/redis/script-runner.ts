@@ -1,6 +1,6 @@
+import type { RedisClient } from './redis-connection';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { NestTasksError } from '../../errors';
 import { SCRIPTS, type ScriptName } from './scripts';
 
@@ -27,7 +27,7 @@ function scriptSources(): ReadonlyMap<ScriptName, string> {
 export class ScriptRunner {
   private readonly commands = new Map<ScriptName, ScriptCommand>();
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     for (const [name, lua] of scriptSources()) {
       const keys = keyCount(name);
       if (typeof Reflect.get(redis, name) !== 'function') {
@@ -44,7 +44,7 @@ export class ScriptRunner {
   }
 }
 
-function commandOf(redis: Redis, name: ScriptName): ScriptCommand {
+function commandOf(redis: RedisClient, name: ScriptName): ScriptCommand {
   const method: unknown = Reflect.get(redis, name);
   if (typeof method !== 'function') throw new NestTasksError(`The Redis script ${name} is not defined on this connection`);
   return (...argv) => method.apply(redis, argv);

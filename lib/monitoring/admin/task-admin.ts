@@ -13,7 +13,13 @@ import type { StoredEvent } from '../../broker/ports/stored-event';
 import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { WorkerView } from '../../broker/ports/worker-state';
 import type { DeadLetterEntry, ScheduledMessage } from '../../broker/ports/queue-admin';
+import { QueueShards } from '../../routing/queue-shards';
+import { parseShardName } from '../../config/shard-names';
 import type { QueueInfo, TaskDetail, TaskFilter, TaskSummary } from './task-views';
+
+function sum<K extends 'ready' | 'delayed' | 'active' | 'dead'>(counts: ReadonlyArray<Record<K, number>>, key: K): number {
+  return counts.reduce((total, c) => total + c[key], 0);
+}
 
 const EVENT_STATES: Partial<Record<StoredEvent['type'], TaskState>> = {
   sent: TaskState.PENDING,
@@ -54,20 +60,42 @@ export class TaskAdmin {
     return this.backend.events.recent(limit);
   }
 
+  /** Every queue, a sharded one as one entry (its counts summed) with its shards' detail. */
   async queues(): Promise<QueueInfo[]> {
     const [names, workers, events] = await Promise.all([this.backend.admin.queueNames(), this.workers(), this.backend.events.recent(RECENT_EVENTS)]);
-    const all = new Set(names);
+    const all = new Set(names.map((name) => parseShardName(name).queue));
     for (const worker of workers) if (worker.status === 'online') for (const queue of worker.queues) all.add(queue);
     const rates = ratesByQueue(events);
     return Promise.all(
-      [...all].sort().map(async (name) => ({
-        name,
-        ...(await this.backend.admin.counts(name)),
-        consumers: workers.filter((w) => w.status === 'online' && w.queues.includes(name)).map((w) => w.id),
-        processedPerMinute: rates.get(name)?.processed ?? 0,
-        sentPerMinute: rates.get(name)?.sent ?? 0,
-      })),
+      [...all].sort().map(async (name) => {
+        const physical = this.shardsOf(name, names);
+        const counts = await Promise.all(physical.map(async (shard) => ({ name: shard, ...(await this.backend.admin.counts(shard)) })));
+        const info: QueueInfo = {
+          name,
+          ready: sum(counts, 'ready'),
+          delayed: sum(counts, 'delayed'),
+          active: sum(counts, 'active'),
+          dead: sum(counts, 'dead'),
+          consumers: workers.filter((w) => w.status === 'online' && w.queues.includes(name)).map((w) => w.id),
+          processedPerMinute: rates.get(name)?.processed ?? 0,
+          sentPerMinute: rates.get(name)?.sent ?? 0,
+        };
+        if (physical.length > 1) info.shards = counts;
+        if (counts.some((c) => c.protocol === 'celery')) info.protocol = 'celery';
+        return info;
+      }),
     );
+  }
+
+  /** The physical queues of `queue`: its configured shards and any other shard ever published to. */
+  private shardsOf(queue: string, known: readonly string[]): string[] {
+    const shards = new Set(new QueueShards(this.config.queues).names(queue));
+    for (const name of known) if (parseShardName(name).queue === queue) shards.add(name);
+    return [...shards].sort((a, b) => parseShardName(a).shard - parseShardName(b).shard);
+  }
+
+  private async physicalQueues(queue: string): Promise<string[]> {
+    return this.shardsOf(queue, await this.backend.admin.queueNames());
   }
 
   /**
@@ -77,10 +105,15 @@ export class TaskAdmin {
   async purge(queue: string, onProgress?: (removed: number, remaining: number) => void): Promise<number> {
     if (queue === undefined) throw new TaskConfigError('queue', queue, 'a queue name');
     assertQueueName('queue', queue);
-    return this.backend.admin.purge(queue, async (purged, removed, remaining) => {
-      if (purged.length > 0) await this.broker.markRevoked(purged, this.config.resultExpires);
-      onProgress?.(removed, remaining);
-    });
+    let total = 0;
+    for (const shard of await this.physicalQueues(queue)) {
+      const before = total;
+      total += await this.backend.admin.purge(shard, async (purged, removed, remaining) => {
+        if (purged.length > 0) await this.broker.markRevoked(purged, this.config.resultExpires);
+        onProgress?.(before + removed, remaining);
+      });
+    }
+    return total;
   }
 
   /** Messages waiting for their eta, in every queue (or one), soonest first. */
@@ -88,7 +121,7 @@ export class TaskAdmin {
     const limit = options.limit ?? 100;
     assertInteger('limit', limit, 1, 10_000);
     assertQueueName('queue', options.queue);
-    const queues = options.queue ? [options.queue] : await this.backend.admin.queueNames();
+    const queues = options.queue ? await this.physicalQueues(options.queue) : await this.backend.admin.queueNames();
     const all = (await Promise.all(queues.map((q) => this.backend.admin.scheduled(q, limit)))).flat();
     return all.sort((a, b) => a.eta - b.eta).slice(0, limit);
   }
@@ -98,7 +131,11 @@ export class TaskAdmin {
     const { offset = 0, limit = 100 } = options;
     assertInteger('offset', offset, 0);
     assertInteger('limit', limit, 1, 10_000);
-    return this.backend.admin.deadLetters(queue, offset, limit);
+    const shards = await this.physicalQueues(queue);
+    if (shards.length === 1) return this.backend.admin.deadLetters(queue, offset, limit);
+    // Newest first across the shards: enough of each to cover the page.
+    const all = (await Promise.all(shards.map((shard) => this.backend.admin.deadLetters(shard, 0, offset + limit)))).flat();
+    return all.sort((a, b) => b.at - a.at).slice(offset, offset + limit);
   }
 
   /** Puts a dead letter back into its queue, to run now. */
@@ -186,9 +223,11 @@ export class TaskAdmin {
   private async deadLetter(queue: string, id: string): Promise<DeadLetterEntry> {
     assertQueueName('queue', queue);
     if (typeof id !== 'string' || id === '') throw new TaskConfigError('id', id, 'a task id');
-    const entry = await this.backend.admin.findDeadLetter(queue, id);
-    if (!entry) throw new DeadLetterNotFoundError(queue, id);
-    return entry;
+    for (const shard of await this.physicalQueues(queue)) {
+      const entry = await this.backend.admin.findDeadLetter(shard, id);
+      if (entry) return entry;
+    }
+    throw new DeadLetterNotFoundError(queue, id);
   }
 }
 

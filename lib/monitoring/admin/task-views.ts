@@ -7,6 +7,8 @@ import type { QueueCounts } from '../../broker/ports/queue-admin';
 /** A queue as the dashboard and `inspect queues` show it. */
 export interface QueueInfo extends QueueCounts {
   name: string;
+  /** A sharded queue's shards (the counts above are their sums); absent for a queue of one shard. */
+  shards?: Array<QueueCounts & { name: string }>;
   /** Online workers consuming it. */
   consumers: string[];
   /** Tasks finished (succeeded or failed) per minute, from recent events. */

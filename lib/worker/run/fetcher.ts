@@ -3,6 +3,14 @@ import type { MessageQueue, ReserveResult } from '../../broker/ports/message-que
 import { shareSlots, type ResolvedWorkerOptions } from '../worker-options';
 import type { JobSlots } from './job-slots';
 
+/** The physical queues (shards) behind a consumed queue. */
+export interface ShardLookup {
+  of(queue: string): readonly string[];
+}
+
+/** Without sharding: every queue is its own only shard. */
+const UNSHARDED: ShardLookup = { of: (queue) => [queue] };
+
 const ERROR_PAUSE_MS = 1000;
 const MAX_IDLE_WAIT_MS = 5000;
 
@@ -13,6 +21,8 @@ const MAX_IDLE_WAIT_MS = 5000;
  */
 export class Fetcher {
   private rotation = 0;
+  /** Per sharded queue, the shard the next slot offered to it goes to. */
+  private readonly shardTurn = new Map<string, number>();
   private readonly wakeAt = new Map<string, number | null>();
   /** Queues whose reserve failed, by the time they are tried again. */
   private readonly failing = new Map<string, number>();
@@ -28,6 +38,7 @@ export class Fetcher {
     private readonly logger: Logger,
     /** A promise to wait on while the worker cannot run tasks (its pool has no process); undefined when it can. */
     private readonly unavailable: () => Promise<void> | undefined = () => undefined,
+    private readonly shards: ShardLookup = UNSHARDED,
   ) {}
 
   async run(): Promise<void> {
@@ -59,17 +70,19 @@ export class Fetcher {
   /**
    * Offers the free slots to the queues by weight, all in one round trip; slots a
    * queue could not fill are offered to the others. Who goes first rotates, one
-   * rotation position per slot offered. A queue whose reserve fails is left out
-   * for a while; what the others leased is taken all the same.
+   * rotation position per slot offered. A sharded queue hands its slots to its shards
+   * in turn, so none starves. A queue whose reserve fails is left out for a while;
+   * what the others leased is taken all the same.
    */
   private async reserve(free: number): Promise<number> {
     const { queues, rotation } = this.options;
     const cursor = this.rotation % rotation.length;
     const start = queues.indexOf(rotation[cursor]);
     const now = Date.now();
-    const order = queues.map((_, i) => queues[(start + i) % queues.length]).filter((queue) => (this.failing.get(queue) ?? 0) <= now);
-    const shares = shareSlots(free, rotation, cursor);
+    const logicalOrder = queues.map((_, i) => queues[(start + i) % queues.length]);
+    const shares = this.shardShares(shareSlots(free, rotation, cursor), logicalOrder);
     this.rotation = (cursor + free) % rotation.length;
+    const order = logicalOrder.flatMap((queue) => this.shards.of(queue)).filter((queue) => (this.failing.get(queue) ?? 0) <= now);
     const asked = order.filter((queue) => (shares.get(queue) ?? 0) > 0);
     const results = await Promise.allSettled(asked.map((queue) => this.queue.reserve(queue, shares.get(queue)!, this.leaseMs)));
     let got = 0;
@@ -94,6 +107,27 @@ export class Fetcher {
     return got;
   }
 
+  /** Each queue's share of slots, split over its shards in turn (physical queue -> slots). */
+  private shardShares(shares: Map<string, number>, order: readonly string[]): Map<string, number> {
+    const physical = new Map<string, number>();
+    for (const queue of order) {
+      const share = shares.get(queue) ?? 0;
+      if (share === 0) continue;
+      const names = this.shards.of(queue);
+      if (names.length === 1) {
+        physical.set(names[0], share);
+        continue;
+      }
+      const turn = this.shardTurn.get(queue) ?? 0;
+      for (let i = 0; i < share; i++) {
+        const name = names[(turn + i) % names.length];
+        physical.set(name, (physical.get(name) ?? 0) + 1);
+      }
+      this.shardTurn.set(queue, (turn + share) % names.length);
+    }
+    return physical;
+  }
+
   private failed(queue: string, error: unknown): void {
     this.failing.set(queue, Date.now() + ERROR_PAUSE_MS);
     this.logger.warn(`Reserving from queue ${queue} failed, trying it again in ${ERROR_PAUSE_MS} ms: ${(error as Error)?.message ?? String(error)}`);
@@ -101,7 +135,7 @@ export class Fetcher {
 
   /** Waits for work on the queues that answer, until the earliest due time or a failing queue's next try. */
   private async idle(): Promise<void> {
-    const healthy = this.options.queues.filter((queue) => !this.failing.has(queue));
+    const healthy = this.options.queues.flatMap((queue) => this.shards.of(queue)).filter((queue) => !this.failing.has(queue));
     if (healthy.length > 0) return this.queue.waitForWork(healthy, this.idleWait());
     await new Promise((resolve) => setTimeout(resolve, this.idleWait()));
   }

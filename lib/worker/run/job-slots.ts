@@ -32,14 +32,26 @@ export class JobSlots {
     return prefetch - this.running.size - this.queued;
   }
 
-  /** Takes a job: into a slot if one is free, else into the waiting line. Returns false when it waits. */
+  /**
+   * Takes a job: into a slot if one is free, else into the waiting line. Returns false
+   * when it waits. Both lines keep higher priorities first (jobs of one fetch may come
+   * from several queues or shards), and the order of arrival within a priority.
+   */
   offer(job: Job): boolean {
     if (this.running.size + this.starting.length < this.concurrency) {
-      this.starting.push(job);
+      byPriority(this.starting, job);
       this.scheduleStart();
       return true;
     }
-    this.waiting.push(job);
+    const last = this.starting[this.starting.length - 1];
+    if (last && (last.message.priority ?? 0) < (job.message.priority ?? 0)) {
+      // Not started yet: a higher priority of the same fetch takes its slot.
+      this.starting.pop();
+      byPriority(this.waiting, last);
+      byPriority(this.starting, job);
+      return true;
+    }
+    byPriority(this.waiting, job);
     return false;
   }
 
@@ -99,4 +111,15 @@ export class JobSlots {
       }),
     );
   }
+}
+
+/** Inserts `job` after every job of its priority or higher. */
+function byPriority(line: Job[], job: Job): void {
+  const priority = job.message.priority ?? 0;
+  if (line.length === 0 || (line[line.length - 1].message.priority ?? 0) >= priority) {
+    line.push(job);
+    return;
+  }
+  const at = line.findIndex((other) => (other.message.priority ?? 0) < priority);
+  line.splice(at, 0, job);
 }

@@ -14,6 +14,7 @@ import { TaskState } from '../../serialization/task-state';
 import { InlinePool } from '../pool/inline-pool';
 import { ProcessPool } from '../pool/process-pool';
 import type { TaskPool } from '../pool/task-pool';
+import { QueueShards } from '../../routing/queue-shards';
 import { SettleBuffer } from '../settle-buffer';
 import { WorkerControl } from '../worker-control';
 import type { ResolvedWorkerOptions } from '../worker-options';
@@ -22,6 +23,10 @@ import type { Job, RateWaitingMessage } from './job';
 import { JobSettler, type WorkerStats } from './job-settler';
 import { JobSlots } from './job-slots';
 import { LeaseKeeper } from './lease-keeper';
+import { ShardDirectory } from './shard-directory';
+
+/** How often a worker looks for leftover shards to drain (a queue's `shards` was lowered). */
+const SHARD_REFRESH_MS = 30_000;
 
 /** What a run needs from the worker's module. */
 export interface WorkerRunDeps {
@@ -47,6 +52,8 @@ export class WorkerRun {
   private readonly leases: LeaseKeeper;
   private readonly control: WorkerControl;
   private readonly pool: TaskPool;
+  private readonly shards: ShardDirectory;
+  private shardRefresh?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private stopRequested!: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.stopRequested = resolve));
@@ -63,6 +70,7 @@ export class WorkerRun {
     this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger, config.maxDeliveries);
     this.slots = new JobSlots(options.concurrency, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
     this.leases = new LeaseKeeper(broker, this.slots, config.visibilityTimeout, logger);
+    this.shards = new ShardDirectory(options.queues, new QueueShards(config.queues), broker);
     this.control = new WorkerControl(broker, logger, (ids) => this.terminate(ids), (message) => {
       if (isShutdownFor(message, info.id)) onShutdownRequest();
     });
@@ -105,6 +113,9 @@ export class WorkerRun {
     await this.pool.start();
     this.settler.stats.startedAt = Date.now();
     this.leases.start();
+    await this.refreshShards();
+    this.shardRefresh = setInterval(() => void this.refreshShards(), SHARD_REFRESH_MS);
+    this.shardRefresh.unref();
     const fetcher = new Fetcher(
       this.deps.broker,
       this.options,
@@ -114,8 +125,13 @@ export class WorkerRun {
       () => this.state === 'running',
       this.deps.logger,
       () => (this.pool.problem === null ? undefined : Promise.race([this.pool.whenAvailable(), this.stopSignal])),
+      this.shards,
     );
     this.loop = fetcher.run();
+  }
+
+  private async refreshShards(): Promise<void> {
+    await this.shards.refresh().catch((error: Error) => this.deps.logger.warn(`Looking for leftover shards failed: ${error.message}`));
   }
 
   /** The tasks this run holds now: running (with start time) and reserved (waiting for a slot). */
@@ -226,6 +242,7 @@ export class WorkerRun {
   async stop(stopping: () => Promise<void>): Promise<void> {
     this.state = 'stopping';
     this.stopRequested();
+    clearInterval(this.shardRefresh);
     const { broker, logger } = this.deps;
     const goCold = () => {
       if (this.cold) return;

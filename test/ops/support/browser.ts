@@ -2,14 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { findChromium, missingForTests } from '../../../scripts/system-deps';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Debian's headless Chromium through playwright-core, with a fresh profile that is removed on close. */
+/**
+ * Headless Chromium through playwright-core, found as `npm test`'s check finds it
+ * (CHROMIUM_PATH, the system's chromium / google-chrome, Playwright's cache), with a
+ * fresh profile that is removed on close.
+ */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const browser = findChromium();
+  if (browser.path === null) {
+    const [need] = missingForTests().filter((n) => n.what.startsWith('Chromium'));
+    throw new Error(`The dashboard tests need a browser: ${browser.problem}. Install one: ${need?.install ?? 'set CHROMIUM_PATH'}`);
+  }
   const profile = mkdtempSync(join(tmpdir(), 'nest-tasks-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: browser.path,
     headless: true,
     args: [
       '--headless',

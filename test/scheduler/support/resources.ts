@@ -23,7 +23,7 @@ export class Resources extends TestResources {
 
 /** The stored state of a schedule (key layout of lib/scheduler/stores/schedule-keys.ts), or null. */
 export async function storedState(redis: Redis, prefix: string, name: string): Promise<{ next: number; last: number | null } | null> {
-  const raw = await redis.hget(`${prefix}:beat:state`, name);
+  const raw = await redis.hget(`${prefix}:{beat}:state`, name);
   return raw ? (JSON.parse(raw) as { next: number; last: number | null }) : null;
 }
 

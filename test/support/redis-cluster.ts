@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import IORedis from 'ioredis';
+import { freePort, startRedisServer, type RedisServerHandle } from './redis-server';
+import { waitFor } from './wait';
+
+const run = promisify(execFile);
+
+/** A local Redis Cluster of masters (no replicas) that the tests start and own. */
+export interface RedisClusterHandle {
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,...` */
+  readonly url: string;
+  readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  readonly servers: readonly RedisServerHandle[];
+  stop(): Promise<void>;
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 > 65535 || taken.has(port)) continue;
+    const bus = await isFree(port + 10000);
+    if (bus) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Starts `masters` cluster-enabled redis-servers and joins them with `redis-cli --cluster create`. */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
+  const servers = await Promise.all(
+    ports.map((port) => startRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] })),
+  );
+  try {
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    await waitFor(async () => {
+      const states = await Promise.all(ports.map((port) => clusterState(port)));
+      return states.every((state) => state === 'ok');
+    }, 'the test cluster to be ok on every node', 20_000, 50);
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
+  const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
+  return {
+    url: `redis+cluster://${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`,
+    nodes,
+    servers,
+    stop: async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+    },
+  };
+}
+
+async function clusterState(port: number): Promise<string> {
+  const connection = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+  try {
+    await connection.connect();
+    const info = String(await connection.call('CLUSTER', 'INFO'));
+    return /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
+  } catch {
+    return 'down';
+  } finally {
+    connection.disconnect();
+  }
+}
