@@ -2,6 +2,8 @@ export { TaskModule } from './module/task.module';
 export { TASK_MODULE_OPTIONS } from './module/task-module-definition';
 export type { TaskModuleOptions, RouteOptions, BrokerOption } from './config/task-module-options.interface';
 export type { TaskConfig } from './config/task-config';
+export type { QueueOptions } from './config/queue-options';
+export type { CeleryOptions, CeleryConfig } from './config/celery-options';
 
 export { Task } from './decorators/task.decorator';
 export type { TaskMetadata } from './decorators/task.decorator';

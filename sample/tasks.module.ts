@@ -11,6 +11,7 @@ import { ReportPipelineTasks } from './reports/pipeline.tasks';
 import { ReportTasks } from './reports/report.tasks';
 import { UserTasks } from './users/user.tasks';
 import { UsersService } from './users/users.service';
+import { BillingTasks } from './celery/billing.tasks';
 
 /** Everything a worker needs: the task providers and what they depend on. No HTTP. */
 @Module({
@@ -28,10 +29,13 @@ import { UsersService } from './users/users.service';
           'ReportTasks.processImage': { queue: 'images' },
           'ReportTasks.generateReport': { queue: 'reports' },
         },
+        // A queue in Celery's wire format, shared with a Django/Celery app (docs/celery.md,
+        // sample/celery/send_charge.py). Celery lives in Redis: not on memory://.
+        ...(sampleConfig.celery ? { queues: { legacy: { protocol: 'celery' as const } } } : {}),
       }),
     }),
   ],
-  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks, MaintenanceTasks, ReportPipelineTasks],
+  providers: [UsersService, OrdersService, MailerService, PaymentGateway, EmailTasks, OrderTasks, ReportTasks, UserTasks, MaintenanceTasks, ReportPipelineTasks, BillingTasks],
   exports: [UsersService, OrdersService, MailerService],
 })
 export class TasksModule {}

@@ -89,6 +89,19 @@ function findRedisServer(env = process.env) {
   return findOnPath('redis-server', env);
 }
 
+/** Where Debian's python3-celery and python3-redis put their packages for /usr/bin/python3. */
+const PYTHON_PACKAGE_DIRS = ['/usr/lib/python3/dist-packages', '/usr/local/lib/python3/dist-packages'];
+
+/**
+ * Celery and redis-py for the Celery wire tests (test/celery), looked up as files: in
+ * `CELERY_PYTHON_PATH` (dirs separated by ':'), else Debian's dist-packages. True when
+ * one dir has both `celery/__init__.py` and `redis/__init__.py`.
+ */
+function findCelery(env = process.env) {
+  const dirs = env.CELERY_PYTHON_PATH !== undefined ? env.CELERY_PYTHON_PATH.split(path.delimiter).filter(Boolean) : PYTHON_PACKAGE_DIRS;
+  return dirs.some((dir) => fs.existsSync(path.join(dir, 'celery', '__init__.py')) && fs.existsSync(path.join(dir, 'redis', '__init__.py')));
+}
+
 /** What `npm test` needs and this machine lacks: `{ what, install }` for each, in one pass (no process is started). */
 function missingForTests(env = process.env, platform = process.platform) {
   const mac = platform === 'darwin';
@@ -112,7 +125,13 @@ function missingForTests(env = process.env, platform = process.platform) {
       install: `${mac ? 'brew install --cask chromium' : 'sudo apt-get install -y chromium fonts-liberation'}  (or npx playwright-core install chromium, or set CHROMIUM_PATH)`,
     });
   }
+  if (!findCelery(env)) {
+    missing.push({
+      what: 'python3-celery and python3-redis for /usr/bin/python3 (the Celery wire tests run a real Celery worker)',
+      install: mac ? 'pip3 install celery redis  (and set CELERY_PYTHON to that python)' : 'sudo apt-get install -y python3-celery python3-redis',
+    });
+  }
   return missing;
 }
 
-module.exports = { BROWSER_NAMES, findOnPath, findChromium, findRedisServer, missingForTests, playwrightBrowsers };
+module.exports = { BROWSER_NAMES, findCelery, findOnPath, findChromium, findRedisServer, missingForTests, playwrightBrowsers };

@@ -14,6 +14,7 @@ export function createBroker(config: TaskConfig): Broker {
     maxDeliveries: config.maxDeliveries,
     connectRetries: config.connectRetries,
     connectRetryDelay: config.connectRetryDelay,
+    celery: config.celery?.queues.length ? config.celery : undefined,
     replicationTimeout: config.durability === 'replicated' ? config.replicationTimeout : 0,
   });
 }

@@ -10,10 +10,18 @@ export interface QueueOptions {
    * exist are still drained).
    */
   shards?: number;
+  /**
+   * The wire format and keys of the queue. `'native'` (default): ours, under the module's
+   * prefix. `'celery'`: Celery's protocol on kombu's Redis keys, so Python Celery workers
+   * and producers share the queue (docs/celery.md). A Celery queue has one shard.
+   */
+  protocol?: 'native' | 'celery';
 }
 
 export interface ResolvedQueueOptions {
   shards: number;
+  /** Absent: native. */
+  protocol?: 'native' | 'celery';
 }
 
 /** The most shards one queue may have. */
@@ -28,11 +36,17 @@ export function resolveQueueOptions(queues: unknown): ReadonlyMap<string, Resolv
   for (const [name, options] of Object.entries(queues as Record<string, unknown>)) {
     assertQueueName(`queues['${name}']`, name);
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new TaskConfigError(`queues['${name}']`, options, '{ shards? }');
+      throw new TaskConfigError(`queues['${name}']`, options, "{ shards?, protocol?: 'native' | 'celery' }");
     }
-    const { shards } = options as QueueOptions;
+    const { shards, protocol } = options as QueueOptions;
     assertInteger(`queues['${name}'].shards`, shards, 1, MAX_SHARDS);
-    resolved.set(name, { shards: shards ?? 1 });
+    if (protocol !== undefined && protocol !== 'native' && protocol !== 'celery') {
+      throw new TaskConfigError(`queues['${name}'].protocol`, protocol, "'native' or 'celery'");
+    }
+    if (protocol === 'celery' && shards !== undefined && shards !== 1) {
+      throw new TaskConfigError(`queues['${name}'].shards`, shards, "1 for a Celery queue (it is one kombu queue)");
+    }
+    resolved.set(name, protocol === 'celery' ? { shards: 1, protocol } : { shards: shards ?? 1 });
   }
   return resolved;
 }

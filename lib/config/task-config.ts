@@ -9,6 +9,7 @@ import { isMultiHostUrl, parseMultiHostUrl } from './broker-address';
 import { resolveQueueOptions, type ResolvedQueueOptions } from './queue-options';
 import { resolveMonitoringConfig, type MonitoringConfig } from './monitoring-options';
 import type { BrokerOption, RouteOptions, TaskModuleOptions } from './task-module-options.interface';
+import { resolveCeleryConfig, type CeleryConfig } from './celery-options';
 
 /** The module's options after validation, with every default filled in. */
 export interface TaskConfig {
@@ -32,6 +33,8 @@ export interface TaskConfig {
   readonly replicationTimeout: number;
   readonly beat: ResolvedBeatOptions;
   readonly monitoring: MonitoringConfig;
+  /** Celery's side of the Redis, and the queues that speak Celery. */
+  readonly celery: CeleryConfig;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -104,6 +107,17 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     assertQueueName(`routes['${pattern}'].queue`, route.queue);
     assertInteger(`routes['${pattern}'].priority`, route.priority, 0, 9);
   }
+  const queues = resolveQueueOptions(options.queues);
+  const celery = resolveCeleryConfig(options.celery, queues);
+  const memory = typeof broker === 'string' && broker.startsWith('memory://');
+  if (celery.queues.length > 0 && memory && !options.eager) {
+    throw new TaskConfigError(`queues['${celery.queues[0]}'].protocol`, 'celery', "a Redis broker: Celery's protocol lives in Redis (memory:// has no Celery side)");
+  }
+  const visibilityTimeout = options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT;
+  if (celery.queues.length > 0 && celery.visibilityTimeout < visibilityTimeout) {
+    // A Nest worker refreshes a running Celery message every visibilityTimeout / 3: it must be well within kombu's.
+    throw new TaskConfigError('celery.visibilityTimeout', celery.visibilityTimeout, `at least visibilityTimeout (${visibilityTimeout} ms)`);
+  }
   return {
     broker,
     prefix,
@@ -112,17 +126,18 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     defaults: { maxRetries: 3, ...defaults },
     routes,
     resultExpires: options.resultExpires ?? DEFAULT_RESULT_EXPIRES,
-    visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
+    visibilityTimeout,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     maxDeliveries: options.maxDeliveries ?? 10,
     connectRetries: options.connectRetries ?? 3,
     connectRetryDelay: options.connectRetryDelay ?? 500,
     durability: options.durability ?? 'master',
-    queues: resolveQueueOptions(options.queues),
+    queues,
     replicationTimeout: options.replicationTimeout ?? 1000,
     beat,
     monitoring: resolveMonitoringConfig(options),
+    celery,
   };
 }
 

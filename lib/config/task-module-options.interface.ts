@@ -2,6 +2,7 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 import type { TaskBehaviourOptions } from './task-options.interface';
 import type { BeatOptions } from './beat-options';
 import type { EventStreamOptions } from './monitoring-options';
+import type { CeleryOptions } from './celery-options';
 import type { QueueOptions } from './queue-options';
 
 /** Where a task goes: by exact task name or glob (`'EmailTasks.*'`, `'reports.**'`). */
@@ -72,6 +73,8 @@ export interface TaskModuleOptions {
    * (bench/events-cost.ts), like Celery's `-E`.
    */
   events?: boolean | EventStreamOptions;
+  /** Celery's side of the Redis for queues with `protocol: 'celery'` (docs/celery.md). */
+  celery?: CeleryOptions;
   /** How often a worker writes its heartbeat, ms. Default 5000; a worker is lost after 3 missed. */
   heartbeatInterval?: number;
 }

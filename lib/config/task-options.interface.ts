@@ -50,6 +50,12 @@ export interface UniqueOptions {
 export interface TaskOptions extends TaskBehaviourOptions {
   /** Pins the task name; default `ClassName.methodName`. */
   name?: string;
+  /**
+   * Accepts keyword arguments (Celery's `kwargs`, sent by Python): they are read with
+   * `currentTask().kwargs`. Without it, a message that carries kwargs fails with
+   * UnexpectedKwargsError. Default false.
+   */
+  kwargs?: boolean;
   /** Deduplicates enqueues by a key computed from the arguments. */
   unique?: UniqueOptions;
 }

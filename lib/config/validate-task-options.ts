@@ -25,6 +25,7 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
   assertBoolean(at('acksLate'), options.acksLate);
   assertBoolean(at('rejectOnWorkerLost'), options.rejectOnWorkerLost);
   assertBoolean(at('ignoreResult'), options.ignoreResult);
+  assertBoolean(at('kwargs'), options.kwargs);
   for (const key of ['autoretryFor', 'dontAutoretryFor'] as const) {
     const list = options[key];
     if (list !== undefined && (!Array.isArray(list) || list.some((c) => typeof c !== 'function'))) {

@@ -18,6 +18,8 @@ export interface TaskContext {
   readonly id: string;
   readonly name: string;
   readonly args: readonly unknown[];
+  /** Keyword arguments of a Celery message; `{}` when none. Only a task declared `@Task({ kwargs: true })` gets any. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
   readonly queue: string;
   /** Retries before this run (0 on the first run). */
   readonly retries: number;

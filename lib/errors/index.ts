@@ -45,6 +45,19 @@ export class UnknownTaskError extends NestTasksError {
   }
 }
 
+/** A message carries keyword arguments (Celery's kwargs) for a task that does not accept them. */
+export class UnexpectedKwargsError extends NestTasksError {
+  constructor(
+    readonly taskName: string,
+    readonly names: readonly string[],
+  ) {
+    super(
+      `Task '${taskName}' got keyword arguments (${names.join(', ')}) but does not accept them: ` +
+        'declare it @Task({ kwargs: true }) and read them with currentTask().kwargs, or send them as positional args',
+    );
+  }
+}
+
 /** An argument cannot travel as JSON. */
 export class TaskArgumentError extends NestTasksError {
   constructor(

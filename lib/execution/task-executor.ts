@@ -12,6 +12,7 @@ import {
   TaskTerminatedError,
   TimeLimitExceeded,
   UnknownTaskError,
+  UnexpectedKwargsError,
 } from '../errors';
 import { TaskRegistry } from '../registry/task-registry';
 import { serializeError } from '../serialization/error-serializer';
@@ -69,12 +70,18 @@ export class TaskExecutor {
       return { kind: 'failure', error: serializeError(new UnknownTaskError(message.task)), finishedAt: startedAt, retries: message.retries };
     }
     const options = definition.options;
+    const kwargs = message.kwargs ?? {};
+    const kwargNames = Object.keys(kwargs);
+    if (kwargNames.length > 0 && options.kwargs !== true) {
+      return { kind: 'failure', error: serializeError(new UnexpectedKwargsError(message.task, kwargNames)), finishedAt: startedAt, retries: message.retries };
+    }
     const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
     const abort = run.abort ?? new RunAbort();
     const context: TaskContext = {
       id: message.id,
       name: message.task,
       args: message.args,
+      kwargs,
       queue: message.queue,
       retries: message.retries,
       deliveries: run.delivery,

@@ -9,6 +9,8 @@ export interface TaskMessage {
   id: string;
   task: string;
   args: unknown[];
+  /** Keyword arguments (Celery messages): reach a task declared `@Task({ kwargs: true })` as `currentTask().kwargs`. */
+  kwargs?: Record<string, unknown>;
   queue: string;
   /** When the producer sent it, ms. */
   sentAt: number;
@@ -53,6 +55,9 @@ export function decodeMessage(raw: string): TaskMessage {
   if (typeof m.id !== 'string' || m.id === '') throw new MessageDecodeError('missing id');
   if (typeof m.task !== 'string' || m.task === '') throw new MessageDecodeError('missing task name');
   if (!Array.isArray(m.args)) throw new MessageDecodeError('args is not an array');
+  if (m.kwargs !== undefined && (m.kwargs === null || typeof m.kwargs !== 'object' || Array.isArray(m.kwargs))) {
+    throw new MessageDecodeError('kwargs is not an object');
+  }
   if (typeof m.queue !== 'string') throw new MessageDecodeError('missing queue');
   if (typeof m.sentAt !== 'number') throw new MessageDecodeError('missing sentAt');
   if (typeof m.retries !== 'number' || !Number.isInteger(m.retries) || m.retries < 0) {

@@ -3,7 +3,8 @@
  * runs a worker: its own OS process, `node -r ./test/support/register-ts.js <fixture>`.
  * Environment: REDIS_URL, TASK_PREFIX, QUEUES (comma-separated), CONCURRENCY (4), POOL
  * ('inline' | 'process'), MAX_TASKS_PER_CHILD, MAX_MEMORY_PER_CHILD, VISIBILITY_TIMEOUT,
- * MAX_DELIVERIES, SHUTDOWN_GRACE, FAIL_BOOT_IF (a path: a pool child exits at boot while it exists). Prints `READY <pid>` once it consumes; exits on SIGTERM
+ * MAX_DELIVERIES, SHUTDOWN_GRACE, CELERY_QUEUES (comma-separated queues with protocol 'celery'),
+ * CELERY_VT (their visibility timeout, ms), FAIL_BOOT_IF (a path: a pool child exits at boot while it exists). Prints `READY <pid>` once it consumes; exits on SIGTERM
  * after draining. Process-pool children run the same fixture and serve their parent.
  */
 import { existsSync } from 'node:fs';
@@ -38,6 +39,12 @@ async function main(providers: Provider[], logger: LogLevel[]): Promise<void> {
         prefix: env.TASK_PREFIX,
         visibilityTimeout: number(env.VISIBILITY_TIMEOUT),
         maxDeliveries: number(env.MAX_DELIVERIES),
+        ...(env.CELERY_QUEUES
+          ? {
+              queues: Object.fromEntries(env.CELERY_QUEUES.split(',').map((queue) => [queue, { protocol: 'celery' as const }])),
+              celery: { visibilityTimeout: number(env.CELERY_VT) },
+            }
+          : {}),
       }),
     ],
     providers,

@@ -34,22 +34,25 @@ describe('npm test on a fresh machine: scripts/check-system.js and the browser l
   }
 
   it('a machine with none of them: exit 1 within a second, one line per missing thing with its install command', () => {
-    const { status, stderr, ms } = checkSystem({ PATH: emptyPath, HOME: home });
+    const { status, stderr, ms } = checkSystem({ PATH: emptyPath, HOME: home, CELERY_PYTHON_PATH: emptyPath });
     expect(status).toBe(1);
     expect(ms).toBeLessThan(1000);
     const lines = stderr.trim().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('npm test needs from this machine:');
     expect(lines[1]).toMatch(/^ {2}- redis-server .*: sudo apt-get install -y redis-server$/);
     expect(lines[2]).toMatch(/^ {2}- redis-cli .*: sudo apt-get install -y redis-tools$/);
     expect(lines[3]).toMatch(/^ {2}- Chromium .*: sudo apt-get install -y chromium fonts-liberation .*CHROMIUM_PATH/);
+    expect(lines[4]).toMatch(/^ {2}- python3-celery and python3-redis .*: sudo apt-get install -y python3-celery python3-redis$/);
   });
 
   it('a machine with all of them on PATH (chromium-browser): exit 0, silent', () => {
     executable(join(dir, 'bin', 'redis-server'));
     executable(join(dir, 'bin', 'redis-cli'));
     executable(join(dir, 'bin', 'chromium-browser'));
-    const { status, stderr } = checkSystem({ PATH: join(dir, 'bin'), HOME: home });
+    executable(join(dir, 'py', 'celery', '__init__.py'));
+    executable(join(dir, 'py', 'redis', '__init__.py'));
+    const { status, stderr } = checkSystem({ PATH: join(dir, 'bin'), HOME: home, CELERY_PYTHON_PATH: join(dir, 'py') });
     expect(stderr).toBe('');
     expect(status).toBe(0);
   });
@@ -90,7 +93,7 @@ describe('npm test on a fresh machine: scripts/check-system.js and the browser l
   });
 
   it('names the macOS install commands on macOS', () => {
-    const missing = missingForTests({ PATH: emptyPath, HOME: home }, 'darwin');
-    expect(missing.map((m) => m.install.split('  ')[0])).toEqual(['brew install redis', 'brew install redis', 'brew install --cask chromium']);
+    const missing = missingForTests({ PATH: emptyPath, HOME: home, CELERY_PYTHON_PATH: emptyPath }, 'darwin');
+    expect(missing.map((m) => m.install.split('  ')[0])).toEqual(['brew install redis', 'brew install redis', 'brew install --cask chromium', 'pip3 install celery redis']);
   });
 });

@@ -11,6 +11,12 @@ export interface QueueCounts {
   active: number;
   /** In the dead-letter list. */
   dead: number;
+  /**
+   * `'celery'` for a queue in Celery's wire format: `ready` counts kombu's four lists,
+   * `active` its messages in kombu's `unacked` (held by any worker, Python or Node, or
+   * parked until their eta), `delayed` is 0.
+   */
+  protocol?: 'native' | 'celery';
 }
 
 /** A message waiting for its eta. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { NestTasksError } from '../../errors';
 import type { BrokerOption } from '../../config/task-module-options.interface';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
@@ -21,12 +22,27 @@ import { RedisResultStore } from './redis-result-store';
 import { RedisScheduleStore } from './redis-schedule-store';
 import { RedisSubscriber } from './redis-subscriber';
 import { RedisWorkerDirectory } from './redis-worker-directory';
+import { CeleryKeys } from './celery/celery-keys';
+import { CeleryMessageQueue } from './celery/celery-message-queue';
+import { CeleryResults } from './celery/celery-results';
+import { CeleryPidbox } from './celery/celery-pidbox';
+
+/** Celery's side of the Redis, for the queues that speak Celery (docs/celery.md). */
+export interface RedisCelerySettings {
+  keyPrefix: string;
+  defaultQueue: string;
+  visibilityTimeout: number;
+  resultExpires: number;
+  queues: readonly string[];
+}
 
 export interface RedisBrokerSettings {
   prefix: string;
   maxDeliveries: number;
   connectRetries: number;
   connectRetryDelay: number;
+  /** Present when some queue is declared `{ protocol: 'celery' }`. */
+  celery?: RedisCelerySettings;
   /** > 0: a publish resolves once a replica has it, or fails after this many ms (durability 'replicated'). */
   replicationTimeout?: number;
 }
@@ -47,6 +63,8 @@ export class RedisBroker implements Broker {
   private readonly results: RedisResultStore;
   private readonly control: RedisControlBus;
   private readonly rates: RedisRateLimiter;
+  /** Queues that speak Celery, and their transport; absent (the native path untouched) when there are none. */
+  private readonly celery?: { queues: ReadonlySet<string>; keys: CeleryKeys; transport: CeleryMessageQueue; results: CeleryResults; pidbox: CeleryPidbox };
   private canvas?: CanvasStore;
   private schedules?: ScheduleStore;
   private closed = false;
@@ -62,7 +80,14 @@ export class RedisBroker implements Broker {
     if (this.ownsConnection) watch(redis, 'command');
     this.commands = new RedisCommands(redis, new RedisKeys(settings.prefix, isCluster(redis)), watch);
     this.subscriber = new RedisSubscriber(redis, watch);
-    this.results = new RedisResultStore(this.commands, this.subscriber);
+    if (settings.celery && settings.celery.queues.length > 0) {
+      const keys = new CeleryKeys(settings.celery.keyPrefix);
+      const results = new CeleryResults(this.commands, keys, settings.celery.resultExpires);
+      const transport = new CeleryMessageQueue(this.commands, keys, results, (queue) => this.commands.keys.queue(queue).dead, settings.celery);
+      const pidbox = new CeleryPidbox(this.commands, this.subscriber, `${settings.celery.keyPrefix}/${isCluster(redis) ? 0 : (redis.options.db ?? 0)}.celery.pidbox`);
+      this.celery = { queues: new Set(settings.celery.queues), keys, transport, results, pidbox };
+    }
+    this.results = new RedisResultStore(this.commands, this.subscriber, this.celery?.results);
     this.queue = new RedisMessageQueue(this.commands, this.results, settings.maxDeliveries, settings.replicationTimeout ?? 0);
     this.control = new RedisControlBus(this.commands, this.subscriber);
     this.rates = new RedisRateLimiter(this.commands);
@@ -111,7 +136,7 @@ export class RedisBroker implements Broker {
     const events = new RedisEventStore(redis, scripts, keys.events, options.eventsMaxLen, this.commands.watch);
     const replies = new RedisReplyChannel(redis, keys, this.commands.watch);
     return {
-      admin: new RedisQueueAdmin(redis, keys, scripts),
+      admin: new RedisQueueAdmin(redis, keys, scripts, this.celery),
       events,
       workers: new RedisWorkerDirectory(redis, keys.workers),
       replies,
@@ -124,30 +149,63 @@ export class RedisBroker implements Broker {
   // ---- message queue -----------------------------------------------------------------------
 
   publish(requests: PublishRequest[]): Promise<void> {
-    return this.queue.publish(requests);
+    const celery = this.celery;
+    if (!celery) return this.queue.publish(requests);
+    const ours = requests.filter((r) => !celery.queues.has(r.queue));
+    const theirs = requests.filter((r) => celery.queues.has(r.queue));
+    if (theirs.length === 0) return this.queue.publish(ours);
+    return Promise.all([ours.length > 0 ? this.queue.publish(ours) : undefined, celery.transport.publish(theirs)]).then(() => undefined);
   }
 
   publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string> {
+    if (this.celery?.queues.has(request.queue)) {
+      return Promise.reject(new NestTasksError(`Unique tasks cannot be sent to the Celery queue '${request.queue}': Celery has no unique lock`));
+    }
     return this.queue.publishUnique(request, lockKey, lockTtlMs, revokedHolder);
   }
 
   reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.reserve(queue, max);
     return this.queue.reserve(queue, max, leaseMs);
   }
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {
-    return this.queue.waitForWork(queues, timeoutMs);
+    const celery = this.celery;
+    if (!celery || !queues.some((q) => celery.queues.has(q))) return this.queue.waitForWork(queues, timeoutMs);
+    // Celery's lists cannot be waited on without popping: look again shortly.
+    const ours = queues.filter((q) => !celery.queues.has(q));
+    const poll = celery.transport.waitForWork(timeoutMs);
+    if (ours.length === 0) return poll;
+    return Promise.race([poll, this.queue.waitForWork(ours, timeoutMs)]).then(() => this.queue.interrupt());
   }
 
-  interrupt(): Promise<void> {
+  async interrupt(): Promise<void> {
+    this.celery?.transport.interrupt();
     return this.queue.interrupt();
   }
 
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
-    return this.queue.settle(ops, results);
+    const celery = this.celery;
+    if (!celery) return this.queue.settle(ops, results);
+    const theirOps = ops.filter((op) => celery.queues.has(op.queue));
+    const theirResults = results.filter((write) => this.isCeleryResult(write));
+    if (theirOps.length === 0 && theirResults.length === 0) return this.queue.settle(ops, results);
+    const ourOps = ops.filter((op) => !celery.queues.has(op.queue));
+    const ourResults = results.filter((write) => !this.isCeleryResult(write));
+    return Promise.all([
+      ourOps.length > 0 || ourResults.length > 0 ? this.queue.settle(ourOps, ourResults) : undefined,
+      celery.transport.settle(theirOps, theirResults),
+    ]).then(() => undefined);
+  }
+
+  /** A result of a task run from a Celery queue goes to Celery's result backend. */
+  private isCeleryResult({ record }: ResultWrite): boolean {
+    const celery = this.celery!;
+    return (record.queue !== undefined && celery.queues.has(record.queue)) || celery.transport.holds(record.id);
   }
 
   extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.extendLeases(leases);
     return this.queue.extendLeases(queue, leases, leaseMs);
   }
 
@@ -160,6 +218,7 @@ export class RedisBroker implements Broker {
   }
 
   queueSizes(queue: string): Promise<{ ready: number; delayed: number; active: number }> {
+    if (this.celery?.queues.has(queue)) return this.celery.transport.queueSizes(queue);
     return this.queue.queueSizes(queue);
   }
 
@@ -173,7 +232,11 @@ export class RedisBroker implements Broker {
   // ---- results -----------------------------------------------------------------------------
 
   storeResults(writes: ResultWrite[]): Promise<void> {
-    return this.results.storeResults(writes);
+    const celery = this.celery;
+    if (!celery) return this.results.storeResults(writes);
+    const theirs = writes.filter((write) => this.isCeleryResult(write));
+    if (theirs.length === 0) return this.results.storeResults(writes);
+    return Promise.all([this.results.storeResults(writes.filter((write) => !this.isCeleryResult(write))), celery.results.store(theirs)]).then(() => undefined);
   }
 
   getResult(id: string): Promise<ResultRecord | null> {
@@ -194,12 +257,23 @@ export class RedisBroker implements Broker {
 
   // ---- control bus -------------------------------------------------------------------------
 
-  broadcast(message: ControlMessage): Promise<void> {
-    return this.control.broadcast(message);
+  async broadcast(message: ControlMessage): Promise<void> {
+    const celery = this.celery;
+    const ids = message.type === 'revoke' && Array.isArray(message.ids) ? message.ids.filter((id): id is string => typeof id === 'string') : [];
+    if (!celery || ids.length === 0) return this.control.broadcast(message);
+    // A revoke reaches Celery's workers too (a task sent to a Celery queue may be running in Python).
+    await Promise.all([this.control.broadcast(message), celery.pidbox.revoke({ ids, terminate: message.terminate === true })]);
   }
 
-  onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
-    return this.control.onBroadcast(listener);
+  async onBroadcast(listener: (message: ControlMessage) => void): Promise<() => void> {
+    const stop = await this.control.onBroadcast(listener);
+    if (!this.celery) return stop;
+    // Celery's revoke broadcasts (Python's AsyncResult.revoke()) reach the same listeners, as our revokes.
+    const stopCelery = await this.celery.pidbox.onRevoke(({ ids, terminate }) => listener({ type: 'revoke', ids, terminate, until: Date.now() + this.settings.celery!.resultExpires }));
+    return () => {
+      stop();
+      stopCelery();
+    };
   }
 
   rememberRevoked(ids: string[], until: number): Promise<void> {

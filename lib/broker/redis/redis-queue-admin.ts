@@ -6,6 +6,8 @@ import { decodeMessage, encodeMessage, type TaskMessage } from '../../serializat
 import type { ScriptRunner } from './script-runner';
 import { parseDeadLetter } from '../ports/dead-letter-entry';
 import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
+import type { CeleryKeys } from './celery/celery-keys';
+import { celeryMessageId } from '../../serialization/celery/celery-message';
 
 const PURGE_CHUNK = 2000;
 const DEAD_PAGE = 500;
@@ -16,6 +18,8 @@ export class RedisQueueAdmin implements QueueAdmin {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly scripts: ScriptRunner,
+    /** The queues in Celery's wire format, and Celery's keys. */
+    private readonly celery?: { queues: ReadonlySet<string>; keys: CeleryKeys },
   ) {}
 
   async ping(): Promise<number> {
@@ -25,10 +29,13 @@ export class RedisQueueAdmin implements QueueAdmin {
   }
 
   async queueNames(): Promise<string[]> {
-    return (await this.redis.smembers(this.keys.queues)).sort();
+    const names = new Set(await this.redis.smembers(this.keys.queues));
+    for (const queue of this.celery?.queues ?? []) names.add(queue);
+    return [...names].sort();
   }
 
   async counts(queue: string): Promise<QueueCounts> {
+    if (this.celery?.queues.has(queue)) return this.celeryCounts(queue, this.celery.keys);
     const k = this.keys.queue(queue);
     const replies = await this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).zcard(k.active).llen(k.dead).exec();
     const [ready, prio, delayed, active, dead] = (replies ?? []).map(([error, value]) => {
@@ -38,7 +45,41 @@ export class RedisQueueAdmin implements QueueAdmin {
     return { ready: ready + prio, delayed, active, dead };
   }
 
+  /** A Celery queue: each of kombu's lists read and deleted in one transaction (as `celery purge` deletes them). */
+  private async purgeCelery(lists: string[], onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number> {
+    let total = 0;
+    for (const list of lists) {
+      const replies = await this.redis.multi().lrange(list, 0, -1).del(list).exec();
+      const [error, raws] = replies?.[0] ?? [null, []];
+      if (error) throw error;
+      const purged = (raws as string[]).map(celeryMessageId).filter((id) => id !== '');
+      total += (raws as string[]).length;
+      await onChunk?.(purged, total, 0);
+    }
+    return total;
+  }
+
+  /** A Celery queue: kombu's lists, and its entries in kombu's unacked (read whole: an operator's view, not a hot path). */
+  private async celeryCounts(queue: string, keys: CeleryKeys): Promise<QueueCounts> {
+    const lists = keys.lists(queue);
+    const [lengths, dead, held] = await Promise.all([
+      Promise.all(lists.map((list) => this.redis.llen(list))),
+      this.redis.llen(this.keys.queue(queue).dead),
+      this.redis.hvals(keys.unacked),
+    ]);
+    let active = 0;
+    for (const value of held) {
+      try {
+        if ((JSON.parse(value) as unknown[])[2] === queue) active++;
+      } catch {
+        // not kombu's: not counted
+      }
+    }
+    return { ready: lengths.reduce((a, b) => a + b, 0), delayed: 0, active, dead, protocol: 'celery' };
+  }
+
   async purge(queue: string, onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number> {
+    if (this.celery?.queues.has(queue)) return this.purgeCelery(this.celery.keys.lists(queue), onChunk);
     const keys = this.keys.queue(queue).list;
     let total = 0;
     for (;;) {

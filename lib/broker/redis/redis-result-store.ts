@@ -5,16 +5,22 @@ import type { ResultStore } from '../ports/result-store';
 import { groupBySlot } from './cluster/key-slot';
 import type { RedisCommands } from './redis-commands';
 import type { RedisSubscriber } from './redis-subscriber';
+import type { CeleryResults } from './celery/celery-results';
 
 type Waiter = (record: ResultRecord | null, error?: Error) => void;
 
-/** Results in Redis: a key per record, announced on a channel per task when ready. */
+/**
+ * Results in Redis: a key per record, announced on a channel per task when ready. With
+ * Celery queues configured, a task with no record of ours is looked up in Celery's result
+ * backend too (`celery-task-meta-<id>`, announced on a channel of that name).
+ */
 export class RedisResultStore implements ResultStore {
   private readonly waiters = new Map<string, Set<Waiter>>();
 
   constructor(
     private readonly commands: RedisCommands,
     private readonly subscriber: RedisSubscriber,
+    private readonly celery?: CeleryResults,
   ) {
     // A result announced while we were disconnected is missed by pub/sub: read it on reconnect.
     subscriber.onReconnect(() => {
@@ -56,11 +62,13 @@ export class RedisResultStore implements ResultStore {
       if (/^WRONGTYPE/.test(error.message)) return null;
       throw error;
     });
-    return parseResultRecord(json);
+    const record = parseResultRecord(json);
+    if (record || !this.celery) return record;
+    return this.celery.get(id);
   }
 
   async deleteResult(id: string): Promise<void> {
-    await this.commands.send((r) => r.del(this.commands.keys.result(id)));
+    await Promise.all([this.commands.send((r) => r.del(this.commands.keys.result(id))), this.celery?.delete(id)]);
   }
 
   /** One script run for all (one per slot on a Cluster): each id's check and write are one step (revoke-results.lua). */
@@ -94,6 +102,7 @@ export class RedisResultStore implements ResultStore {
         if (set && set.size === 0) {
           this.waiters.delete(channel);
           this.subscriber.unsubscribe(channel);
+          if (this.celery) this.subscriber.unsubscribe(this.celery.channel(id));
         }
         if (error) reject(error);
         else resolve(record);
@@ -103,8 +112,14 @@ export class RedisResultStore implements ResultStore {
       set.add(settle);
       if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
       // Subscribe first, then read: a result stored in between is seen either way.
-      this.subscriber
-        .subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)))
+      const celery = this.celery;
+      const subscribed = celery
+        ? Promise.all([
+            this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message))),
+            this.subscriber.subscribe(celery.channel(id), (message) => this.announce(channel, celery.parse(id, message))),
+          ])
+        : this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)));
+      subscribed
         .then(() => this.getResult(id))
         .then((record) => this.announce(channel, record))
         .catch((error: Error) => settle(null, error));

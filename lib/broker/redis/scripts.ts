@@ -31,6 +31,11 @@ export const SCRIPTS = {
   ntAdminPurge: { file: 'admin-purge', keys: QUEUE_KEY_COUNT },
   ntAdminRequeueDead: { file: 'admin-requeue-dead', keys: QUEUE_KEY_COUNT },
   ntEventsAppend: { file: 'events-append', keys: 1 },
+  ntCeleryReserve: { file: 'celery-reserve', keys: 6 },
+  ntCeleryAck: { file: 'celery-ack' },
+  ntCeleryRestore: { file: 'celery-restore', keys: 3 },
+  ntCeleryDeadLetter: { file: 'celery-dead-letter', keys: 3 },
+  ntCeleryStoreResults: { file: 'celery-store-results' },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

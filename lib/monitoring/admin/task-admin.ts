@@ -81,6 +81,7 @@ export class TaskAdmin {
           sentPerMinute: rates.get(name)?.sent ?? 0,
         };
         if (physical.length > 1) info.shards = counts;
+        if (counts.some((c) => c.protocol === 'celery')) info.protocol = 'celery';
         return info;
       }),
     );
