@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { AsyncResult, ReplicationTimeoutError, TaskClient, TaskState } from '../../lib';
+import { AsyncResult, ReplicationTimeoutError, TaskClient, TaskScheduler, TaskState } from '../../lib';
 import { FoundationTasks, Greeter } from '../fixtures/foundation-tasks';
 import { uniquePrefix } from '../support/redis-url';
 import { SENTINEL_MASTER, startSentinelSetup, type SentinelSetup } from '../support/redis-sentinel';
@@ -90,11 +90,16 @@ describe('Redis Sentinel', () => {
   it.each([
     ['SENTINEL FAILOVER', 'failover'],
     ['the master killed', 'kill'],
-  ] as const)('after a failover (%s) under load, workers, producers and result waiters resume within 10 s and every later task completes', async (_name, how) => {
+  ] as const)('after a failover (%s) under load, workers, producers, result waiters and the scheduler resume within 10 s and every later task completes', async (_name, how) => {
     const prefix = uniquePrefix(`failover-${how}`);
     await resources.spawnWorker('foundation-worker-main', { REDIS_URL: setup.url, TASK_PREFIX: prefix, CONCURRENCY: 8 });
     await resources.spawnWorker('foundation-worker-main', { REDIS_URL: setup.url, TASK_PREFIX: prefix, CONCURRENCY: 8 });
-    const producerApp = await resources.taskApp({ broker: setup.url, prefix }, [FoundationTasks, Greeter]);
+    // The producer's app also runs the scheduler: a tick every second.
+    const producerApp = await resources.taskApp(
+      { broker: setup.url, prefix, beat: { leaderLease: 1500, checkInterval: 100, schedule: [{ name: 'tick', task: 'FoundationTasks.greet', args: ['beat'], every: 1000 }] } },
+      [FoundationTasks, Greeter],
+    );
+    await producerApp.get(TaskScheduler).start();
     const client = producerApp.get(TaskClient);
     const oldMaster = await setup.masterPort();
 
@@ -114,6 +119,13 @@ describe('Redis Sentinel', () => {
     await waitFor(async () => (await setup.masterPort()) !== oldMaster, 'a new master', 30_000, 100);
     const promotedAt = Date.now();
     await producer.finished();
+
+    // The scheduler goes on by itself: a tick scheduled after the new master was known is sent and runs.
+    const tick = await waitFor(async () => {
+      const [info] = await producerApp.get(TaskScheduler).list();
+      return info?.lastRunAt !== null && info.lastRunAt! > promotedAt ? info.lastRunAt! : null;
+    }, 'a scheduler tick after the failover', RESUME_MS, 100);
+    await expect(client.result(`beat:tick:${new Date(tick).toISOString()}`).get({ timeout: RESUME_MS })).resolves.toBe('hello, beat');
 
     const after = producer.acknowledged.filter((entry) => entry.at > promotedAt);
     expect(after.length).toBeGreaterThan(0);
