@@ -18,7 +18,7 @@ export type { TaskMessage } from './serialization/task-message';
 export type { Broker, ControlMessage, DeadLetter, PublishRequest, ReservedMessage, ReserveResult, SettleOp } from './broker/ports/broker';
 export { createBroker } from './broker/create-broker';
 export { RedisBroker } from './broker/redis/redis-broker';
-export type { RedisClient } from './broker/redis/redis-connection';
+export type { RedisClient } from './broker/redis/redis-client';
 export { MemoryBroker } from './broker/memory/memory-broker';
 export { TaskDispatcher } from './dispatch/task-dispatcher';
 export { WorkflowEngine } from './canvas/workflow-engine';

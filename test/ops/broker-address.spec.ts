@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import IORedis from 'ioredis';
-import { describeRedis } from '../../lib/broker/redis/redis-connection';
+import { describeRedis } from '../../lib/broker/redis/redis-address';
 import { checkBrokerOptions } from '../../lib/cli/broker-options';
 import { resolveTaskConfig } from '../../lib/config/task-config';
 import { TaskConfigError } from '../../lib';

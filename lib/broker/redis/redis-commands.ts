@@ -1,5 +1,5 @@
 import { mastersOf } from './cluster/masters-of';
-import { isCluster, type RedisClient } from './redis-connection';
+import { isCluster, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { ScriptRunner } from './script-runner';
 import type { ScriptName } from './scripts';

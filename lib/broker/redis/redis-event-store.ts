@@ -1,5 +1,5 @@
 import type { TaskEvent } from '../../serialization/task-event';
-import { duplicateClient, type RedisClient } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-client';
 import type { ScriptRunner } from './script-runner';
 import { byTime } from '../ports/by-time';
 import { decodeEvent, encodeEvent } from '../ports/event-codec';

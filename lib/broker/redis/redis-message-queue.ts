@@ -8,7 +8,7 @@ import { ClusterWakeWaiter } from './cluster/cluster-wake-waiter';
 import { keySlot } from './cluster/key-slot';
 import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
-import { duplicateClient, type RedisClient } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-client';
 
 const PUBLISH_CHUNK = 1000;
 const MAX_BLOCK_MS = 5000;

@@ -1,5 +1,5 @@
 import { groupBySlot } from './cluster/key-slot';
-import { isCluster, type RedisClient } from './redis-connection';
+import { isCluster, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';

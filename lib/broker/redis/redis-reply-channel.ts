@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { duplicateClient, type RedisClient } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { isRemoteReply, type RemoteReply } from '../ports/control-protocol';
 import type { ReplyChannel } from '../ports/reply-channel';

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connection';
+import type { RedisClient } from './redis-client';
 import type { PendingFire, ScheduleState } from '../../config/schedules/schedule-definition';
 import { decodePending, decodeState, encodeState } from '../ports/schedule-state-codec';
 import type { BeatKeys, RedisKeys } from './redis-keys';

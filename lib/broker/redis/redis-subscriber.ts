@@ -1,4 +1,4 @@
-import { duplicateClient, type RedisClient } from './redis-connection';
+import { duplicateClient, type RedisClient } from './redis-client';
 
 /**
  * The backend's one pub/sub connection, made when first needed: control messages and

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connection';
+import type { RedisClient } from './redis-client';
 import type { WorkerDirectory } from '../ports/worker-directory';
 import { FORGET_WORKER_AFTER, workerStatus, type WorkerState, type WorkerView } from '../ports/worker-state';
 

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connection';
+import type { RedisClient } from './redis-client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NestTasksError } from '../../errors';

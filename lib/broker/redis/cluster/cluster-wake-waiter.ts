@@ -1,5 +1,5 @@
 import type { RedisCommands } from '../redis-commands';
-import { duplicateClient, type RedisClient } from '../redis-connection';
+import { duplicateClient, type RedisClient } from '../redis-client';
 import { groupBySlot } from './key-slot';
 
 /** A BLPOP still pending this long after its own timeout is on a dead connection. */

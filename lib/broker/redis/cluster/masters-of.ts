@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isCluster, type RedisClient } from '../redis-connection';
+import { isCluster, type RedisClient } from '../redis-client';
 import { keySlot } from './key-slot';
 
 /**
