@@ -11,6 +11,7 @@ export { TaskHooks } from './execution/task-hooks';
 export type { OutcomeHook, BeforeRunHook, WorkerLifecycleHook, WorkerInfo } from './execution/task-hooks';
 export type { ExecutionOutcome } from './execution/execution-outcome';
 export { TaskEventBus } from './events/task-event-bus';
+export { TaskTelemetry } from './telemetry/task-telemetry';
 export { TaskRegistry } from './registry/task-registry';
 export type { TaskDefinition } from './registry/task-definition';
 export type { ResultRecord, ResultWrite } from './serialization/result-record';

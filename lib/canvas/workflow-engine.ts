@@ -141,7 +141,7 @@ export class WorkflowEngine implements WorkflowRunner {
       plan.failures.push(...this.neverRun([spec], failure, false));
       return this.failed(failure, spec.linkError ?? [], next, plan);
     }
-    plan.messages.push({ message: built.message, body: built.body, shard: built.shard });
+    plan.messages.push({ message: built.message, body: built.body, shard: built.shard, trace: built.trace });
   }
 
   /** A step succeeded with `value`: run the next step of its chain, or count it in its chord. */

@@ -35,6 +35,7 @@ export interface TaskConfig {
   readonly monitoring: MonitoringConfig;
   /** Celery's side of the Redis, and the queues that speak Celery. */
   readonly celery: CeleryConfig;
+  readonly telemetry: boolean;
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -81,6 +82,9 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
   }
   if (options.record !== undefined && typeof options.record !== 'boolean') {
     throw new TaskConfigError('record', options.record, 'true or false');
+  }
+  if (options.telemetry !== undefined && typeof options.telemetry !== 'boolean') {
+    throw new TaskConfigError('telemetry', options.telemetry, 'true or false');
   }
   assertDuration('resultExpires', options.resultExpires, 1);
   assertDuration('visibilityTimeout', options.visibilityTimeout, 1000);
@@ -138,6 +142,7 @@ export function resolveTaskConfig(options: TaskModuleOptions = {}): TaskConfig {
     beat,
     monitoring: resolveMonitoringConfig(options),
     celery,
+    telemetry: options.telemetry ?? true,
   };
 }
 

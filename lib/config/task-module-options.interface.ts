@@ -77,4 +77,9 @@ export interface TaskModuleOptions {
   celery?: CeleryOptions;
   /** How often a worker writes its heartbeat, ms. Default 5000; a worker is lost after 3 missed. */
   heartbeatInterval?: number;
+  /**
+   * OpenTelemetry spans and metrics (messaging semantic conventions) when the app has
+   * `@opentelemetry/api` installed and registered a provider. Default true; false turns them off.
+   */
+  telemetry?: boolean;
 }

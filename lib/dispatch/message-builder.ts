@@ -4,6 +4,7 @@ import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../err
 import type { TaskConfig } from '../config/task-config';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
+import type { CreationTrace } from '../telemetry/task-telemetry';
 import { encodeMessage, type TaskMessage } from '../serialization/task-message';
 import { toTimestamp } from '../utils/validate';
 import { validateSendOptions, type SendOptions } from './send-options';
@@ -19,6 +20,8 @@ export interface BuiltMessage {
   lock?: { key: string; ttl: number };
   /** The physical queue it goes to: its queue, or the shard of it picked for this message. */
   shard: string;
+  /** The span the message was created under, ended when it is sent (lib/telemetry). */
+  trace?: CreationTrace;
 }
 
 /** Where a message of a queue goes, and an id for it there. */
@@ -40,6 +43,8 @@ export class MessageBuilder {
     private readonly config: TaskConfig,
     private readonly routes: RouteMatcher,
     private readonly placement: MessagePlacement,
+    /** Starts the message's creation span and writes its trace context into it. */
+    private readonly trace?: (message: TaskMessage) => CreationTrace | undefined,
   ) {}
 
   build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
@@ -77,10 +82,12 @@ export class MessageBuilder {
     const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
     if (workflow) Object.assign(message, workflow);
+    const trace = this.trace?.(message);
     const body = encodeMessage(message);
     this.checkSize(name, body);
     const built: BuiltMessage = { message, body, shard };
     if (lock) built.lock = lock;
+    if (trace) built.trace = trace;
     return built;
   }
 

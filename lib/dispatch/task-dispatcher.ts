@@ -16,6 +16,7 @@ import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
 import type { TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
+import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { parseRate } from '../utils/rate-limit';
 import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
@@ -47,13 +48,14 @@ export class TaskDispatcher {
     executor: TaskExecutor,
     private readonly events: TaskEventBus,
     @Inject(TASK_RECORDING) private readonly recording: RecordingSink,
+    private readonly telemetry: TaskTelemetry,
   ) {
     this.shards = new QueueShards(config.queues);
     const align = broker.alignTaskId?.bind(broker);
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes), {
       shardOf: (queue, key) => this.shards.pick(queue, key),
       newId: align ? (shard) => align(shard, randomUUID()) : () => randomUUID(),
-    });
+    }, telemetry.enabled ? (message) => telemetry.create(message) : undefined);
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
@@ -94,16 +96,23 @@ export class TaskDispatcher {
       return built.map(({ message }) => message.id);
     }
     if (this.eager) {
+      // The producer span ends before the runs, as it would with a worker.
+      await this.telemetry.send(built, () => Promise.resolve());
       this.emitSent(built);
       for (const { body } of built) await this.eager.run(body);
       return built.map(({ message }) => message.id);
     }
+    const ids = this.telemetry.enabled ? await this.telemetry.send(built, () => this.publish(built)) : await this.publish(built);
+    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
+    return ids;
+  }
+
+  private async publish(built: BuiltMessage[]): Promise<string[]> {
     const plain = built.filter((b) => !b.lock);
     const [ids] = await Promise.all([
       Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
       plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
     ]);
-    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
     return ids;
   }
 

@@ -20,6 +20,7 @@ import { findJsonProblem } from '../serialization/json-safety';
 import type { TaskMessage } from '../serialization/task-message';
 import { assertDuration, toTimestamp } from '../utils/validate';
 import { TaskEventBus } from '../events/task-event-bus';
+import { TaskTelemetry } from '../telemetry/task-telemetry';
 import type { ExecutionOutcome } from './execution-outcome';
 import { isAutoRetryable, retryDelay } from './retry-policy';
 import { RunAbort } from './run-abort';
@@ -45,14 +46,34 @@ export class TaskExecutor {
     private readonly hooks: TaskHooks,
     private readonly events: TaskEventBus,
     @Inject(TASK_CONFIG) private readonly config: Pick<TaskConfig, 'maxResultBytes'>,
+    private readonly telemetry: TaskTelemetry,
   ) {}
 
-  /** Runs the outcome hooks (workflow steps and the like); a throw means: do not acknowledge. */
+  /**
+   * Runs the outcome hooks (workflow steps and the like); a throw means: do not acknowledge.
+   * They run in the trace of the run (or of the message), so what they send joins it.
+   */
   complete(message: TaskMessage, outcome: ExecutionOutcome): Promise<void> | void {
-    if (this.hooks.hasOutcomeHooks) return this.hooks.runOutcome(message, outcome);
+    if (!this.hooks.hasOutcomeHooks) return;
+    const traceparent = outcome.traceparent ?? message.traceparent;
+    if (traceparent === undefined) return this.hooks.runOutcome(message, outcome);
+    return this.telemetry.within(traceparent, () => this.hooks.runOutcome(message, outcome));
   }
 
+  /** Runs one message (in its `process` span, when telemetry is on). */
   async execute(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
+    const trace = this.telemetry.process(message, run.worker);
+    if (!trace) return this.executeRun(message, run);
+    const outcome = await trace.run(() => this.executeRun(message, run));
+    const traceparent = trace.end({ kind: outcome.kind, errorType: outcome.kind === 'failure' || outcome.kind === 'retry' ? outcome.error.name : undefined });
+    if (traceparent !== undefined) {
+      outcome.traceparent = traceparent;
+      if (outcome.kind === 'retry') outcome.message.retriedFrom = traceparent;
+    }
+    return outcome;
+  }
+
+  private async executeRun(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
     if (message.expires !== undefined && Date.now() > message.expires) {
       return { kind: 'revoked', reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
     }

@@ -16,6 +16,7 @@ import { PeriodicExplorer } from '../scheduler/periodic.explorer';
 import { TaskScheduler } from '../scheduler/task-scheduler';
 import { TaskExecutor } from '../execution/task-executor';
 import { TaskHooks } from '../execution/task-hooks';
+import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { TaskWorker } from '../worker/task-worker';
 import { TaskRecorder } from '../testing/task-recorder';
 import { BrokerLifecycle } from './broker-lifecycle';
@@ -49,6 +50,7 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskExplorer,
     TaskHooks,
     TaskEventBus,
+    TaskTelemetry,
     TaskExecutor,
     TaskRecorder,
     { provide: TASK_RECORDING, useExisting: TaskRecorder },
@@ -63,6 +65,6 @@ import type { TaskModuleOptions } from '../config/task-module-options.interface'
     TaskScheduler,
     ...MONITORING_PROVIDERS,
   ],
-  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskExecutor, TaskDispatcher, TaskRecorder, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
+  exports: [TASK_CONFIG, TASK_BROKER, TaskRegistry, TaskHooks, TaskEventBus, TaskTelemetry, TaskExecutor, TaskDispatcher, TaskRecorder, TaskClient, TaskWorker, TaskScheduler, TASK_CLOCK, ...MONITORING_EXPORTS],
 })
 export class TaskModule extends ConfigurableTaskModule {}

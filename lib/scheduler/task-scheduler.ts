@@ -13,6 +13,7 @@ import { ScheduleCatalog } from './schedule-catalog';
 import { BEAT_TASK_ID_PREFIX, type ScheduleDefinition, type ScheduleEntry, type ScheduleInfo } from '../config/schedules/schedule-definition';
 import { timingOf } from '../config/schedules/schedule-timing';
 import type { ScheduleStore } from '../broker/ports/schedule-store';
+import { TaskTelemetry } from '../telemetry/task-telemetry';
 
 /**
  * The periodic scheduler (beat). `start()` runs it in this process; any number of
@@ -37,6 +38,7 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
     private readonly explorer: PeriodicExplorer,
     private readonly registry: TaskRegistry,
     hooks: TaskHooks,
+    private readonly telemetry: TaskTelemetry,
   ) {
     // A worker started with `beat: true` runs the scheduler beside it.
     hooks.onWorker({
@@ -93,7 +95,10 @@ export class TaskScheduler implements OnModuleInit, OnModuleDestroy {
       options: this.config.beat,
       logger: this.logger,
       send: async (fire) => {
-        await this.dispatcher.send(this.dispatcher.resolveName(fire.task), fire.args, { taskId: fire.id, ...(fire.queue !== undefined ? { queue: fire.queue } : {}) });
+        // Each tick starts its own trace.
+        await this.telemetry.tick(fire.schedule, fire.task, () =>
+          this.dispatcher.send(this.dispatcher.resolveName(fire.task), fire.args, { taskId: fire.id, ...(fire.queue !== undefined ? { queue: fire.queue } : {}) }),
+        );
       },
     });
     this.loop = loop;

@@ -33,6 +33,11 @@ export interface TaskMessage {
   chain?: WorkflowSpec[];
   /** Workflows: the chord this task's outcome is counted in. */
   chord?: ChordRef;
+  /** W3C trace context of the span the message was created under (only when there is one; lib/telemetry). */
+  traceparent?: string;
+  tracestate?: string;
+  /** A retry: the `traceparent` of the run before it, which its run links to. */
+  retriedFrom?: string;
 }
 
 export function encodeMessage(message: TaskMessage): string {
@@ -74,6 +79,9 @@ export function decodeMessage(raw: string): TaskMessage {
   }
   if (m.maxRetries !== undefined && !(Number.isInteger(m.maxRetries) && (m.maxRetries as number) >= 0)) {
     throw new MessageDecodeError('maxRetries is not a non-negative integer');
+  }
+  for (const key of ['traceparent', 'tracestate', 'retriedFrom'] as const) {
+    if (m[key] !== undefined && typeof m[key] !== 'string') throw new MessageDecodeError(`${key} is not a string`);
   }
   const workflowProblem = findWorkflowProblem(m);
   if (workflowProblem) throw new MessageDecodeError(workflowProblem);
