@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Attributes, Counter, Histogram, Link, Meter, MeterProvider, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Link, Meter, MeterProvider, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { TaskConfig } from '../config/task-config';
 import { TASK_CONFIG } from '../constants';
 import type { TaskMessage } from '../serialization/task-message';
@@ -29,6 +29,8 @@ export interface ProcessTrace {
 
 interface Instruments {
   provider: MeterProvider;
+  /** The provider is the API's no-op one: nothing to record. */
+  noop: boolean;
   sent: Counter;
   consumed: Counter;
   duration: Histogram;
@@ -50,11 +52,16 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
 export class TaskTelemetry {
   private readonly api: OtelApi | null;
   private readonly tracer?: Tracer;
+  /** The API's no-op tracer provider: the delegate of the global one until the app registers its own. */
+  private readonly noopTracerProvider?: TracerProvider;
   private instruments?: Instruments;
 
   constructor(@Inject(TASK_CONFIG) config: Pick<TaskConfig, 'telemetry'>) {
     this.api = config.telemetry ? loadOtelApi() : null;
-    if (this.api) this.tracer = this.api.trace.getTracer(INSTRUMENTATION_SCOPE);
+    if (this.api) {
+      this.tracer = this.api.trace.getTracer(INSTRUMENTATION_SCOPE);
+      this.noopTracerProvider = new this.api.ProxyTracerProvider().getDelegate();
+    }
   }
 
   /** False with `telemetry: false` or without `@opentelemetry/api`. */
@@ -71,7 +78,7 @@ export class TaskTelemetry {
    */
   create(message: TaskMessage): CreationTrace | undefined {
     const { api, tracer } = this;
-    if (!api || !tracer) return undefined;
+    if (!api || !tracer || !this.tracing()) return undefined;
     const span = tracer.startSpan(`send ${message.queue}`, {
       kind: api.SpanKind.PRODUCER,
       attributes: {
@@ -98,6 +105,17 @@ export class TaskTelemetry {
   async send<T>(messages: ReadonlyArray<{ message: TaskMessage; trace?: CreationTrace }>, publish: () => Promise<T>): Promise<T> {
     const { api, tracer } = this;
     if (!api || !tracer || messages.length === 0) return publish();
+    if (!messages.some((m) => m.trace) && !this.tracing()) {
+      // No tracer provider: the metrics only.
+      try {
+        const result = await publish();
+        this.countSent(messages, undefined);
+        return result;
+      } catch (error) {
+        this.countSent(messages, errorTypeOf(error));
+        throw error;
+      }
+    }
     let span: Span;
     if (messages.length === 1 && messages[0].trace) {
       span = messages[0].trace.span as Span;
@@ -138,43 +156,55 @@ export class TaskTelemetry {
 
   // ---- consumer ----------------------------------------------------------------------------
 
-  /** Starts the CONSUMER `process` span of one run of `message` (child of its producer, linked to it). */
+  /**
+   * Starts the CONSUMER `process` span of one run of `message` (child of its producer, linked
+   * to it and to the run before a retry) and times it; undefined when nothing would record.
+   */
   process(message: TaskMessage, worker?: string): ProcessTrace | undefined {
     const { api, tracer } = this;
     if (!api || !tracer) return undefined;
+    const tracing = this.tracing();
+    const metrics = this.metrics();
+    if (!tracing && metrics.noop) return undefined;
     const startedAt = performance.now();
-    const producer = this.remoteContext(message.traceparent, message.tracestate);
-    const links: Link[] = [];
-    if (producer) links.push({ context: producer, attributes: { [ATTR.operationName]: 'send' } });
-    const previous = this.remoteContext(message.retriedFrom);
-    if (previous) links.push({ context: previous, attributes: { [ATTR.operationName]: 'process', [ATTR.taskRetries]: message.retries - 1 } });
-    const attributes: Attributes = {
-      [ATTR.system]: MESSAGING_SYSTEM,
-      [ATTR.operationName]: 'process',
-      [ATTR.operationType]: 'process',
-      [ATTR.destinationName]: message.queue,
-      [ATTR.messageId]: message.id,
-      [ATTR.taskName]: message.task,
-      [ATTR.taskRetries]: message.retries,
-    };
-    if (worker !== undefined) attributes[ATTR.clientId] = worker;
-    const parent = producer ? api.trace.setSpanContext(api.ROOT_CONTEXT, producer) : api.ROOT_CONTEXT;
-    const span = tracer.startSpan(`process ${message.queue}`, { kind: api.SpanKind.CONSUMER, attributes, links }, parent);
-    const active = api.trace.setSpan(parent, span);
+    let span: Span | undefined;
+    let active: ReturnType<OtelApi['trace']['setSpan']> | undefined;
+    if (tracing) {
+      const producer = this.remoteContext(message.traceparent, message.tracestate);
+      const links: Link[] = [];
+      if (producer) links.push({ context: producer, attributes: { [ATTR.operationName]: 'send' } });
+      const previous = this.remoteContext(message.retriedFrom);
+      if (previous) links.push({ context: previous, attributes: { [ATTR.operationName]: 'process', [ATTR.taskRetries]: message.retries - 1 } });
+      const attributes: Attributes = {
+        [ATTR.system]: MESSAGING_SYSTEM,
+        [ATTR.operationName]: 'process',
+        [ATTR.operationType]: 'process',
+        [ATTR.destinationName]: message.queue,
+        [ATTR.messageId]: message.id,
+        [ATTR.taskName]: message.task,
+        [ATTR.taskRetries]: message.retries,
+      };
+      if (worker !== undefined) attributes[ATTR.clientId] = worker;
+      const parent = producer ? api.trace.setSpanContext(api.ROOT_CONTEXT, producer) : api.ROOT_CONTEXT;
+      span = tracer.startSpan(`process ${message.queue}`, { kind: api.SpanKind.CONSUMER, attributes, links }, parent);
+      active = api.trace.setSpan(parent, span);
+    }
     return {
-      run: <T>(fn: () => T): T => api.context.with(active, fn),
+      run: <T>(fn: () => T): T => (active ? api.context.with(active, fn) : fn()),
       end: ({ kind, errorType }: RunEnd): string | undefined => {
+        if (!metrics.noop) {
+          const metricAttributes: Attributes = { [ATTR.system]: MESSAGING_SYSTEM, [ATTR.operationName]: 'process', [ATTR.destinationName]: message.queue };
+          if (errorType !== undefined) metricAttributes[ATTR.errorType] = errorType;
+          metrics.consumed.add(1, metricAttributes);
+          metrics.duration.record((performance.now() - startedAt) / 1000, metricAttributes);
+        }
+        if (!span) return undefined;
         span.setAttribute(ATTR.taskOutcome, kind);
         if (errorType !== undefined) {
           span.setAttribute(ATTR.errorType, errorType);
           span.setStatus({ code: api.SpanStatusCode.ERROR });
         }
         span.end();
-        const metricAttributes: Attributes = { [ATTR.system]: MESSAGING_SYSTEM, [ATTR.operationName]: 'process', [ATTR.destinationName]: message.queue };
-        if (errorType !== undefined) metricAttributes[ATTR.errorType] = errorType;
-        const metrics = this.metrics();
-        metrics.consumed.add(1, metricAttributes);
-        metrics.duration.record((performance.now() - startedAt) / 1000, metricAttributes);
         const spanContext = span.spanContext();
         return api.isSpanContextValid(spanContext) ? formatTraceParent(spanContext) : undefined;
       },
@@ -197,7 +227,7 @@ export class TaskTelemetry {
   /** A beat tick: a root span, active while `fn` sends the tick's task. */
   async tick<T>(schedule: string, task: string, fn: () => Promise<T>): Promise<T> {
     const { api, tracer } = this;
-    if (!api || !tracer) return fn();
+    if (!api || !tracer || !this.tracing()) return fn();
     const span = tracer.startSpan(`beat ${schedule}`, {
       root: true,
       kind: api.SpanKind.INTERNAL,
@@ -216,6 +246,12 @@ export class TaskTelemetry {
 
   // ---- helpers -----------------------------------------------------------------------------
 
+  /** True once the app registered a tracer provider (checked each time: an SDK may start after the module). */
+  private tracing(): boolean {
+    const provider = this.api!.trace.getTracerProvider();
+    return !(provider instanceof this.api!.ProxyTracerProvider) || provider.getDelegate() !== this.noopTracerProvider;
+  }
+
   private remoteContext(traceparent: unknown, tracestate?: unknown): SpanContext | undefined {
     const parsed = parseTraceParent(traceparent);
     if (!parsed || !this.api) return undefined;
@@ -225,7 +261,9 @@ export class TaskTelemetry {
   }
 
   private countSent(messages: ReadonlyArray<{ message: TaskMessage }>, errorType: string | undefined): void {
-    const counter = this.metrics().sent;
+    const metrics = this.metrics();
+    if (metrics.noop) return;
+    const counter = metrics.sent;
     const byQueue = new Map<string, number>();
     for (const { message } of messages) byQueue.set(message.queue, (byQueue.get(message.queue) ?? 0) + 1);
     for (const [queue, count] of byQueue) {
@@ -243,6 +281,7 @@ export class TaskTelemetry {
     const meter: Meter = provider.getMeter(INSTRUMENTATION_SCOPE);
     this.instruments = {
       provider,
+      noop: meter === api.createNoopMeter(),
       sent: meter.createCounter(METRIC.sentMessages, { unit: '{message}', description: 'Messages a producer sent.' }),
       consumed: meter.createCounter(METRIC.consumedMessages, { unit: '{message}', description: 'Messages a consumer processed.' }),
       duration: meter.createHistogram(METRIC.processDuration, {
