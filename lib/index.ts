@@ -65,6 +65,8 @@ export { WorkerMonitor } from './monitoring/workers/worker-monitor';
 export type { WorkerState, WorkerView, WorkerStatus, RunningTask } from './broker/ports/worker-state';
 export { TaskAdmin } from './monitoring/admin/task-admin';
 export type { QueueInfo, TaskSummary, TaskDetail, TaskFilter } from './monitoring/admin/task-views';
+export { TaskStats } from './monitoring/stats/task-stats';
+export type { ThroughputPoint, QueueDepthPoint, RuntimePercentiles, RuntimeStats } from './monitoring/stats/task-stats';
 export type { QueueCounts, ScheduledMessage, DeadLetterEntry } from './broker/ports/queue-admin';
 export { TaskHealthIndicator } from './monitoring/health/task-health.indicator';
 export type { TaskHealthOptions, TaskHealthResult } from './monitoring/health/task-health.indicator';

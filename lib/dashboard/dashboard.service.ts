@@ -7,6 +7,7 @@ import type { TaskConfig } from '../config/task-config';
 import { TaskAdmin } from '../monitoring/admin/task-admin';
 import type { TaskFilter } from '../monitoring/admin/task-views';
 import { TaskControl } from '../monitoring/control/task-control';
+import { TaskStats } from '../monitoring/stats/task-stats';
 import { TaskState } from '../serialization/task-state';
 import { TaskScheduler } from '../scheduler/task-scheduler';
 import { readOnlyReason, type ResolvedDashboardOptions } from './dashboard-options';
@@ -20,6 +21,15 @@ import { queuesPage } from './views/queues.page';
 import { notFoundPage, taskPage } from './views/task.page';
 import { tasksPage } from './views/tasks.page';
 import { workersPage } from './views/workers.page';
+
+/** The charts show the last hour, by minute. */
+const CHART_MINUTES = 60;
+
+/** From the start of the first minute charted to now. */
+function chartWindow(): { from: number; to: number } {
+  const to = Date.now();
+  return { from: (Math.floor(to / 60_000) - CHART_MINUTES + 1) * 60_000, to };
+}
 
 /** What a page request carries besides its own parameters. */
 export interface PageRequest {
@@ -39,6 +49,7 @@ export class DashboardService implements OnModuleInit {
     private readonly admin: TaskAdmin,
     private readonly control: TaskControl,
     private readonly appConfig: ApplicationConfig,
+    private readonly stats: TaskStats,
     @Optional() private readonly scheduler?: TaskScheduler,
   ) {}
 
@@ -69,13 +80,21 @@ export class DashboardService implements OnModuleInit {
   }
 
   async overview(request: PageRequest): Promise<string> {
-    const [workers, queues, tasks, recent] = await Promise.all([this.admin.workers(), this.admin.queues(), this.admin.tasks({ limit: 15 }), this.admin.recentEvents(300)]);
+    const [workers, queues, tasks, recent, throughput, depth] = await Promise.all([
+      this.admin.workers(),
+      this.admin.queues(),
+      this.admin.tasks({ limit: 15 }),
+      this.admin.recentEvents(300),
+      this.stats.throughput(CHART_MINUTES),
+      this.stats.queueDepth(CHART_MINUTES),
+    ]);
     // Heartbeats would drown everything else in the feed; the workers table shows them.
     const events = recent
       .filter((event) => event.type !== 'worker-heartbeat')
       .slice(0, 30)
       .sort((a, b) => b.at - a.at);
-    return this.render(request, 'overview', 'Overview', (ctx) => overviewPage(ctx, { workers, queues, tasks, events }));
+    const window = chartWindow();
+    return this.render(request, 'overview', 'Overview', (ctx) => overviewPage(ctx, { workers, queues, tasks, events, window, throughput, depth }));
   }
 
   async workers(request: PageRequest): Promise<string> {
@@ -101,7 +120,8 @@ export class DashboardService implements OnModuleInit {
   async task(request: PageRequest, id: string): Promise<{ found: boolean; markup: string }> {
     const task = await this.admin.task(id);
     if (!task) return { found: false, markup: this.render(request, 'tasks', 'Unknown task', (ctx) => notFoundPage(ctx, id)) };
-    return { found: true, markup: this.render(request, 'tasks', `Task ${id}`, (ctx) => taskPage(ctx, task)) };
+    const runtimes = task.task ? { window: chartWindow(), stats: await this.stats.runtimes(task.task, CHART_MINUTES) } : undefined;
+    return { found: true, markup: this.render(request, 'tasks', `Task ${id}`, (ctx) => taskPage(ctx, task, runtimes)) };
   }
 
   async periodic(request: PageRequest): Promise<string> {

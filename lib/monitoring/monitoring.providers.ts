@@ -13,6 +13,7 @@ import { TaskHealthIndicator } from './health/task-health.indicator';
 import { MonitoringLifecycle } from './monitoring-lifecycle';
 import type { MonitoringConfig } from '../config/monitoring-options';
 import { WorkerMonitor } from './workers/worker-monitor';
+import { TaskStats } from './stats/task-stats';
 
 /** Operations providers that TaskModule registers (events, heartbeats, remote control, admin, health). */
 export const MONITORING_PROVIDERS: Provider[] = [
@@ -35,6 +36,7 @@ export const MONITORING_PROVIDERS: Provider[] = [
   TaskInspector,
   TaskControl,
   TaskAdmin,
+  TaskStats,
   TaskHealthIndicator,
 ];
 
@@ -48,5 +50,6 @@ export const MONITORING_EXPORTS = [
   TaskInspector,
   TaskControl,
   TaskAdmin,
+  TaskStats,
   TaskHealthIndicator,
 ];

@@ -311,4 +311,39 @@ forEachBackend('monitoring', ({ open }) => {
       expect(got).toEqual([reply('r1', { nested: ['a'] }), { requestId: 'r3', worker: 'w2', ok: false, error: { name: 'Error', message: 'no' } }]);
     });
   });
+
+  describe('minute stats', () => {
+    it('adds counters and raises gauges per series and minute, and reads the minutes that hold numbers, oldest first', async () => {
+      const { monitoring } = await open();
+      const { stats } = monitoring;
+      await stats.record(
+        [
+          { series: 'throughput', minute: 100, add: { ok: 2, fail: 1 } },
+          { series: 'throughput', minute: 102, add: { ok: 1 } },
+          { series: 'throughput', minute: 100, add: { ok: 3 } },
+          { series: 'depth', minute: 100, max: { emails: 7, default: 0 } },
+          { series: 'runtime:Tasks.run', minute: 101, add: { '12': 4 } },
+        ],
+        LONG,
+      );
+      // A gauge keeps the minute's highest value.
+      await stats.record([{ series: 'depth', minute: 100, max: { emails: 5, default: 2 } }], LONG);
+      expect(await stats.read('throughput', 99, 103)).toEqual([
+        { minute: 100, fields: { ok: 5, fail: 1 } },
+        { minute: 102, fields: { ok: 1 } },
+      ]);
+      expect(await stats.read('throughput', 101, 101)).toEqual([]);
+      expect(await stats.read('depth', 90, 110)).toEqual([{ minute: 100, fields: { emails: 7, default: 2 } }]);
+      expect(await stats.read('runtime:Tasks.run', 100, 102)).toEqual([{ minute: 101, fields: { '12': 4 } }]);
+      expect(await stats.read('runtime:Other.run', 100, 102)).toEqual([]);
+      await stats.record([], LONG);
+    });
+
+    it('forgets a minute once its ttl has passed', async () => {
+      const { monitoring } = await open();
+      await monitoring.stats.record([{ series: 'throughput', minute: 5, add: { ok: 1 } }], 50);
+      expect(await monitoring.stats.read('throughput', 5, 5)).toEqual([{ minute: 5, fields: { ok: 1 } }]);
+      await waitFor(async () => (await monitoring.stats.read('throughput', 5, 5)).length === 0, 'the minute to expire', 3000, 10);
+    });
+  });
 });

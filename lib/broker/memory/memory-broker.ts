@@ -13,6 +13,7 @@ import { MemoryEventStore } from './memory-event-store';
 import { MemoryQueueAdmin } from './memory-queue-admin';
 import { MemoryReplyChannel } from './memory-reply-channel';
 import { MemoryScheduleStore } from './memory-schedule-store';
+import { MemoryMinuteStats } from './memory-minute-stats';
 import { MemoryWorkerDirectory } from './memory-worker-directory';
 
 const DEAD_LETTERS_KEPT = 10_000;
@@ -64,6 +65,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       events,
       workers: new MemoryWorkerDirectory(),
       replies,
+      stats: new MemoryMinuteStats(),
       close: async () => {
         await Promise.allSettled([events.close(), replies.close()]);
       },

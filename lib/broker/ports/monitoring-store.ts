@@ -1,4 +1,5 @@
 import type { EventStore } from './event-store';
+import type { MinuteStatsStore } from './minute-stats';
 import type { QueueAdmin } from './queue-admin';
 import type { ReplyChannel } from './reply-channel';
 import type { WorkerDirectory } from './worker-directory';
@@ -9,6 +10,8 @@ export interface MonitoringStore {
   readonly events: EventStore;
   readonly workers: WorkerDirectory;
   readonly replies: ReplyChannel;
+  /** Per-minute aggregates for the dashboard's charts. */
+  readonly stats: MinuteStatsStore;
   close(): Promise<void>;
 }
 

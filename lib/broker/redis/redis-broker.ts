@@ -23,6 +23,7 @@ import { RedisReplyChannel } from './redis-reply-channel';
 import { RedisResultStore } from './redis-result-store';
 import { RedisScheduleStore } from './redis-schedule-store';
 import { RedisSubscriber } from './redis-subscriber';
+import { RedisMinuteStats } from './redis-minute-stats';
 import { RedisWorkerDirectory } from './redis-worker-directory';
 import { CeleryKeys } from './celery/celery-keys';
 import { CeleryMessageQueue } from './celery/celery-message-queue';
@@ -142,6 +143,7 @@ export class RedisBroker implements Broker {
       events,
       workers: new RedisWorkerDirectory(redis, keys.workers),
       replies,
+      stats: new RedisMinuteStats(redis, scripts, keys),
       close: async () => {
         await Promise.allSettled([events.close(), replies.close()]);
       },

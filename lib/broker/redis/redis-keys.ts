@@ -159,6 +159,14 @@ export class RedisKeys {
     return `${this.prefix}:failed:${id}`;
   }
 
+  /**
+   * Per-minute aggregates of one chart series (a hash of field -> number), by epoch minute.
+   * The minutes of a series share its hash tag, so that reading an hour is one pipeline in one slot.
+   */
+  minuteStats(series: string, minute: number): string {
+    return `${this.prefix}:{stats:${series}}:${minute}`;
+  }
+
   /** Pub/sub channel on which one requester gathers remote-control replies. */
   replyChannel(token: string): string {
     return `${this.prefix}:reply:${token}`;

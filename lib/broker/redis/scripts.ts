@@ -36,6 +36,7 @@ export const SCRIPTS = {
   ntCeleryRestore: { file: 'celery-restore', keys: 3 },
   ntCeleryDeadLetter: { file: 'celery-dead-letter', keys: 3 },
   ntCeleryStoreResults: { file: 'celery-store-results' },
+  ntStatsRecord: { file: 'stats-record', keys: 1 },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

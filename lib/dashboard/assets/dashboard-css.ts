@@ -50,4 +50,26 @@ nav.tabs { display:flex; flex-wrap:wrap; gap:6px; margin-bottom:12px; } nav.tabs
 nav.tabs a.active { border-color:var(--accent); } nav.tabs .count { color:var(--muted); font-size:12px; }
 details summary { cursor:pointer; color:var(--accent); }
 time { white-space:nowrap; }
+/* charts (views/charts.ts) */
+.charts { display:grid; grid-template-columns:repeat(auto-fit,minmax(320px,1fr)); gap:14px; margin:14px 0 4px; }
+figure.chart { margin:0; background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 12px 6px; }
+figure.chart figcaption { font-weight:600; font-size:13px; margin-bottom:4px; }
+figure.chart svg { width:100%; height:auto; display:block; }
+figure.chart .grid { stroke:var(--line); stroke-width:1; }
+figure.chart .axis { fill:var(--muted); font-size:10.5px; font-family:system-ui,sans-serif; }
+figure.chart polyline { fill:none; stroke-width:2; stroke-linejoin:round; stroke-linecap:round; }
+figure.chart ul.legend { list-style:none; display:flex; flex-wrap:wrap; gap:12px; margin:2px 0 0; padding:0; font-size:12px; color:var(--muted); }
+figure.chart .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
+figure.chart .empty { margin:6px 0; }
+.s-ok polyline { stroke:var(--ok); } .s-ok circle, .s-ok .swatch { fill:var(--ok); background:var(--ok); }
+.s-bad polyline { stroke:var(--bad); } .s-bad circle, .s-bad .swatch { fill:var(--bad); background:var(--bad); }
+.s-warn polyline { stroke:var(--warn); } .s-warn circle, .s-warn .swatch { fill:var(--warn); background:var(--warn); }
+.s-info polyline { stroke:var(--info); } .s-info circle, .s-info .swatch { fill:var(--info); background:var(--info); }
+.s-accent polyline { stroke:var(--accent); } .s-accent circle, .s-accent .swatch { fill:var(--accent); background:var(--accent); }
+.s-muted polyline { stroke:var(--muted); } .s-muted circle, .s-muted .swatch { fill:var(--muted); background:var(--muted); }
+.s-c1 polyline { stroke:#3355dd; } .s-c1 circle, .s-c1 .swatch { fill:#3355dd; background:#3355dd; }
+.s-c2 polyline { stroke:#8a3ffc; } .s-c2 circle, .s-c2 .swatch { fill:#8a3ffc; background:#8a3ffc; }
+.s-c3 polyline { stroke:#d12771; } .s-c3 circle, .s-c3 .swatch { fill:#d12771; background:#d12771; }
+.s-c4 polyline { stroke:#007d79; } .s-c4 circle, .s-c4 .swatch { fill:#007d79; background:#007d79; }
+.runtime-summary { display:flex; gap:18px; font-size:13px; margin:4px 0 0; } .runtime-summary b { font-variant-numeric:tabular-nums; }
 `;

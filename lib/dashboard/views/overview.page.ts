@@ -1,6 +1,8 @@
 import type { QueueInfo, TaskSummary } from '../../monitoring/admin/task-views';
 import type { StoredEvent } from '../../broker/ports/stored-event';
 import type { WorkerView } from '../../broker/ports/worker-state';
+import type { QueueDepthPoint, ThroughputPoint } from '../../monitoring/stats/task-stats';
+import { lineChart, type ChartSeries } from './charts';
 import { eventLine, queuesTable, tasksTable, workersTable } from './fragments';
 import { html, type SafeHtml } from './html';
 import { href, type PageContext } from './page-context';
@@ -10,6 +12,48 @@ export interface OverviewData {
   queues: QueueInfo[];
   tasks: TaskSummary[];
   events: StoredEvent[];
+  /** The charts' window (the last hour), ms. */
+  window: { from: number; to: number };
+  throughput: ThroughputPoint[];
+  depth: QueueDepthPoint[];
+}
+
+const QUEUE_TONES = ['c1', 'c2', 'c3', 'c4'] as const;
+const NO_EVENTS = 'Charted from the events of processes with TaskModule.forRoot({ events: true }).';
+
+/** Succeeded, failed and retried runs per minute; nothing drawn when the hour had none. */
+export function throughputChart(window: OverviewData['window'], points: ThroughputPoint[]): SafeHtml {
+  const any = points.some((p) => p.succeeded + p.failed + p.retried > 0);
+  const line = (name: string, tone: ChartSeries['tone'], pick: (p: ThroughputPoint) => number): ChartSeries => ({
+    name,
+    tone,
+    points: any ? points.map((p) => [p.at, pick(p)] as const) : [],
+  });
+  return lineChart({
+    id: 'chart-throughput',
+    title: 'Throughput (tasks per minute, last hour)',
+    ...window,
+    series: [line('succeeded', 'ok', (p) => p.succeeded), line('failed', 'bad', (p) => p.failed), line('retried', 'warn', (p) => p.retried)],
+    empty: `No task finished in the last hour. ${NO_EVENTS}`,
+  });
+}
+
+/** Ready messages of the (up to four) deepest queues, as the workers sampled them. */
+export function depthChart(window: OverviewData['window'], points: QueueDepthPoint[]): SafeHtml {
+  const peak = new Map<string, number>();
+  for (const point of points) for (const [queue, n] of Object.entries(point.queues)) peak.set(queue, Math.max(peak.get(queue) ?? 0, n));
+  const queues = [...peak.keys()].sort((a, b) => peak.get(b)! - peak.get(a)! || a.localeCompare(b)).slice(0, QUEUE_TONES.length);
+  return lineChart({
+    id: 'chart-depth',
+    title: 'Queue depth (most ready messages per minute, last hour)',
+    ...window,
+    series: queues.map((queue, i) => ({
+      name: queue,
+      tone: QUEUE_TONES[i],
+      points: points.filter((p) => p.queues[queue] !== undefined).map((p) => [p.at, p.queues[queue]] as const),
+    })),
+    empty: `No worker sampled its queues in the last hour. Workers sample them at each heartbeat when events are on (TaskModule.forRoot({ events: true })).`,
+  });
 }
 
 function card(label: string, value: number | string, id: string, tone = ''): SafeHtml {
@@ -29,6 +73,10 @@ export function overviewPage(ctx: PageContext, data: OverviewData): SafeHtml {
   ${card('processed / min', sum((q) => q.processedPerMinute), 'card-rate')}
   ${card('recent failures', failedRecently, 'card-failed', failedRecently > 0 ? 'bad' : '')}
   ${card('dead letters', sum((q) => q.dead), 'card-dead', sum((q) => q.dead) > 0 ? 'warn' : '')}
+</section>
+<section class="charts" id="charts">
+  ${throughputChart(data.window, data.throughput)}
+  ${depthChart(data.window, data.depth)}
 </section>
 <div class="grid">
   <section>

@@ -1,10 +1,33 @@
 import type { TaskDetail } from '../../monitoring/admin/task-views';
+import type { RuntimeStats } from '../../monitoring/stats/task-stats';
+import { formatMs, lineChart } from './charts';
 import { badge, duration, isoTime, json, time } from './format';
 import { html, type SafeHtml } from './html';
 import { action, table } from './layout';
 import { href, type PageContext } from './page-context';
 
-export function taskPage(ctx: PageContext, task: TaskDetail): SafeHtml {
+/** Runtime percentiles of the task's name over the last hour: per minute, and for the whole hour. */
+export function runtimeChart(window: { from: number; to: number }, stats: RuntimeStats): SafeHtml {
+  const line = (name: string, tone: 'info' | 'warn' | 'bad', pick: (p: RuntimeStats['points'][number]) => number | undefined) => ({
+    name,
+    tone,
+    points: stats.points.filter((p) => pick(p) !== undefined).map((p) => [p.at, pick(p)!] as const),
+  });
+  const summary =
+    stats.count === 0
+      ? html``
+      : html`<p class="runtime-summary" id="runtime-summary"><span>runs <b>${stats.count}</b></span><span>p50 <b>${formatMs(stats.p50!)}</b></span><span>p95 <b>${formatMs(stats.p95!)}</b></span><span>p99 <b>${formatMs(stats.p99!)}</b></span></p>`;
+  return html`<section class="charts" id="task-charts">${lineChart({
+    id: 'chart-runtime',
+    title: `Runtime percentiles of ${stats.task} (last hour)`,
+    ...window,
+    series: [line('p50', 'info', (p) => p.p50), line('p95', 'warn', (p) => p.p95), line('p99', 'bad', (p) => p.p99)],
+    format: formatMs,
+    empty: 'No run of this task succeeded in the last hour, or events are off (TaskModule.forRoot({ events: true })).',
+  })}${summary}</section>`;
+}
+
+export function taskPage(ctx: PageContext, task: TaskDetail, runtimes?: { window: { from: number; to: number }; stats: RuntimeStats }): SafeHtml {
   const id = encodeURIComponent(task.id);
   const actions = [
     task.revocable ? action(ctx, `/actions/tasks/${id}/revoke`, 'Revoke', { confirm: 'Revoke this task?', name: 'revoke' }) : html``,
@@ -29,6 +52,7 @@ export function taskPage(ctx: PageContext, task: TaskDetail): SafeHtml {
   ${task.eta ? html`<dt>Next attempt</dt><dd>${time(task.eta)}</dd>` : ''}
   ${task.reason ? html`<dt>Reason</dt><dd>${task.reason}</dd>` : ''}
 </dl>
+${runtimes ? runtimeChart(runtimes.window, runtimes.stats) : ''}
 <h2>Arguments</h2>
 <pre id="task-args">${task.args === undefined ? 'not known (not kept once a task has finished, unless it failed)' : json(task.args)}</pre>
 ${task.state === 'SUCCESS' ? html`<h2>Result</h2><pre id="task-result">${json(task.result)}</pre>` : ''}

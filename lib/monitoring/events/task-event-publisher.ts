@@ -4,13 +4,15 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { TaskEventBus } from '../../events/task-event-bus';
 import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { MonitoringConfig } from '../../config/monitoring-options';
+import { STATS_TTL_MS, updatesForEvents } from '../stats/chart-series';
 
 const MAX_PENDING = 50_000;
 const WARN_EVERY_MS = 30_000;
 
 /**
  * Copies this process's task and worker events into the event store (the capped
- * stream), batched: every event emitted in one tick travels in one pipeline.
+ * stream), batched: every event emitted in one tick travels in one pipeline; what
+ * they add to the per-minute chart numbers (outcomes, runtimes) goes with them.
  * Monitoring never gets in the way of work: when the store is slow or down,
  * events are dropped (with a warning now and then), never retried.
  */
@@ -75,8 +77,9 @@ export class TaskEventPublisher implements BeforeApplicationShutdown {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.flushing = this.backend.events
-      .append(batch)
+    const updates = updatesForEvents(batch);
+    this.flushing = Promise.all([this.backend.events.append(batch), updates.length > 0 ? this.backend.stats.record(updates, STATS_TTL_MS) : undefined])
+      .then(() => undefined)
       .catch((error: Error) => {
         this.dropped += batch.length;
         this.warn(error);

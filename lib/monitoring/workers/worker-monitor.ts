@@ -1,3 +1,5 @@
+import { epochMinute } from '../../broker/ports/minute-stats';
+import { SERIES, STATS_TTL_MS } from '../stats/chart-series';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Broker } from '../../broker/ports/broker';
 import { TASK_BROKER, TASK_CONFIG, TASK_MONITORING_STORE, TASK_MONITORING_CONFIG } from '../../constants';
@@ -105,6 +107,18 @@ export class WorkerMonitor {
       await this.backend.workers.save(state);
     } catch (error) {
       this.warn('write a heartbeat', error as Error);
+    }
+    if (this.monitoring.events && type !== 'worker-offline') await this.recordDepth(attachment.info.queues);
+  }
+
+  /** The chart of queue depth: how many messages are ready in this worker's queues (the minute keeps its highest). */
+  private async recordDepth(queues: readonly string[]): Promise<void> {
+    try {
+      const counts = await Promise.all(queues.map((queue) => this.backend.admin.counts(queue)));
+      const depth = Object.fromEntries(queues.map((queue, i) => [queue, counts[i].ready]));
+      await this.backend.stats.record([{ series: SERIES.depth, minute: epochMinute(Date.now()), max: depth }], STATS_TTL_MS);
+    } catch (error) {
+      this.warn('record queue depth', error as Error);
     }
   }
 
