@@ -17,6 +17,7 @@ const part = {
   ops: '^lib/(cli|dashboard)/',
   dispatch: '^lib/dispatch/',
   testing: '^lib/testing/',
+  telemetry: '^lib/telemetry/',
 };
 
 const never = (from, to, because) => ({
@@ -66,6 +67,7 @@ module.exports = {
     never('execution', 'worker', 'eager mode and workers share execution; it knows neither'),
     never('decorators', 'ports', 'decorators only write metadata'),
     never('dispatch', 'testing', 'the dispatcher hands recorded messages to a port (TASK_RECORDING)'),
+    never('telemetry', 'ports', 'telemetry sees messages, never the broker'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
