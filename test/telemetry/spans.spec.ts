@@ -177,6 +177,25 @@ describe('OpenTelemetry spans and metrics', () => {
     await waitFor(async () => sumOf(await otel.metric('messaging.client.consumed.messages'), 'traced') - consumedBefore >= 2, 'the consumed counter');
   });
 
+  it('eager mode: the inline run is the child of its send span, and what it enqueues joins the trace', async () => {
+    const eager = await resources.taskApp({ broker: 'memory://', eager: true }, [TracedTasks]);
+    let id = '';
+    const traceId = await inRootSpan(async () => {
+      const result = await eager.get(TaskClient).delay(TracedTasks, 'signup', 3);
+      id = result.id;
+      await result.get({ timeout: 5000 });
+    });
+    const inTrace = spans().filter((s) => s.traceId === traceId);
+    const send = inTrace.find((s) => s.name === 'send traced' && s.attributes['messaging.message.id'] === id)!;
+    const run = inTrace.find((s) => s.name === 'process traced' && s.attributes['messaging.message.id'] === id)!;
+    expect(run).toMatchObject({ parentSpanId: send.spanId, attributes: { 'messaging.client.id': 'eager', 'nestjs_tasks.task.outcome': 'success' } });
+    // The task it enqueued ran inline too, in the same trace, under the first run.
+    const childSend = inTrace.find((s) => s.name === 'send traced' && s.attributes['nestjs_tasks.task.name'] === 'traced.notify')!;
+    expect(childSend.parentSpanId).toBe(run.spanId);
+    expect(inTrace.some((s) => s.name === 'process traced' && s.parentSpanId === childSend.spanId)).toBe(true);
+    await resources.close(eager);
+  });
+
   it('telemetry: false emits nothing and adds nothing to the message', async () => {
     const off = await resources.taskApp({ broker: testRedisUrl(), prefix: uniquePrefix('otel-off'), telemetry: false }, [TracedTasks]);
     await off.get(TaskWorker).start({ queues: ['traced'], concurrency: 1 });
