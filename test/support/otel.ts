@@ -70,6 +70,8 @@ export interface SpanRecord {
   attributes: Record<string, unknown>;
   links: Array<{ traceId: string; spanId: string }>;
   status: { code: number; message?: string };
+  /** The process that recorded it (printed spans). */
+  pid?: number;
 }
 
 export function toRecord(span: ReadableSpan): SpanRecord {

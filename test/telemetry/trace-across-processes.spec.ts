@@ -23,11 +23,12 @@ class SignupController {
 /**
  * One trace from an HTTP request to the task it enqueued and the task that task enqueued:
  * the API app (this process, with a SERVER span per request as HTTP instrumentation makes
- * one) and a worker in its own OS process, each with its own tracer provider, on Redis.
+ * one) and a worker in its own OS process, each with its own tracer provider, on Redis;
+ * with the process pool the runs happen in the worker's children.
  */
-describe('OpenTelemetry across an API process and a worker process', () => {
+describe.each(['inline', 'process'] as const)('OpenTelemetry across an API process and a worker process (%s pool)', (pool) => {
   const resources = new TestResources();
-  const prefix = uniquePrefix('otel-x');
+  const prefix = uniquePrefix(`otel-x-${pool}`);
   let otel: OtelHandle;
   let api: INestApplication;
   let url: string;
@@ -47,7 +48,8 @@ describe('OpenTelemetry across an API process and a worker process', () => {
         }),
     }));
     resources.track(api);
-    worker = await resources.spawnWorker('telemetry-worker-main', { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, QUEUES: 'traced', CONCURRENCY: 2 });
+    // With the process pool, tasks run in pool children, which set up their own provider (same entry file).
+    worker = await resources.spawnWorker('telemetry-worker-main', { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, QUEUES: 'traced', CONCURRENCY: 2, POOL: pool });
   });
 
   afterAll(async () => {
@@ -99,5 +101,7 @@ describe('OpenTelemetry across an API process and a worker process', () => {
     expect(notifySend).toMatchObject({ kind: SpanKind.PRODUCER, traceId: request.traceId, parentSpanId: signupRun.spanId });
     expect(notifyRun).toMatchObject({ kind: SpanKind.CONSUMER, traceId: request.traceId, parentSpanId: notifySend.spanId });
     for (const span of [signupRun, notifySend, notifyRun]) expect(span.status.code).not.toBe(2);
+    // Inline: the worker process ran the task; process pool: one of its children did.
+    expect(signupRun.pid === worker.pid).toBe(pool === 'inline');
   });
 });

@@ -4,6 +4,7 @@ import { resolveTaskConfig } from '../../lib/config/task-config';
 import { TaskDispatcher } from '../../lib/internal';
 import { TracedTasks } from '../fixtures/telemetry-tasks';
 import { runNode } from '../compat/run-node';
+import { installOtel, toRecord } from '../support/otel';
 import { TestResources } from '../support/test-resources';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,6 +29,26 @@ describe('telemetry without @opentelemetry/api, and its option', () => {
       expect(built.trace).toBeUndefined();
       expect(await (await dispatcher.send(dispatcher.resolveName('traced.add'), [1, 2])).get({ timeout: 5000 })).toBe(3);
     } finally {
+      await resources.closeAll();
+    }
+  });
+
+  it('a tracer provider registered after the app started is used from then on', async () => {
+    const resources = new TestResources();
+    const app = await resources.taskApp({ broker: 'memory://', eager: true }, [TracedTasks]);
+    const dispatcher = app.get(TaskDispatcher);
+    const add = dispatcher.resolveName('traced.add');
+    expect(dispatcher.build(add, [1, 2]).message.traceparent).toBeUndefined();
+    const otel = installOtel();
+    try {
+      expect(dispatcher.build(add, [1, 2]).message.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      const result = await dispatcher.send(add, [2, 3]);
+      expect(await result.get({ timeout: 5000 })).toBe(5);
+      const run = otel.spans.getFinishedSpans().map(toRecord).find((s) => s.name === 'process traced' && s.attributes['messaging.message.id'] === result.id);
+      expect(run?.attributes['nestjs_tasks.task.outcome']).toBe('success');
+      expect((await otel.metric('messaging.client.consumed.messages')).length).toBeGreaterThan(0);
+    } finally {
+      await otel.shutdown();
       await resources.closeAll();
     }
   });
