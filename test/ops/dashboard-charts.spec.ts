@@ -106,6 +106,8 @@ describe('dashboard charts in a real browser', () => {
     const summary = await page.textContent('#runtime-summary');
     expect(summary).toContain(`runs ${BACKLOG}`);
     expect(summary).toMatch(/p50 \d+(\.\d+)? ms/);
+    // For a look (test/screenshots, not tracked): the docs show the overview's charts only.
+    await page.screenshot({ path: join(__dirname, '..', 'screenshots', 'dashboard-task-runtime.png'), fullPage: true });
   });
 
   it('says where the numbers come from when there are none', async () => {

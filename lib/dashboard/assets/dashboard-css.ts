@@ -71,5 +71,6 @@ figure.chart .empty { margin:6px 0; }
 .s-c2 polyline { stroke:#8a3ffc; } .s-c2 circle, .s-c2 .swatch { fill:#8a3ffc; background:#8a3ffc; }
 .s-c3 polyline { stroke:#d12771; } .s-c3 circle, .s-c3 .swatch { fill:#d12771; background:#d12771; }
 .s-c4 polyline { stroke:#007d79; } .s-c4 circle, .s-c4 .swatch { fill:#007d79; background:#007d79; }
-.runtime-summary { display:flex; gap:18px; font-size:13px; margin:4px 0 0; } .runtime-summary b { font-variant-numeric:tabular-nums; }
+.task-charts { max-width:800px; margin:16px 0 4px; }
+.runtime-summary { display:flex; gap:18px; font-size:13px; margin:0 0 8px; } .runtime-summary b { font-variant-numeric:tabular-nums; }
 `;

@@ -17,14 +17,14 @@ export function runtimeChart(window: { from: number; to: number }, stats: Runtim
     stats.count === 0
       ? html``
       : html`<p class="runtime-summary" id="runtime-summary"><span>runs <b>${stats.count}</b></span><span>p50 <b>${formatMs(stats.p50!)}</b></span><span>p95 <b>${formatMs(stats.p95!)}</b></span><span>p99 <b>${formatMs(stats.p99!)}</b></span></p>`;
-  return html`<section class="charts" id="task-charts">${lineChart({
+  return html`<section class="task-charts" id="task-charts">${summary}${lineChart({
     id: 'chart-runtime',
     title: `Runtime percentiles of ${stats.task} (last hour)`,
     ...window,
     series: [line('p50', 'info', (p) => p.p50), line('p95', 'warn', (p) => p.p95), line('p99', 'bad', (p) => p.p99)],
     format: formatMs,
     empty: 'No run of this task succeeded in the last hour, or events are off (TaskModule.forRoot({ events: true })).',
-  })}${summary}</section>`;
+  })}</section>`;
 }
 
 export function taskPage(ctx: PageContext, task: TaskDetail, runtimes?: { window: { from: number; to: number }; stats: RuntimeStats }): SafeHtml {
