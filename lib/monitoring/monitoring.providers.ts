@@ -14,6 +14,7 @@ import { MonitoringLifecycle } from './monitoring-lifecycle';
 import type { MonitoringConfig } from '../config/monitoring-options';
 import { WorkerMonitor } from './workers/worker-monitor';
 import { TaskStats } from './stats/task-stats';
+import { QueueDepthGauge } from './metrics/queue-depth-gauge';
 
 /** Operations providers that TaskModule registers (events, heartbeats, remote control, admin, health). */
 export const MONITORING_PROVIDERS: Provider[] = [
@@ -38,6 +39,7 @@ export const MONITORING_PROVIDERS: Provider[] = [
   TaskAdmin,
   TaskStats,
   TaskHealthIndicator,
+  QueueDepthGauge,
 ];
 
 /** What TaskModule exports of them. */

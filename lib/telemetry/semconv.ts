@@ -17,6 +17,7 @@ export const ATTR = {
   taskRetries: 'nestjs_tasks.task.retries',
   taskOutcome: 'nestjs_tasks.task.outcome',
   schedule: 'nestjs_tasks.schedule.name',
+  queueState: 'nestjs_tasks.queue.state',
 } as const;
 
 /** `messaging.system`: not one of the convention's well-known values, so the library's own name. */

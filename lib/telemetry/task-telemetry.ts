@@ -27,10 +27,21 @@ export interface ProcessTrace {
   end(result: RunEnd): string | undefined;
 }
 
+/** Values a gauge reports at each collection. */
+export type GaugeReading = Array<{ value: number; attributes: Record<string, string> }>;
+
+interface GaugeSpec {
+  name: string;
+  description: string;
+  unit: string;
+  read: () => Promise<GaugeReading>;
+}
+
 interface Instruments {
   provider: MeterProvider;
   /** The provider is the API's no-op one: nothing to record. */
   noop: boolean;
+  meter: Meter;
   sent: Counter;
   consumed: Counter;
   duration: Histogram;
@@ -55,6 +66,7 @@ export class TaskTelemetry {
   /** The API's no-op tracer provider: the delegate of the global one until the app registers its own. */
   private readonly noopTracerProvider?: TracerProvider;
   private instruments?: Instruments;
+  private readonly gauges: GaugeSpec[] = [];
 
   constructor(@Inject(TASK_CONFIG) config: Pick<TaskConfig, 'telemetry'>) {
     this.api = config.telemetry ? loadOtelApi() : null;
@@ -244,6 +256,31 @@ export class TaskTelemetry {
     }
   }
 
+  // ---- gauges ------------------------------------------------------------------------------
+
+  /**
+   * An observable gauge, read by the meter provider at each collection (nothing is read
+   * without one). Registered on the provider of now, and again on a provider registered later.
+   */
+  gauge(spec: GaugeSpec): void {
+    if (!this.api) return;
+    const before = this.instruments;
+    this.gauges.push(spec);
+    // Instruments made just now for a new provider include this gauge already.
+    const instruments = this.metrics();
+    if (instruments === before && !instruments.noop) this.observe(instruments.meter, spec);
+  }
+
+  private observe(meter: Meter, { name, description, unit, read }: GaugeSpec): void {
+    meter.createObservableGauge(name, { description, unit }).addCallback(async (result) => {
+      try {
+        for (const { value, attributes } of await read()) result.observe(value, attributes);
+      } catch {
+        // The broker did not answer: no value this time.
+      }
+    });
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   /** True once the app registered a tracer provider (checked each time: an SDK may start after the module). */
@@ -282,6 +319,7 @@ export class TaskTelemetry {
     this.instruments = {
       provider,
       noop: meter === api.createNoopMeter(),
+      meter,
       sent: meter.createCounter(METRIC.sentMessages, { unit: '{message}', description: 'Messages a producer sent.' }),
       consumed: meter.createCounter(METRIC.consumedMessages, { unit: '{message}', description: 'Messages a consumer processed.' }),
       duration: meter.createHistogram(METRIC.processDuration, {
@@ -290,6 +328,7 @@ export class TaskTelemetry {
         advice: { explicitBucketBoundaries: DURATION_BUCKETS },
       }),
     };
+    if (!this.instruments.noop) for (const spec of this.gauges) this.observe(meter, spec);
     return this.instruments;
   }
 }

@@ -177,6 +177,17 @@ describe('OpenTelemetry spans and metrics', () => {
     await waitFor(async () => sumOf(await otel.metric('messaging.client.consumed.messages'), 'traced') - consumedBefore >= 2, 'the consumed counter');
   });
 
+  it('queue depth: an observable gauge per queue and state, read when the meter provider collects', async () => {
+    const queue = 'otel-idle';
+    await tasks.applyAsync(TracedTasks, 'add', [1, 2], { queue });
+    await tasks.applyAsync(TracedTasks, 'add', [3, 4], { queue });
+    await tasks.applyAsync(TracedTasks, 'add', [5, 6], { queue, countdown: 3_600_000 });
+    const points = (await otel.metric('nestjs_tasks.queue.messages')).filter((p) => p.attributes['messaging.destination.name'] === queue);
+    const byState = Object.fromEntries(points.map((p) => [p.attributes['nestjs_tasks.queue.state'], p.value]));
+    expect(byState).toEqual({ ready: 2, delayed: 1, active: 0, dead: 0 });
+    expect(points[0].attributes['messaging.system']).toBe('nestjs-tasks');
+  });
+
   it('eager mode: the inline run is the child of its send span, and what it enqueues joins the trace', async () => {
     const eager = await resources.taskApp({ broker: 'memory://', eager: true }, [TracedTasks]);
     let id = '';
