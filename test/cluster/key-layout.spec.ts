@@ -26,6 +26,8 @@ describe('key layout', () => {
     expect(sameSlot(keys.chord('c1'))).toBe(1);
     expect(sameSlot(Object.values(keys.beat))).toBe(1);
     expect(sameSlot([keys.rate('A.a'), keys.rate('B.b'), keys.rateLimits])).toBe(1);
+    // The minutes of one chart series (read as one pipeline): one slot per series.
+    expect(sameSlot([keys.minuteStats('throughput', 29_000_000), keys.minuteStats('throughput', 29_000_059)])).toBe(1);
     expect(sameSlot([...keys.queue('emails#3').list, keys.uniqueLock('emails#3', 'x'), keys.rateWaiting('emails#3', 't')])).toBe(1);
     // and different queues do not all land in one slot
     expect(sameSlot(['a', 'b', 'c', 'd'].map((q) => keys.queue(q).ready))).toBeGreaterThan(1);
