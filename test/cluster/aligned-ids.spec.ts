@@ -6,7 +6,8 @@ import { alignId } from '../../lib/broker/redis/cluster/aligned-id';
 import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
 import { RedisKeys } from '../../lib/broker/redis/redis-keys';
 import { createApp } from '../support/apps';
-import { testClusterNodes, testClusterUrl, uniquePrefix } from '../support/redis-url';
+import { startRedisCluster } from '../support/redis-cluster';
+import { uniquePrefix } from '../support/redis-url';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -36,9 +37,11 @@ describe('task ids fitted to their shard on a Cluster', () => {
   });
 
   it("a worker stores a fetch's results in one script call per shard, not one per task", async () => {
+    // A cluster of its own: the script calls counted are this test's alone.
+    const cluster = await startRedisCluster(3);
     const prefix = uniquePrefix('aligned');
-    const app = await createApp({ broker: testClusterUrl(), prefix, queues: { hot: { shards: 3 } } }, [AlignedTasks]);
-    const nodes = testClusterNodes().map((node) => new IORedis(node.port, node.host));
+    const app = await createApp({ broker: cluster.url, prefix, queues: { hot: { shards: 3 } } }, [AlignedTasks]);
+    const nodes = cluster.nodes.map((node) => new IORedis(node.port, node.host));
     try {
       const client = app.get(TaskClient);
       const results = await client.delayMany(AlignedTasks, 'noop', Array.from({ length: 3000 }, (_, i) => [i] as [number]));
@@ -66,6 +69,7 @@ describe('task ids fitted to their shard on a Cluster', () => {
     } finally {
       nodes.forEach((node) => node.disconnect());
       await app.close();
+      await cluster.stop();
     }
   });
 });
