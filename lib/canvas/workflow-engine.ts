@@ -31,6 +31,12 @@ class Plan {
   readonly failures: ResultWrite[] = [];
   /** Chords whose callback (or failure) is part of this plan: marked fired once it is sent. */
   readonly fired: string[] = [];
+  /**
+   * Ids of the messages a chord's completion sends (its callback and what follows). Sent
+   * again when the completing member is delivered again before the chord was marked
+   * fired, they are left out once they have a result: they were sent, and have run.
+   */
+  readonly firedMessages = new Set<string>();
 }
 
 function continuation(chain: WorkflowSpec[] | undefined, chord: ChordRef | undefined): Continuation {
@@ -172,7 +178,10 @@ export class WorkflowEngine implements WorkflowRunner {
     const { entries, failedIndex } = reply.complete;
     if (failedIndex === null) {
       const values = entries.map((e) => (e.ok ? e.value : null));
-      return this.plan(ref.body, { value: values }, then, plan);
+      const before = plan.messages.length;
+      await this.plan(ref.body, { value: values }, then, plan);
+      for (const built of plan.messages.slice(before)) plan.firedMessages.add(built.message.id);
+      return;
     }
     const failed = entries[failedIndex];
     if (failed.ok) throw new NestTasksError(`Chord ${ref.id}: member ${failedIndex} is recorded as the failure but succeeded`);
@@ -205,8 +214,17 @@ export class WorkflowEngine implements WorkflowRunner {
   private async commit(plan: Plan): Promise<void> {
     await this.store.storeUnlessReady(plan.failures);
     await this.store.storeResults(plan.results);
-    if (plan.messages.length > 0) await this.dispatcher.dispatch(plan.messages);
+    const messages = plan.firedMessages.size > 0 ? await this.notSentBefore(plan) : plan.messages;
+    if (messages.length > 0) await this.dispatcher.dispatch(messages);
     for (const id of plan.fired) await this.store.chordFired(id, this.config.resultExpires);
+  }
+
+  /** The plan's messages less a chord's callback (and what follows it) that already has a result. */
+  private async notSentBefore(plan: Plan): Promise<BuiltMessage[]> {
+    const fired = plan.messages.filter((built) => plan.firedMessages.has(built.message.id));
+    const states = await Promise.all(fired.map((built) => this.dispatcher.result(built.message.id).state()));
+    const sent = new Set(fired.filter((_, i) => states[i] !== TaskState.PENDING).map((built) => built.message.id));
+    return sent.size === 0 ? plan.messages : plan.messages.filter((built) => !sent.has(built.message.id));
   }
 }
 

@@ -1,5 +1,6 @@
 import IORedis from 'ioredis';
-import { RedisBroker, TaskHooks, TaskRevokedError, type TaskClient } from '../../lib/internal';
+import { RedisBroker, TASK_BROKER, TaskHooks, TaskRevokedError, type Broker, type TaskClient } from '../../lib/internal';
+import { waitFor } from '../support/wait';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { startCluster, type Cluster } from './cluster';
 import { FlowTasks } from './flow.tasks';
@@ -167,6 +168,34 @@ describe('the chord counter script', () => {
       expect(reply.complete?.entries[2]).toEqual(failure('b'));
     } finally {
       await broker.close();
+    }
+  });
+});
+
+describe('a chord whose completing member is delivered again after its callback was sent, before the chord was marked fired', () => {
+  it('does not send the callback again once it has run', async () => {
+    // One worker app; its canvas store "crashes" the first time it would mark a chord fired,
+    // after the callback was sent: the completing member is delivered again and completes the chord again.
+    const cluster = await startCluster({ broker: testRedisUrl(), prefix: uniquePrefix('refire'), visibilityTimeout: 1000 }, { workers: 1 });
+    try {
+      const worker = cluster.apps[1];
+      const store = worker.get<Broker>(TASK_BROKER).canvasStore();
+      const markFired = store.chordFired.bind(store);
+      let crashed = 0;
+      store.chordFired = async (id, ttl) => {
+        if (crashed++ === 0) throw new Error('crashed after sending the callback');
+        return markFired(id, ttl);
+      };
+      const { client } = cluster;
+      const result = await client.chord(range(3).map((i) => client.signature(FlowTasks, 'add', i, 1)), client.signature(FlowTasks, 'total')).applyAsync();
+      await expect(result.get({ timeout: TIMEOUT })).resolves.toBe(6);
+      // The redelivered member completes the chord again, and this time marks it fired.
+      await waitFor(() => crashed >= 2, 'the chord to be marked fired after the redelivery', TIMEOUT);
+      await cluster.settled();
+      expect(cluster.calls('add')).toBe(4);
+      expect(cluster.calls('total')).toBe(1);
+    } finally {
+      await cluster.close();
     }
   });
 });
