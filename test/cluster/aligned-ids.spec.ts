@@ -8,6 +8,7 @@ import { RedisKeys } from '../../lib/broker/redis/redis-keys';
 import { createApp } from '../support/apps';
 import { startRedisCluster } from '../support/redis-cluster';
 import { uniquePrefix } from '../support/redis-url';
+import { waitFor } from '../support/wait';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -66,6 +67,34 @@ describe('task ids fitted to their shard on a Cluster', () => {
       await Promise.all(results.map((r) => r.get({ timeout: 30_000 })));
       // Reserve, acknowledge and store results: a few script calls per fetch of up to 50, not one per task.
       expect((await calls()) - before).toBeLessThan(3000 * 0.5);
+    } finally {
+      nodes.forEach((node) => node.disconnect());
+      await app.close();
+      await cluster.stop();
+    }
+  });
+
+  it('announces a ready result only when someone waits for it (a PUBLISH on a Cluster reaches every node)', async () => {
+    const cluster = await startRedisCluster(3);
+    const app = await createApp({ broker: cluster.url, prefix: uniquePrefix('waiters'), queues: { hot: { shards: 3 } } }, [AlignedTasks]);
+    const nodes = cluster.nodes.map((node) => new IORedis(node.port, node.host));
+    const publishes = async () => {
+      let total = 0;
+      for (const node of nodes) total += Number(/cmdstat_publish:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
+      return total;
+    };
+    try {
+      const client = app.get(TaskClient);
+      await app.get(TaskWorker).start({ queues: ['hot'], concurrency: 20 });
+      const before = await publishes();
+      const unwatched = await client.delayMany(AlignedTasks, 'noop', Array.from({ length: 200 }, (_, i) => [i] as [number]));
+      await waitFor(async () => (await Promise.all(unwatched.map((r) => r.state()))).every((state) => state === 'SUCCESS'), 'the 200 to succeed');
+      // Nobody waited: stored, not announced.
+      expect((await publishes()) - before).toBe(0);
+      // A waiter gets its result announced: get() resolves while the task is still to run.
+      const watched = await client.applyAsync(AlignedTasks, 'noop', [7], { countdown: 300 });
+      await expect(watched.get({ timeout: 10_000 })).resolves.toBe(7);
+      expect((await publishes()) - before).toBe(1);
     } finally {
       nodes.forEach((node) => node.disconnect());
       await app.close();

@@ -133,6 +133,11 @@ export class RedisKeys {
     return this.cluster ? `${this.prefix}:result:{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}` : `${this.prefix}:result:${id}`;
   }
 
+  /** On a Cluster: set while someone waits for `id`'s result, in its slot (store-results.lua announces only then). */
+  resultWaiter(id: string): string {
+    return `${this.prefix}:waiting:{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}`;
+  }
+
   /** Pub/sub channel on which a task's ready result is announced. */
   resultChannel(id: string): string {
     return `${this.prefix}:done:${id}`;

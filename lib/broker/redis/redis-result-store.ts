@@ -7,6 +7,10 @@ import type { RedisCommands } from './redis-commands';
 import type { RedisSubscriber } from './redis-subscriber';
 import type { CeleryResults } from './celery/celery-results';
 
+/** How long a wait without a timeout is marked; renewed on reconnect. */
+const WAITER_MARK_MS = 86_400_000;
+const WAITER_SLACK_MS = 10_000;
+
 type Waiter = (record: ResultRecord | null, error?: Error) => void;
 
 /**
@@ -26,7 +30,8 @@ export class RedisResultStore implements ResultStore {
     subscriber.onReconnect(() => {
       for (const channel of this.waiters.keys()) {
         const id = channel.slice(this.commands.keys.resultChannel('').length);
-        this.getResult(id).then((record) => this.announce(channel, record), () => undefined);
+        const marked = this.commands.cluster ? this.markWaiting(id) : Promise.resolve();
+        marked.then(() => this.getResult(id)).then((record) => this.announce(channel, record), () => undefined);
       }
     });
   }
@@ -46,11 +51,13 @@ export class RedisResultStore implements ResultStore {
   }
 
   private async storeSlot(writes: ResultWrite[]): Promise<void> {
-    const { keys } = this.commands;
+    const { keys, cluster } = this.commands;
     const resultKeys: string[] = [];
-    const args: Array<string | number> = [keys.resultChannel('')];
+    // On a Cluster, with each result key its waiter mark: a ready result is announced only to someone waiting.
+    const args: Array<string | number> = [keys.resultChannel(''), cluster ? '1' : '0'];
     for (const { record, ttl, keepReady } of writes) {
       resultKeys.push(keys.result(record.id));
+      if (cluster) resultKeys.push(keys.resultWaiter(record.id));
       args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
     await this.commands.call('ntStoreResults', resultKeys, args);
@@ -111,19 +118,24 @@ export class RedisResultStore implements ResultStore {
       if (!set) this.waiters.set(channel, (set = new Set()));
       set.add(settle);
       if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
-      // Subscribe first, then read: a result stored in between is seen either way.
+      // Mark the wait (on a Cluster), subscribe, then read: a result stored in between is seen either way.
       const celery = this.celery;
-      const subscribed = celery
-        ? Promise.all([
-            this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message))),
-            this.subscriber.subscribe(celery.channel(id), (message) => this.announce(channel, celery.parse(id, message))),
-          ])
-        : this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)));
-      subscribed
+      const subscribe = async (): Promise<void> => {
+        if (this.commands.cluster) await this.markWaiting(id, timeoutMs);
+        await this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)));
+        if (celery) await this.subscriber.subscribe(celery.channel(id), (message) => this.announce(channel, celery.parse(id, message)));
+      };
+      subscribe()
         .then(() => this.getResult(id))
         .then((record) => this.announce(channel, record))
         .catch((error: Error) => settle(null, error));
     });
+  }
+
+  /** On a Cluster, tells store-results.lua that someone waits for `id` (announcing to nobody costs every node). */
+  private async markWaiting(id: string, timeoutMs?: number): Promise<void> {
+    const ttl = timeoutMs === undefined ? WAITER_MARK_MS : Math.ceil(timeoutMs) + WAITER_SLACK_MS;
+    await this.commands.send((r) => r.set(this.commands.keys.resultWaiter(id), '1', 'PX', ttl));
   }
 
   /** Ends every wait: the backend is closing. */

@@ -3,19 +3,25 @@
   A record written with keep-ready is stored only if no ready (SUCCESS, FAILURE,
   REVOKED) record is kept: a late STARTED of a duplicate delivery never hides a
   finished result, and in workflows the first outcome wins.
-  KEYS    the result keys, one per record
+  KEYS    per record, its result key; with ARGV[2] '1', its result key then its waiter
+          mark (a key set by whoever waits for the result: on a Cluster a PUBLISH travels
+          to every node, so a ready record is announced only when someone waits)
   ARGV[1] the prefix of the pub/sub channels on which ready results are announced
-  ARGV[2..] groups of four per key: task id, record (JSON), ttl (ms), mode
+  ARGV[2] '1': KEYS come in pairs (result, waiter mark); '0': result keys only
+  ARGV[3..] groups of four per record: task id, record (JSON), ttl (ms), mode
           mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce
   Returns the number of records stored.
 ]]
+local paired = ARGV[2] == '1'
+local step = paired and 2 or 1
 local stored = 0
-for i = 1, #KEYS do
-  local j = 4 * i - 2
+for i = 1, #KEYS / step do
+  local key = KEYS[(i - 1) * step + 1]
+  local j = 4 * i - 1
   local mode = tonumber(ARGV[j + 3])
   local write = true
   if mode >= 2 then
-    local current = redis.call('GET', KEYS[i])
+    local current = redis.call('GET', key)
     if current then
       local ok, record = pcall(cjson.decode, current)
       if ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED') then
@@ -24,8 +30,8 @@ for i = 1, #KEYS do
     end
   end
   if write then
-    redis.call('SET', KEYS[i], ARGV[j + 1], 'PX', ARGV[j + 2])
-    if mode % 2 == 1 then
+    redis.call('SET', key, ARGV[j + 1], 'PX', ARGV[j + 2])
+    if mode % 2 == 1 and (not paired or redis.call('EXISTS', KEYS[i * 2]) == 1) then
       redis.call('PUBLISH', ARGV[1] .. ARGV[j], ARGV[j + 1])
     end
     stored = stored + 1
