@@ -1,5 +1,5 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   currentTask,
   OnTaskEvent,
@@ -177,9 +177,12 @@ describe('a Nest app on a 3-master Redis Cluster', () => {
     expect(tasks.length).toBeGreaterThan(3);
   });
 
-  it('accepts an ioredis Cluster the user owns, and leaves it open on close', async () => {
+  it.each([
+    ['{ cluster }', (own: Cluster) => ({ cluster: own })],
+    ['{ redis }', (own: Cluster) => ({ redis: own as unknown as Redis })],
+  ])('accepts an ioredis Cluster the user owns as %s, and leaves it open on close', async (_form, broker) => {
     const own = new Cluster(testClusterNodes());
-    const other = await createApp({ broker: { cluster: own }, prefix }, [ClusterTasks]);
+    const other = await createApp({ broker: broker(own), prefix }, [ClusterTasks]);
     try {
       const result = await other.get(TaskClient).applyAsync(ClusterTasks, 'record', ['own'], { queue: queues[0] });
       await expect(result.get({ timeout: 10_000 })).resolves.toBe('done own');
