@@ -10,8 +10,9 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import IORedis, { type Redis } from 'ioredis';
-import { Task, TaskClient, TaskModule, TaskWorker } from '../lib';
+import { Task, TaskClient, TaskModule } from '../lib';
 import { startPrivateRedis } from './redis/private-redis';
+import { timeBacklog } from './timed-backlog';
 
 const QUEUE = 'events-cost';
 let done = 0;
@@ -59,14 +60,15 @@ async function measure(url: string, events: boolean, tasks: number, concurrency:
   const args = Array.from({ length: tasks }, (_, i) => [i] as [number]);
   const redis = new IORedis(url);
   const cpuStart = [nodeCpu(), await redisCpu(redis)];
-  const enqueueStart = performance.now();
-  for (let i = 0; i < args.length; i += 1000) await client.delayMany(CostTasks, 'noop', args.slice(i, i + 1000));
-  const enqueueMs = performance.now() - enqueueStart;
   done = 0;
-  const processStart = performance.now();
-  await app.get(TaskWorker).start({ queues: [QUEUE], concurrency });
-  while (done < tasks) await new Promise((resolve) => setTimeout(resolve, 5));
-  const processMs = performance.now() - processStart;
+  const { enqueueMs, processMs } = await timeBacklog(app, {
+    queue: QUEUE,
+    concurrency,
+    enqueue: async () => {
+      for (let i = 0; i < args.length; i += 1000) await client.delayMany(CostTasks, 'noop', args.slice(i, i + 1000));
+    },
+    drained: () => done >= tasks,
+  });
   await app.close();
   const cpu = [(nodeCpu() - cpuStart[0]) / tasks, ((await redisCpu(redis)) - cpuStart[1]) / tasks];
   await redis.quit();

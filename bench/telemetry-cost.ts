@@ -12,8 +12,9 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Task, TaskClient, TaskModule, TaskWorker } from '../lib';
+import { Task, TaskClient, TaskModule } from '../lib';
 import { startPrivateRedis } from './redis/private-redis';
+import { timeBacklog } from './timed-backlog';
 
 const QUEUE = 'telemetry-cost';
 const VARIANTS = ['off', 'no-provider', 'recording'] as const;
@@ -88,14 +89,15 @@ async function measure(url: string, variant: Variant, tasks: number, concurrency
   for (let i = 0; i < 2000; i += 1000) await client.delayMany(CostTasks, 'noop', args.slice(i, i + 1000), { queue: 'warm-up' });
   const spansBefore = await spans();
   const cpuStart = process.cpuUsage();
-  const enqueueStart = performance.now();
-  for (let i = 0; i < args.length; i += 1000) await client.delayMany(CostTasks, 'noop', args.slice(i, i + 1000));
-  const enqueueMs = performance.now() - enqueueStart;
   done = 0;
-  const processStart = performance.now();
-  await app.get(TaskWorker).start({ queues: [QUEUE], concurrency });
-  while (done < tasks) await new Promise((resolve) => setTimeout(resolve, 5));
-  const processMs = performance.now() - processStart;
+  const { enqueueMs, processMs } = await timeBacklog(app, {
+    queue: QUEUE,
+    concurrency,
+    enqueue: async () => {
+      for (let i = 0; i < args.length; i += 1000) await client.delayMany(CostTasks, 'noop', args.slice(i, i + 1000));
+    },
+    drained: () => done >= tasks,
+  });
   const cpu = process.cpuUsage(cpuStart);
   await app.close();
   return { enqueuePerSecond: (tasks / enqueueMs) * 1000, processPerSecond: (tasks / processMs) * 1000, cpuPerTask: (cpu.user + cpu.system) / tasks, spans: (await spans()) - spansBefore };
