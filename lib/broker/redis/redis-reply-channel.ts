@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mastersOf } from './cluster/masters-of';
 import { duplicateClient, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { isRemoteReply, type RemoteReply } from '../ports/control-protocol';
@@ -48,7 +49,8 @@ export class RedisReplyChannel implements ReplyChannel {
   async send(replyTo: string, reply: RemoteReply): Promise<void> {
     // Only answer on our own namespace's reply channels.
     if (!replyTo.startsWith(this.keys.replyChannel(''))) return;
-    await this.redis.publish(replyTo, JSON.stringify(reply));
+    // On a Cluster through the channel's master, as the control bus does: replies keep their order.
+    await mastersOf(this.redis, [replyTo])[0].publish(replyTo, JSON.stringify(reply));
   }
 
   async close(): Promise<void> {
