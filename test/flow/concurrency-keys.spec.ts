@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
-import { TaskAdmin, TaskClient, TaskConfigError } from '../../lib/internal';
+import { TaskAdmin, TaskClient, TaskConfigError, TaskDashboardModule } from '../../lib/internal';
 import { AccountTasks, runningKey } from '../fixtures/concurrency-tasks';
 import { Marks } from '../fixtures/reliability-tasks';
 import { readMarks, waitFor, type WorkerProcess } from '../reliability/harness';
+import { runCli } from '../ops/support/cli-runner';
+import { createHttpApp, httpRequest } from '../ops/support/http-app';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { TestResources } from '../support/test-resources';
 
@@ -53,7 +55,7 @@ describe('concurrency keys across worker processes', () => {
   it("a flooded key does not hold up another key's single task: it starts before the flood's next runs", async () => {
     const prefix = uniquePrefix('ck-fair');
     const { client, admin } = await setUp(prefix, 3);
-    const flood = await client.delayMany(AccountTasks, 'charge', Array.from({ length: 40 }, () => ['flood', 300] as [string, number]));
+    const flood = await client.delayMany(AccountTasks, 'charge', Array.from({ length: 80 }, () => ['flood', 300] as [string, number]));
     // The flood fills its two slots and lines the rest up.
     await waitFor(async () => (await readMarks(redis, prefix, 'flood')).length >= 2, 'the flood to start');
     await waitFor(async () => ((await admin.concurrencyKeys(QUEUE))[0]?.waiting ?? 0) > 30, 'the flood to line up');
@@ -68,8 +70,20 @@ describe('concurrency keys across worker processes', () => {
     expect(floodStarts.length - startedBefore).toBeLessThanOrEqual(2);
     // Within one task's runtime of the flood (300 ms), with slack for a busy machine.
     expect(loneStart.at - sentAt).toBeLessThan(300 + 1000);
-    await admin.purge(QUEUE);
-    expect(flood.length).toBe(40);
+    // What operators see: the key at its limit, with its line.
+    const cliEnv = { REDIS_URL: testRedisUrl(), NEST_TASKS_PREFIX: prefix };
+    const keys = await runCli(['inspect', 'keys', '--json'], cliEnv);
+    expect(JSON.parse(keys.stdout)).toEqual([{ queue: QUEUE, key: 'Account.charge:flood', admitted: 2, waiting: expect.any(Number) }]);
+    const table = await runCli(['inspect', 'keys'], cliEnv);
+    expect(table.stdout).toMatch(/^accounts\s+Account\.charge:flood\s+\d+\s+2$/m);
+    const { app: http, url } = await createHttpApp({ broker: testRedisUrl(), prefix }, [TaskDashboardModule.register({})], { providers: [] });
+    resources.track(http);
+    const page = await httpRequest(`${url}/tasks/queues`);
+    expect(page.body).toMatch(/<tr data-key="Account.charge:flood"><td class="mono">accounts<\/td><td class="mono">Account.charge:flood<\/td><td class="num">\d+<\/td><td class="num">2<\/td><\/tr>/);
+    expect(page.body).toMatch(/<tr data-queue="accounts">.*<td class="num" data-col="key-waiting">[1-9]\d*<\/td>/);
+    expect(await admin.purge(QUEUE)).toBeGreaterThan(0);
+    expect(flood.length).toBe(80);
+    expect(await admin.concurrencyKeys(QUEUE)).toEqual([]);
   });
 
   it("a killed worker's slots come back when its leases run out; nothing is left counted", async () => {
