@@ -2,6 +2,7 @@ import { TaskConfigError } from '../errors';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import { MAX_CONCURRENCY_LIMIT } from '../constants';
+import { assertCombinable } from './assert-combinable';
 import type { TaskOptions } from './task-options.interface';
 
 /** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
@@ -48,6 +49,7 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     assertInteger(at('concurrency.limit'), concurrency.limit, 1, MAX_CONCURRENCY_LIMIT);
     if (concurrency.limit === undefined) throw new TaskConfigError(at('concurrency.limit'), undefined, `an integer from 1 to ${MAX_CONCURRENCY_LIMIT}`);
   }
+  assertCombinable(options, where);
   if (
     options.softTimeLimit !== undefined &&
     options.timeLimit !== undefined &&

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { TaskAdmin, TaskClient, TaskConfigError, TaskDashboardModule } from '../../lib/internal';
+import { Injectable } from '@nestjs/common';
+import { Task, TaskAdmin, TaskClient, TaskConfigError, TaskDashboardModule } from '../../lib/internal';
 import { AccountTasks, runningKey } from '../fixtures/concurrency-tasks';
 import { Marks } from '../fixtures/reliability-tasks';
 import { readMarks, waitFor, type WorkerProcess } from '../reliability/harness';
@@ -121,5 +122,25 @@ describe('concurrency keys across worker processes', () => {
     await expect(client.send('Some.task', [], { concurrencyKey: '', concurrencyLimit: 2 })).rejects.toThrow(TaskConfigError);
     await expect(client.send('Some.task', [], { concurrencyKey: 'a', concurrencyLimit: 0 })).rejects.toThrow(TaskConfigError);
     await expect(client.delay(AccountTasks, 'charge', 42 as unknown as string, 1)).rejects.toThrow(/concurrency\.key/);
+  });
+
+  it('refuses bad concurrency options when the class is defined, and acksLate: false from the module defaults at start-up', async () => {
+    const define = (options: object) => () => {
+      class Tasks {
+        @Task(options)
+        run(): void {}
+      }
+      return Tasks;
+    };
+    expect(define({ concurrency: { limit: 0 } })).toThrow(/concurrency\.limit.*an integer from 1 to 100000/);
+    expect(define({ concurrency: { key: () => 'k' } })).toThrow(/concurrency\.limit/);
+    expect(define({ concurrency: { limit: 2, key: 'account' } })).toThrow(/concurrency.*\{ limit, key\?/);
+    expect(define({ concurrency: { limit: 2 }, acksLate: false })).toThrow(/acksLate: true/);
+    @Injectable()
+    class Limited {
+      @Task({ name: 'Limited.run', concurrency: { limit: 1 } })
+      run(): void {}
+    }
+    await expect(resources.taskApp({ broker: 'memory://', defaults: { acksLate: false } }, [Limited])).rejects.toThrow(/@Task\(Limited\.run\)\.concurrency.*acksLate: true/);
   });
 });
