@@ -1,3 +1,5 @@
+import type { BatchOptions } from '../flow/batch/batch-options';
+
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => Error;
@@ -58,4 +60,6 @@ export interface TaskOptions extends TaskBehaviourOptions {
   kwargs?: boolean;
   /** Deduplicates enqueues by a key computed from the arguments. */
   unique?: UniqueOptions;
+  /** Batch task: the method takes the argument lists of up to `size` messages (see docs/flow-control.md). */
+  batch?: BatchOptions;
 }

@@ -2,6 +2,7 @@ import { TaskConfigError } from '../errors';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import type { TaskOptions } from './task-options.interface';
+import { validateBatchOptions } from '../flow/batch/validate-batch-options';
 
 /** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
 export function validateTaskOptions(options: TaskOptions, where: string): void {
@@ -46,4 +47,5 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
   ) {
     throw new TaskConfigError(at('softTimeLimit'), options.softTimeLimit, `less than timeLimit (${options.timeLimit})`);
   }
+  validateBatchOptions(options as TaskOptions & Record<string, unknown>, where);
 }
