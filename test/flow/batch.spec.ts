@@ -174,6 +174,48 @@ describe('batch tasks on Redis, one worker with the process pool', () => {
   });
 });
 
+describe('batch tasks on Redis: leases and shutdown', () => {
+  jest.setTimeout(120_000);
+  const h = new TestResources();
+  afterEach(() => h.closeAll());
+
+  async function setUp(): Promise<{ env: Record<string, string>; client: TaskClient; app: INestApplicationContext }> {
+    const prefix = uniquePrefix('batchlease');
+    const env = { REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, CONCURRENCY: '2', VISIBILITY_TIMEOUT: '1000' };
+    const app = await h.taskApp({ broker: testRedisUrl(), prefix, visibilityTimeout: 1000 }, [BatchTasks]);
+    return { env, client: app.get(TaskClient), app };
+  }
+
+  it('messages held past their lease while the batch fills keep it: no other worker takes them', async () => {
+    const { env, client } = await setUp();
+    await Promise.all([h.spawnWorker('batch-worker-main', env), h.spawnWorker('batch-worker-main', env)]);
+    const sentAt = Date.now();
+    const results = await client.delayMany(BatchTasks, 'patient', [[1], [2]]);
+    const stamps = await Promise.all(results.map((r) => r.get(GET)));
+    // Held 3 s (the batch wait) with a 1 s lease while another worker fetched from the queue.
+    for (const stamp of stamps) expect(stamp.startedAt - sentAt).toBeGreaterThanOrEqual(3_000 - 20);
+    expect(stamps.map((s) => s.deliveries)).toEqual([1, 1]);
+  });
+
+  it('on shutdown a worker gives the messages of a filling batch back to the queue; another worker runs them', async () => {
+    const { env, client, app } = await setUp();
+    const first = await h.spawnWorker('batch-worker-main', env);
+    const results = await client.delayMany(BatchTasks, 'patient', [[1], [2]]);
+    for (const result of results) await waitFor(async () => (await result.state()) === TaskState.RECEIVED, 'the batch messages held');
+    first.child.kill('SIGTERM');
+    const exit = await first.exited;
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    // Released at once (not left to their leases running out): back in the ready list.
+    expect(await h.broker(app).queueSizes('default')).toMatchObject({ ready: 2, active: 0 });
+    const second = await h.spawnWorker('batch-worker-main', env);
+    const stamps = await Promise.all(results.map((r) => r.get(GET)));
+    expect(stamps.map((s) => [s.value, s.size, s.pid])).toEqual([
+      [1, 2, second.pid],
+      [2, 2, second.pid],
+    ]);
+  });
+});
+
 describe('batch tasks on the memory broker', () => {
   jest.setTimeout(60_000);
   const h = new TestResources();
