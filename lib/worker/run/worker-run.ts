@@ -99,12 +99,14 @@ export class WorkerRun {
     return this.settler.stats;
   }
 
+  /** Running tasks; a running batch counts as one (it takes one slot). */
   get active(): number {
     return this.slots.running.size;
   }
 
+  /** Messages held but not running, those of filling and waiting batches included. */
   get reserved(): number {
-    return this.slots.queued;
+    return this.slots.queuedJobs().reduce((n, job) => n + (job.batch?.length ?? 1), 0) + this.batches.held().length;
   }
 
   /** Null while this run can run tasks; otherwise why not (its process pool has no child). */
