@@ -237,6 +237,20 @@ describe('batch tasks on the memory broker', () => {
     expect(events.filter((e) => e.type === 'succeeded')).toHaveLength(25);
   });
 
+  it('holds a bounded number of messages: a formed batch counts as one against prefetch, the rest stays queued', async () => {
+    const app = await h.taskApp({ broker: 'memory://' }, [BatchTasks]);
+    const worker = app.get(TaskWorker);
+    await worker.start({ concurrency: 1, prefetch: 2 });
+    const results = await app.get(TaskClient).delayMany(BatchTasks, 'linger', Array.from({ length: 20 }, (_, i) => [i] as [number]));
+    await waitFor(async () => (await results[0].state()) === TaskState.STARTED, 'the first batch started');
+    // One batch (3) running in the only slot and one formed batch (3) waiting: nothing more is fetched.
+    await waitFor(() => worker.getStats().reserved === 3, 'the second batch formed');
+    expect(worker.getStats().active).toBe(1);
+    expect(await h.broker(app).queueSizes('default')).toMatchObject({ ready: 14 });
+    expect(await results[0].get(GET)).toMatchObject({ value: 0, size: 3 });
+    await app.get(TaskClient).revoke(results.slice(6).map((r) => r.id));
+  });
+
   it('a per-item failure retries only that message', async () => {
     const app = await h.taskApp({ broker: 'memory://' }, [BatchTasks]);
     await app.get(TaskWorker).start({ concurrency: 2 });
