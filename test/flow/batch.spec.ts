@@ -14,7 +14,7 @@ import {
   type TaskEvent,
 } from '../../lib/internal';
 import { BatchTasks, type BatchStamp } from '../fixtures/batch-tasks';
-import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { testClusterUrl, testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { TestResources, type WorkerProcess } from '../support/test-resources';
 import { waitFor } from '../support/wait';
 
@@ -260,6 +260,22 @@ describe('batch tasks on the memory broker', () => {
       [-1, 1],
       [2, 0],
     ]);
+  });
+});
+
+describe('batch tasks on a Redis Cluster', () => {
+  jest.setTimeout(60_000);
+  const h = new TestResources();
+  afterAll(() => h.closeAll());
+
+  it('forms full and partial batches over a sharded queue (its shards in different slots)', async () => {
+    const options = { broker: testClusterUrl(), prefix: uniquePrefix('batchcl'), queues: { default: { shards: 3 } } };
+    const app = await h.taskApp(options, [BatchTasks]);
+    await app.get(TaskWorker).start({ concurrency: 2 });
+    const results = await app.get(TaskClient).delayMany(BatchTasks, 'sum', Array.from({ length: 15 }, (_, i) => [i, 1] as [number, number]));
+    const stamps = await Promise.all(results.map((r) => r.get(GET)));
+    expect(stamps.map((s) => s.value)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect([...runsOf(stamps).values()].sort((a, b) => b - a)).toEqual([10, 5]);
   });
 });
 
