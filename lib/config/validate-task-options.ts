@@ -1,6 +1,7 @@
 import { TaskConfigError } from '../errors';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import { MAX_CONCURRENCY_LIMIT } from '../constants';
 import type { TaskOptions } from './task-options.interface';
 import { validateBatchOptions } from '../flow/batch/validate-batch-options';
 
@@ -39,6 +40,14 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
       throw new TaskConfigError(at('unique'), options.unique, '{ key: (...args) => string, ttl? }');
     }
     assertDuration(at('unique.ttl'), options.unique.ttl, 1);
+  }
+  if (options.concurrency !== undefined) {
+    const concurrency = options.concurrency;
+    if (concurrency === null || typeof concurrency !== 'object' || (concurrency.key !== undefined && typeof concurrency.key !== 'function')) {
+      throw new TaskConfigError(at('concurrency'), concurrency, '{ limit, key?: (...args) => string }');
+    }
+    assertInteger(at('concurrency.limit'), concurrency.limit, 1, MAX_CONCURRENCY_LIMIT);
+    if (concurrency.limit === undefined) throw new TaskConfigError(at('concurrency.limit'), undefined, `an integer from 1 to ${MAX_CONCURRENCY_LIMIT}`);
   }
   if (
     options.softTimeLimit !== undefined &&

@@ -323,6 +323,7 @@ describe('batch options are checked when the class is defined', () => {
     [{ rateLimit: '5/s' }, 'rateLimit', 'meters the start of one message'],
     [{ kwargs: true }, 'kwargs', 'positional argument lists'],
     [{ acksLate: false }, 'acksLate', 'acknowledged after the run'],
+    [{ concurrency: { limit: 2, key: () => 'k' } }, 'concurrency', "hold their keys' slots"],
   ])('refuses batch with %p, saying why', (other, option, why) => {
     const run = define({ batch: { size: 5, wait: 10 }, ...other });
     expect(run).toThrow(TaskConfigError);

@@ -9,6 +9,7 @@ const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
   ['rateLimit', 'a rate limit meters the start of one message; a batch starts many at once'],
   ['kwargs', 'a batch method receives positional argument lists only'],
   ['acksLate', 'batch messages are held while the batch fills, so they are acknowledged after the run'],
+  ['concurrency', "a run mixes many messages' keys, and messages held while a batch fills would hold their keys' slots"],
 ];
 
 /** Throws TaskConfigError for a bad `batch` option, or one combined with options that cannot apply. */
