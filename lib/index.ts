@@ -81,3 +81,9 @@ export { TaskTesting } from './module/task-testing';
 export type { TaskTestingModuleBuilder } from './module/task-testing';
 export { TaskRecorder } from './testing/task-recorder';
 export type { RecordedTask, DrainOptions } from './testing/task-recorder';
+
+// Batch tasks (lib/flow/batch)
+export { BatchItemFailure } from './flow/batch/batch-item-failure';
+export type { BatchOf } from './flow/batch/batch-of';
+export type { BatchOptions } from './flow/batch/batch-options';
+export type { BatchContext, BatchItemContext } from './flow/batch/batch-context';

@@ -1,3 +1,5 @@
+import type { BatchOptions } from '../flow/batch/batch-options';
+
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => Error;
@@ -77,4 +79,6 @@ export interface TaskOptions<A extends any[] = any[]> extends TaskBehaviourOptio
   unique?: UniqueOptions;
   /** Limits how many tasks of one key (an account, a tenant) run at a time. */
   concurrency?: ConcurrencyOptions<A>;
+  /** Batch task: the method takes the argument lists of up to `size` messages (see docs/flow-control.md). */
+  batch?: BatchOptions;
 }
