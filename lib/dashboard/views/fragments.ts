@@ -31,7 +31,7 @@ export function queuesTable(ctx: PageContext, queues: QueueInfo[], detailed: boo
     const purge = detailed
       ? html`<td>${action(ctx, `/actions/queues/${encodeURIComponent(q.name)}/purge`, 'Purge', { confirm: `Purge every waiting message of '${q.name}'?`, danger: true, name: 'purge' })}</td>`
       : html``;
-    const row = html`<tr data-queue="${q.name}"><td class="mono">${q.name}${q.shards ? html` <span class="muted small">${q.shards.length} shards</span>` : html``}</td><td class="num" data-col="ready">${q.ready}</td><td class="num" data-col="delayed">${q.delayed}</td><td class="num">${q.active}</td><td class="num" data-col="key-waiting">${q.keyWaiting ?? 0}</td><td class="num">${dead}</td><td class="num">${q.processedPerMinute}</td><td class="num">${q.sentPerMinute}</td><td>${q.consumers.length}</td>${purge}</tr>`;
+    const row = html`<tr data-queue="${q.name}"><td class="mono">${q.name}${q.shards ? html` <span class="muted small">${q.shards.length} shards</span>` : html``}</td><td class="num" data-col="ready">${q.ready}</td><td class="num" data-col="delayed">${q.delayed}</td><td class="num">${q.active}</td><td class="num" data-col="key-waiting">${q.keyWaiting ?? 0}</td><td class="num">${dead}</td><td class="num" data-col="processed">${q.processedPerMinute}</td><td class="num">${q.sentPerMinute}</td><td>${q.consumers.length}</td>${purge}</tr>`;
     if (!detailed || !q.shards) return row;
     // A sharded queue's shards, each on a row of its own under it.
     const shards = q.shards.map(
