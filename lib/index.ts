@@ -81,3 +81,7 @@ export { TaskTesting } from './module/task-testing';
 export type { TaskTestingModuleBuilder } from './module/task-testing';
 export { TaskRecorder } from './testing/task-recorder';
 export type { RecordedTask, DrainOptions } from './testing/task-recorder';
+
+// Debounce (lib/flow/debounce)
+export type { DebounceOptions, DebounceTaskOptions } from './flow/debounce/debounce-options';
+export type { DebouncedTaskDecorator, KeyFitsMethod } from './decorators/task.decorator';

@@ -1,3 +1,5 @@
+import type { DebounceTaskOptions } from '../flow/debounce/debounce-options';
+
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => Error;
@@ -58,4 +60,6 @@ export interface TaskOptions extends TaskBehaviourOptions {
   kwargs?: boolean;
   /** Deduplicates enqueues by a key computed from the arguments. */
   unique?: UniqueOptions;
+  /** Collapses calls with the same key within `delay` into one run with the last call's arguments. */
+  debounce?: DebounceTaskOptions;
 }

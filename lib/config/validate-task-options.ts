@@ -1,4 +1,5 @@
 import { TaskConfigError } from '../errors';
+import { validateDebounceTaskOptions } from '../flow/debounce/validate-debounce';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import type { TaskOptions } from './task-options.interface';
@@ -45,5 +46,9 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     options.softTimeLimit >= options.timeLimit
   ) {
     throw new TaskConfigError(at('softTimeLimit'), options.softTimeLimit, `less than timeLimit (${options.timeLimit})`);
+  }
+  validateDebounceTaskOptions(options.debounce, at('debounce'));
+  if (options.debounce !== undefined && options.unique !== undefined) {
+    throw new TaskConfigError(at('debounce'), options.debounce, 'no debounce on a unique task (choose one)');
   }
 }

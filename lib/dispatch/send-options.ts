@@ -1,4 +1,6 @@
 import { TaskConfigError } from '../errors';
+import type { DebounceOptions } from '../flow/debounce/debounce-options';
+import { validateDebounceCallOptions } from '../flow/debounce/validate-debounce';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
 
 /** Per-call options of a message: everything of `applyAsync` but its workflow callbacks. */
@@ -30,6 +32,11 @@ export interface SendOptions {
    * order. Default: round robin (a unique task goes by its unique key).
    */
   shardKey?: string;
+  /**
+   * Collapse calls of this task with the same key within `delay` into one run, `delay`
+   * after the last call, with its arguments; every caller gets that run's id.
+   */
+  debounce?: DebounceOptions;
 }
 
 export function validateSendOptions(options: SendOptions): void {
@@ -56,4 +63,5 @@ export function validateSendOptions(options: SendOptions): void {
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
     throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
   }
+  validateDebounceCallOptions(options.debounce);
 }

@@ -1,5 +1,8 @@
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
+import { withId } from '../../flow/debounce/body-id';
+import type { DebounceWindow } from '../../flow/debounce/debounce-options';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
@@ -40,6 +43,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
+  /** Debounce windows by `<queue>:<key>`, as the records of publish-debounce.lua; swept when expired. */
+  private readonly debounces = new Map<string, { id: string; first: number; expiresAt: number }>();
+  private nextDebounceSweep = 0;
   /** Counts reservations: a lease token is unique per delivery. */
   private leaseSeq = 0;
   private closed = false;
@@ -113,6 +119,37 @@ export class MemoryBroker implements Broker, MemoryQueues {
       await this.publish([request]);
     }
     return request.id;
+  }
+
+  async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const now = Date.now();
+    this.sweepDebounces(now);
+    const q = this.queue(request.queue);
+    const key = `${request.queue}:${window.key}`;
+    const record = this.debounces.get(key);
+    if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.has(record.id)) {
+      let due = now + window.delay;
+      if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
+      q.messages.set(record.id, withId(request.body, request.id, record.id));
+      if (request.priority) q.priorities.set(record.id, request.priority);
+      else q.priorities.delete(record.id);
+      q.delayed.set(record.id, due);
+      record.expiresAt = Math.max(due, now) + DEBOUNCE_RECORD_GRACE;
+      this.signal(new Set([request.queue]));
+      return record.id;
+    }
+    if (!q.messages.has(request.id)) {
+      this.debounces.set(key, { id: request.id, first: now, expiresAt: now + window.delay + DEBOUNCE_RECORD_GRACE });
+      await this.publish([{ ...request, eta: now + window.delay }]);
+    }
+    return request.id;
+  }
+
+  /** Drops expired debounce records, at most once a second. */
+  private sweepDebounces(now: number): void {
+    if (now < this.nextDebounceSweep) return;
+    this.nextDebounceSweep = now + 1000;
+    for (const [key, record] of this.debounces) if (record.expiresAt <= now) this.debounces.delete(key);
   }
 
   async broadcast(message: ControlMessage): Promise<void> {

@@ -1,3 +1,4 @@
+import type { DebounceWindow } from '../../flow/debounce/debounce-options';
 import type { ResultWrite } from '../../serialization/result-record';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
@@ -113,4 +114,15 @@ export interface MessageQueue {
    * results and acknowledgements of one fetch then go in one call). Still a UUID.
    */
   alignTaskId?(queue: string, id: string): string;
+  /**
+   * Debounce: while a message of `window.key` still waits in the delayed set of
+   * `request.queue` (not promoted, not leased), this call joins it: its body becomes
+   * `request.body` with the waiting message's id in place of `request.id`, its priority
+   * the request's, and it is due `window.delay` from now (no later than its window's
+   * first call + `window.maxWait`). Otherwise `request` opens a new window, due
+   * `window.delay` from now (`request.eta` is not read). Returns the id that runs: the
+   * waiting one, or `request.id`. The window's record expires by itself.
+   * `revokedHolder`: a waiting message known to be revoked opens a new window instead.
+   */
+  publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string>;
 }
