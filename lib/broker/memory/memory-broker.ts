@@ -1,7 +1,7 @@
 import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
-import { withId } from '../../flow/debounce/body-id';
+import { splitAtId } from '../../flow/debounce/body-id';
 import type { DebounceWindow } from '../../flow/debounce/debounce-options';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
@@ -122,6 +122,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
   }
 
   async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const { head, tail } = splitAtId(request.body, request.id);
     const now = Date.now();
     this.sweepDebounces(now);
     const q = this.queue(request.queue);
@@ -130,7 +131,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
     if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.has(record.id)) {
       let due = now + window.delay;
       if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
-      q.messages.set(record.id, withId(request.body, request.id, record.id));
+      q.messages.set(record.id, head + record.id + tail);
       if (request.priority) q.priorities.set(record.id, request.priority);
       else q.priorities.delete(record.id);
       q.delayed.set(record.id, due);

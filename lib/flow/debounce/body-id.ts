@@ -14,8 +14,3 @@ export function splitAtId(body: string, id: string): { head: string; tail: strin
   return { head: body.slice(0, start), tail: body.slice(start + id.length) };
 }
 
-/** The body with its id `id` replaced by `holder`. */
-export function withId(body: string, id: string, holder: string): string {
-  const { head, tail } = splitAtId(body, id);
-  return head + holder + tail;
-}
