@@ -163,6 +163,13 @@ describe('debounce on Redis: keys, shards, worker processes', () => {
     expect(ttl).toBeLessThanOrEqual(DELAY + 10 * 60 * 1000);
   });
 
+  it('a Celery-protocol queue refuses debounce with TaskConfigError', async () => {
+    const app = await h.taskApp({ broker: testRedisUrl(), prefix: uniquePrefix('debounce'), queues: { legacy: { protocol: 'celery' } } }, [DebounceTasks, DebounceRunLog]);
+    const client = app.get(TaskClient);
+    await expect(client.send('DebounceTasks.plain', [1], { queue: 'legacy', debounce: { key: 'k', delay: 100 } })).rejects.toThrow(TaskConfigError);
+    await expect(client.applyAsync(DebounceTasks, 'recompute', ['a', 1], { queue: 'legacy' })).rejects.toThrow(/Celery's queue 'legacy' has no debounce/);
+  });
+
   it('on a sharded queue of a Cluster, one key collapses in one shard and keys spread over shards', async () => {
     const app = await h.taskApp(
       { broker: testClusterUrl(), prefix: uniquePrefix('debounce'), queues: { default: { shards: 4 } } },
