@@ -93,6 +93,16 @@ forEachBackend('debounce', ({ open }) => {
     expect(await broker.publishDebounced(msg('fourth', 4), window(LONG))).toBe('second');
   });
 
+  it('a retry of the run, back in the delayed set, is not joined: the next call opens a new window', async () => {
+    const { broker } = await open();
+    await broker.publishDebounced(msg('first', 1), window(30));
+    const [leased] = (await reserveSome(broker, 'the first run')).messages;
+    await broker.settle([{ kind: 'requeue', queue: Q, id: 'first', lease: leased.lease, body: '', eta: Date.now() + LONG }], []);
+    expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 1, active: 0 });
+    expect(await broker.publishDebounced(msg('second', 2), window(LONG))).toBe('second');
+    expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 2, active: 0 });
+  });
+
   it('keys are separate, and so are queues', async () => {
     const { broker } = await open();
     expect(await broker.publishDebounced(msg('a', 1), { key: 'T:a', delay: LONG })).toBe('a');

@@ -44,7 +44,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
   /** Debounce windows by `<queue>:<key>`, as the records of publish-debounce.lua; swept when expired. */
-  private readonly debounces = new Map<string, { id: string; first: number; expiresAt: number }>();
+  private readonly debounces = new Map<string, { id: string; first: number; due: number; expiresAt: number }>();
   private nextDebounceSweep = 0;
   /** Counts reservations: a lease token is unique per delivery. */
   private leaseSeq = 0;
@@ -128,20 +128,23 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const q = this.queue(request.queue);
     const key = `${request.queue}:${window.key}`;
     const record = this.debounces.get(key);
-    if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.has(record.id)) {
+    // Waiting at the due time its window gave it: not promoted, leased, or back for a retry.
+    if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.get(record.id) === record.due) {
       let due = now + window.delay;
       if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
       q.messages.set(record.id, head + record.id + tail);
       if (request.priority) q.priorities.set(record.id, request.priority);
       else q.priorities.delete(record.id);
       q.delayed.set(record.id, due);
+      record.due = due;
       record.expiresAt = Math.max(due, now) + DEBOUNCE_RECORD_GRACE;
       this.signal(new Set([request.queue]));
       return record.id;
     }
     if (!q.messages.has(request.id)) {
-      this.debounces.set(key, { id: request.id, first: now, expiresAt: now + window.delay + DEBOUNCE_RECORD_GRACE });
-      await this.publish([{ ...request, eta: now + window.delay }]);
+      const due = now + window.delay;
+      this.debounces.set(key, { id: request.id, first: now, due, expiresAt: due + DEBOUNCE_RECORD_GRACE });
+      await this.publish([{ ...request, eta: due }]);
     }
     return request.id;
   }

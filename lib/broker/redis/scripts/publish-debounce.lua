@@ -1,10 +1,11 @@
 --[[
   Debounce: joins the waiting message of a debounce window, or opens a new window.
-  A window is waiting while its holder is still in the delayed set (not promoted, not
-  leased). Joining stores the new body under the holder's id, takes the new priority and
+  A window is waiting while its holder is still in the delayed set at the due time the
+  window gave it (not promoted or leased; a retry or a rate-limit wait of the holder is
+  back in the delayed set at another time, and is not joined). Joining stores the new body under the holder's id, takes the new priority and
   moves the holder's eta to now + delay, capped at the window's first call + maxWait.
   KEYS    the queue keys (includes/queue-helpers.lua), then KEYS[11] the window's record
-          (hash: id, first), in the queue's slot
+          (hash: id, first call, due time given), in the queue's slot
   ARGV[1] now, ms
   ARGV[2] id of the new message
   ARGV[3] the encoded message up to its id
@@ -23,11 +24,11 @@ local delay, maxWait = tonumber(ARGV[5]), tonumber(ARGV[6])
 local priority, grace = tonumber(ARGV[7]), tonumber(ARGV[8])
 local due = now + delay
 
-local held = redis.call('HMGET', KEYS[11], 'id', 'first')
-local holder, first = held[1], tonumber(held[2])
+local held = redis.call('HMGET', KEYS[11], 'id', 'first', 'due')
+local holder, first, given = held[1], tonumber(held[2]), tonumber(held[3])
 -- Ids are UUIDs: one that is not (written by hand) cannot be spliced into a body.
-if holder and first and holder ~= ARGV[9] and string.find(holder, '^[%w%-]+$')
-    and redis.call('ZSCORE', KEYS[3], holder) then
+if holder and first and given and holder ~= ARGV[9] and string.find(holder, '^[%w%-]+$')
+    and tonumber(redis.call('ZSCORE', KEYS[3], holder)) == given then
   if maxWait > 0 and first + maxWait < due then
     due = first + maxWait
   end
@@ -39,6 +40,7 @@ if holder and first and holder ~= ARGV[9] and string.find(holder, '^[%w%-]+$')
     redis.call('HDEL', KEYS[9], holder)
   end
   redis.call('ZADD', KEYS[3], due, holder)
+  redis.call('HSET', KEYS[11], 'due', due)
   if due < firstDue then
     signalWork()
   end
@@ -50,7 +52,7 @@ local ready = {}
 local isNew, wake = enqueueNew(id, head .. id .. tail, due, priority, now, ready, firstDueTime())
 if isNew then
   redis.call('DEL', KEYS[11])
-  redis.call('HSET', KEYS[11], 'id', id, 'first', now)
+  redis.call('HSET', KEYS[11], 'id', id, 'first', now, 'due', due)
   redis.call('PEXPIRE', KEYS[11], delay + grace)
   if #ready > 0 then
     redis.call('LPUSH', KEYS[1], unpack(ready))
