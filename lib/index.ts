@@ -82,6 +82,6 @@ export type { TaskTestingModuleBuilder } from './module/task-testing';
 export { TaskRecorder } from './testing/task-recorder';
 export type { RecordedTask, DrainOptions } from './testing/task-recorder';
 
-// Debounce (lib/flow/debounce)
-export type { DebounceOptions, DebounceTaskOptions } from './flow/debounce/debounce-options';
+// Debounce (lib/config/debounce-options.ts, lib/flow/debounce)
+export type { DebounceOptions, DebounceTaskOptions } from './config/debounce-options';
 export type { DebouncedTaskDecorator, KeyFitsMethod } from './decorators/task.decorator';

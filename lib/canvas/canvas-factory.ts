@@ -1,7 +1,7 @@
 import type { TaskOptions } from '../config/task-options.interface';
 import type { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TaskArgumentError, TaskConfigError } from '../errors';
-import { refuseDebounce } from '../flow/debounce/validate-debounce';
+import { refuseDebounce } from '../flow/debounce/refuse-debounce';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { StepTaskOptions } from '../serialization/workflow-spec';
 import { Chain } from './chain';

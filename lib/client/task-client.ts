@@ -14,7 +14,7 @@ import { TaskDispatcher, type ResolvedTask } from '../dispatch/task-dispatcher';
 import { TaskControl } from '../monitoring/control/task-control';
 import { TaskInspector } from '../monitoring/control/task-inspector';
 import type { AsyncResult } from '../results/async-result';
-import { refuseDebounce } from '../flow/debounce/validate-debounce';
+import { refuseDebounce } from '../flow/debounce/refuse-debounce';
 import type { ApplyOptions } from './apply-options';
 import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
 

@@ -1,4 +1,4 @@
-import type { DebounceTaskOptions } from '../flow/debounce/debounce-options';
+import type { DebounceTaskOptions } from './debounce-options';
 
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 import { TaskConfigError } from '../errors';
-import { validateDebounceTaskOptions } from '../flow/debounce/validate-debounce';
+import { validateDebounceTaskOptions } from './validate-debounce';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import type { TaskOptions } from './task-options.interface';

@@ -2,7 +2,7 @@ import { TASK_METADATA } from '../constants';
 import { TaskConfigError } from '../errors';
 import { validateTaskOptions } from '../config/validate-task-options';
 import type { TaskOptions } from '../config/task-options.interface';
-import type { DebounceTaskOptions } from '../flow/debounce/debounce-options';
+import type { DebounceTaskOptions } from '../config/debounce-options';
 
 /** Metadata stored on a task method. */
 export interface TaskMetadata {

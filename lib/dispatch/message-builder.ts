@@ -2,7 +2,7 @@ import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
 import type { TaskOptions } from '../config/task-options.interface';
 import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
 import type { TaskConfig } from '../config/task-config';
-import type { DebounceWindow } from '../flow/debounce/debounce-options';
+import type { DebounceWindow } from '../broker/ports/message-queue';
 import { resolveDebounce } from '../flow/debounce/resolve-debounce';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';

@@ -1,6 +1,6 @@
 import { TaskConfigError } from '../errors';
-import type { DebounceOptions } from '../flow/debounce/debounce-options';
-import { validateDebounceCallOptions } from '../flow/debounce/validate-debounce';
+import type { DebounceOptions } from '../config/debounce-options';
+import { validateDebounceCallOptions } from '../config/validate-debounce';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
 
 /** Per-call options of a message: everything of `applyAsync` but its workflow callbacks. */

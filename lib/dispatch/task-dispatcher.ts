@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker, PublishRequest } from '../broker/ports/broker';
+import type { Broker, DebounceWindow, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import type { TaskOptions } from '../config/task-options.interface';
@@ -15,7 +15,6 @@ import { AsyncResult } from '../results/async-result';
 import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
 import type { TaskMessage } from '../serialization/task-message';
-import type { DebounceWindow } from '../flow/debounce/debounce-options';
 import { TaskState } from '../serialization/task-state';
 import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { parseRate } from '../utils/rate-limit';

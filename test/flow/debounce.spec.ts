@@ -1,5 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { TaskClient, TaskConfigError, TaskRevokedError, TaskWorker, type AsyncResult, type TaskModuleOptions } from '../../lib';
+import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
+import { RedisKeys } from '../../lib/broker/redis/redis-keys';
 import { DebounceRunLog, DebounceTasks, type DebouncedRun } from '../fixtures/debounce-tasks';
 import { testClusterUrl, testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { TestResources } from '../support/test-resources';
@@ -150,6 +152,13 @@ describe('debounce in eager mode', () => {
 describe('debounce on Redis: keys, shards, worker processes', () => {
   const h = new TestResources();
   afterEach(() => h.closeAll());
+
+  it("the window record is named in the queue's slot, for plain queues and shards", () => {
+    const keys = new RedisKeys('tasks');
+    for (const queue of ['emails', 'emails#3']) {
+      expect(new Set([...keys.queue(queue).list, keys.debounce(queue, 'Search.reindex:acct-1')].map(keySlot)).size).toBe(1);
+    }
+  });
 
   it('the window record lives in the queue slot and expires by itself', async () => {
     const prefix = uniquePrefix('debounce');

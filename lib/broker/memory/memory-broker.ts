@@ -1,8 +1,7 @@
-import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
-import { splitAtId } from '../../flow/debounce/body-id';
-import type { DebounceWindow } from '../../flow/debounce/debounce-options';
+import { splitAtId } from '../ports/debounce-body';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';

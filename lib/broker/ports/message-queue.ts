@@ -1,4 +1,3 @@
-import type { DebounceWindow } from '../../flow/debounce/debounce-options';
 import type { ResultWrite } from '../../serialization/result-record';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
@@ -9,6 +8,16 @@ export interface PublishRequest {
   /** Not before this time, ms; absent or past means now. */
   eta?: number;
   priority?: number;
+}
+
+/** What a backend needs to debounce one message (MessageQueue.publishDebounced). */
+export interface DebounceWindow {
+  /** `<task name>:<key>`: keys are scoped per task. */
+  key: string;
+  /** ms (> 0). */
+  delay: number;
+  /** ms (>= delay); absent: none. */
+  maxWait?: number;
 }
 
 /** A message leased to a worker. `body` is null when the id had no stored message. */

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { NestTasksError, TaskConfigError } from '../../errors';
-import type { DebounceWindow } from '../../flow/debounce/debounce-options';
 import type { BrokerOption } from '../../config/task-module-options.interface';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
 import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
 import type { RateTicket } from '../ports/rate-limiter';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
-import type { DebounceWindow } from '../../flow/debounce/debounce-options';
-import { splitAtId } from '../../flow/debounce/body-id';
+import { splitAtId } from '../ports/debounce-body';
 import type { ResultWrite } from '../../serialization/result-record';
-import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
+import type { DeadLetter, DebounceWindow, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
 import { ReplicationTimeoutError } from '../../errors';
 import { alignId } from './cluster/aligned-id';

@@ -1,6 +1,7 @@
 import { TaskConfigError } from '../../errors';
-import type { DebounceOptions, DebounceTaskOptions, DebounceWindow } from './debounce-options';
-import { assertDebounceKey } from './validate-debounce';
+import type { DebounceWindow } from '../../broker/ports/message-queue';
+import type { DebounceOptions, DebounceTaskOptions } from '../../config/debounce-options';
+import { assertDebounceKey } from '../../config/validate-debounce';
 
 /** The call options that bear on debounce. */
 export interface DebounceCall {
@@ -22,11 +23,11 @@ const EXCLUSIVE: ReadonlyArray<[keyof DebounceCall, string]> = [
 
 /**
  * The debounce window of a call (the call's `debounce`, else the task's), or undefined.
- * Throws TaskConfigError for what cannot be combined with it. A call's `delay` or `maxWait`
- * replaces the task's timing (a missing delay is the task's, a missing maxWait none);
- * a call with neither takes the task's. A call
- * that names its own `taskId` (workflow steps, beat ticks) is not debounced by the task's
- * options, and may not ask for debounce itself.
+ * Throws TaskConfigError for what cannot be combined with it. A call's `delay` or
+ * `maxWait` replaces the task's timing (a missing delay is the task's, a missing maxWait
+ * none); a call with neither takes the task's. A call that names its own `taskId`
+ * (workflow steps, beat ticks) is not debounced by the task's options, and may not ask
+ * for debounce itself.
  */
 export function resolveDebounce(name: string, task: { debounce?: DebounceTaskOptions; unique?: unknown }, args: unknown[], call: DebounceCall): DebounceWindow | undefined {
   const own = call.debounce;

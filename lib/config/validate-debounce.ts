@@ -1,4 +1,4 @@
-import { TaskConfigError } from '../../errors';
+import { TaskConfigError } from '../errors';
 import { MAX_DEBOUNCE_KEY_LENGTH } from './debounce-options';
 
 /** `delay` a positive duration, `maxWait` absent or at least `delay`. */
@@ -45,10 +45,3 @@ export function validateDebounceCallOptions(value: unknown, where = 'debounce'):
   assertTiming(where, delay, maxWait, false);
 }
 
-/** Where debounce cannot be used (delayMany, workflow steps): TaskConfigError when the call or the task asks for it. */
-export function refuseDebounce(where: string, task: { name: string; options: { debounce?: unknown } }, callDebounce: unknown, why: string): void {
-  if (callDebounce !== undefined) throw new TaskConfigError(`${where}.debounce`, callDebounce, `nothing: ${why}`);
-  if (task.options.debounce !== undefined) {
-    throw new TaskConfigError(where, task.name, `a task without @Task debounce: ${why}`);
-  }
-}

@@ -18,15 +18,7 @@ export interface DebounceOptions {
   key: string;
   /** Quiet time after the last call before the run, ms (> 0). Default: the task's. */
   delay?: number;
-  /** The run is due no later than this many ms after the first call of its window (>= delay). Default: the task's. */
-  maxWait?: number;
-}
-
-/** What a backend needs to debounce one message: the task-scoped key and the timing. */
-export interface DebounceWindow {
-  /** `<task name>:<key>`: keys are scoped per task. */
-  key: string;
-  delay: number;
+  /** The run is due no later than this many ms after the first call of its window (>= delay). Default: the task's, unless the call gives `delay`. */
   maxWait?: number;
 }
 
