@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { TaskClient, TaskConfigError, TaskRevokedError, TaskWorker, type AsyncResult, type TaskModuleOptions } from '../../lib';
+import { TaskClient, TaskConfigError, TaskRecorder, TaskRevokedError, TaskWorker, type AsyncResult, type TaskModuleOptions } from '../../lib';
 import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
 import { RedisKeys } from '../../lib/broker/redis/redis-keys';
 import { DebounceRunLog, DebounceTasks, type DebouncedRun } from '../fixtures/debounce-tasks';
@@ -146,6 +146,22 @@ describe('debounce in eager mode', () => {
     await expect(first.get()).resolves.toBe('acct-5@1');
     await expect(second.get()).resolves.toBe('acct-5@2');
     expect(app.get(DebounceRunLog).runs.map((r) => r.args)).toEqual([['acct-5', 1], ['acct-5', 2]]);
+  });
+});
+
+describe('debounce in recording mode', () => {
+  const h = new TestResources();
+  afterEach(() => h.closeAll());
+
+  it('records each call on its own, and drain() runs each', async () => {
+    const app = await h.taskApp({ broker: 'memory://', record: true }, [DebounceTasks, DebounceRunLog]);
+    const client = app.get(TaskClient);
+    await client.delay(DebounceTasks, 'recompute', 'acct-8', 1);
+    await client.delay(DebounceTasks, 'recompute', 'acct-8', 2);
+    const recorder = app.get(TaskRecorder);
+    expect(recorder.enqueued(DebounceTasks, 'recompute')).toEqual([['acct-8', 1], ['acct-8', 2]]);
+    await recorder.drain();
+    expect(app.get(DebounceRunLog).runs.map((r) => r.args)).toEqual([['acct-8', 1], ['acct-8', 2]]);
   });
 });
 
