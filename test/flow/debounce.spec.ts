@@ -92,7 +92,7 @@ describe.each(backends)('debounce on %s', (_name, options) => {
 
   it('revoking the collapsed id revokes the one run for every caller; the next call opens a new window', async () => {
     const { client, runs, app } = await started();
-    const calls = await Promise.all([1, 2, 3].map((v) => client.applyAsync(DebounceTasks, 'recompute', ['acct-4', v], { debounce: { key: 'acct-4', delay: 400 } })));
+    const calls = await Promise.all([1, 2, 3].map((v) => client.applyAsync(DebounceTasks, 'recompute', ['acct-4', v], { debounce: { key: 'acct-4', delay: DELAY } })));
     await calls[1].revoke();
     for (const call of calls) await expect(call.get({ timeout: 10_000 })).rejects.toBeInstanceOf(TaskRevokedError);
     const next = await client.applyAsync(DebounceTasks, 'recompute', ['acct-4', 4], { debounce: { key: 'acct-4', delay: 100 } });
