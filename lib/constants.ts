@@ -12,6 +12,10 @@ export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_GRACE = 30_000;
 export const MESSAGE_VERSION = 1;
+/** Highest `concurrency.limit` of a task (and `concurrencyLimit` of a call). */
+export const MAX_CONCURRENCY_LIMIT = 100_000;
+/** Longest concurrency key, characters (as unique and shard keys). */
+export const MAX_CONCURRENCY_KEY_LENGTH = 500;
 
 /** Periodic scheduling (beat). */
 export const PERIODIC_METADATA = 'nestjs-tasks:periodic';

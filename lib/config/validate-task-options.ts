@@ -2,6 +2,8 @@ import { TaskConfigError } from '../errors';
 import { validateDebounceTaskOptions } from './validate-debounce';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import { MAX_CONCURRENCY_LIMIT } from '../constants';
+import { assertCombinable } from './assert-combinable';
 import type { TaskOptions } from './task-options.interface';
 
 /** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
@@ -40,6 +42,15 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     }
     assertDuration(at('unique.ttl'), options.unique.ttl, 1);
   }
+  if (options.concurrency !== undefined) {
+    const concurrency = options.concurrency;
+    if (concurrency === null || typeof concurrency !== 'object' || (concurrency.key !== undefined && typeof concurrency.key !== 'function')) {
+      throw new TaskConfigError(at('concurrency'), concurrency, '{ limit, key?: (...args) => string }');
+    }
+    assertInteger(at('concurrency.limit'), concurrency.limit, 1, MAX_CONCURRENCY_LIMIT);
+    if (concurrency.limit === undefined) throw new TaskConfigError(at('concurrency.limit'), undefined, `an integer from 1 to ${MAX_CONCURRENCY_LIMIT}`);
+  }
+  assertCombinable(options, where);
   if (
     options.softTimeLimit !== undefined &&
     options.timeLimit !== undefined &&

@@ -2,7 +2,6 @@ import { TASK_METADATA } from '../constants';
 import { TaskConfigError } from '../errors';
 import { validateTaskOptions } from '../config/validate-task-options';
 import type { TaskOptions } from '../config/task-options.interface';
-import type { DebounceTaskOptions } from '../config/debounce-options';
 
 /** Metadata stored on a task method. */
 export interface TaskMetadata {
@@ -10,32 +9,21 @@ export interface TaskMetadata {
   readonly options: TaskOptions;
 }
 
-/**
- * Compiles when a key function can be called with the method's arguments (it may take
- * fewer, not more or others); else the descriptor asks for a property no method has,
- * and the compiler names it.
- */
-export type KeyFitsMethod<M, A extends unknown[]> = M extends (...args: infer P) => unknown
-  ? ((...args: A) => string) extends (...args: P) => string
-    ? unknown
-    : { 'the debounce key function does not take the parameters of the method': never }
-  : unknown;
-
-/** `@Task({ debounce })`: a method decorator whose method must accept what the key function takes. */
-export type DebouncedTaskDecorator<A extends unknown[]> = <M extends (...args: never[]) => unknown>(
+/** What `@Task()` returns: it applies to methods whose first parameters are those its key functions take. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskMethodDecorator<A extends any[]> = <M extends (...args: [...A, ...any[]]) => unknown>(
   target: object,
   propertyKey: string | symbol,
-  descriptor: TypedPropertyDescriptor<M> & KeyFitsMethod<M, A>,
-) => void;
+  descriptor: TypedPropertyDescriptor<M>,
+) => TypedPropertyDescriptor<M>;
 
 /**
  * Marks a provider method as a task. The default name is `ClassName.methodName`.
- * Options are validated here, when the class is defined: the earliest point.
- * With `debounce`, its key function is type-checked against the method's parameters.
+ * Options are validated here, when the class is defined: the earliest point. Key
+ * functions (`concurrency.key`, `debounce.key`) are type-checked against the method's parameters.
  */
-export function Task<A extends unknown[]>(options: Omit<TaskOptions, 'debounce'> & { debounce: DebounceTaskOptions<A> }): DebouncedTaskDecorator<A>;
-export function Task(options?: TaskOptions): MethodDecorator;
-export function Task(options: TaskOptions = {}): MethodDecorator {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function Task<A extends any[] = any[]>(options: TaskOptions<A> = {}): TaskMethodDecorator<A> {
   return (target, propertyKey, descriptor) => {
     const className = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `@Task(${className}.${String(propertyKey)})`;

@@ -1,4 +1,4 @@
-import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
+import { DEFAULT_QUEUE, MAX_CONCURRENCY_KEY_LENGTH, MESSAGE_VERSION } from '../constants';
 import type { TaskOptions } from '../config/task-options.interface';
 import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
 import type { TaskConfig } from '../config/task-config';
@@ -7,7 +7,7 @@ import { resolveDebounce } from '../flow/debounce/resolve-debounce';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { CreationTrace } from '../telemetry/task-telemetry';
-import { encodeMessage, type TaskMessage } from '../serialization/task-message';
+import { encodeMessage, type ConcurrencyKey, type TaskMessage } from '../serialization/task-message';
 import { toTimestamp } from '../utils/validate';
 import { validateSendOptions, type SendOptions } from './send-options';
 
@@ -66,8 +66,12 @@ export class MessageBuilder {
     const queue = options.queue ?? route?.queue ?? taskOptions.queue ?? this.config.defaults.queue ?? DEFAULT_QUEUE;
     const debounce = this.debounceOf(name, taskOptions, trimmed, options, queue);
     const lock = uniqueLock(name, taskOptions, trimmed, options);
-    // A debounce key stays in one shard: one window, one record.
-    const shard = this.placement.shardOf(queue, debounce?.key ?? options.shardKey ?? lock?.key);
+    const concurrency = concurrencyKey(name, taskOptions, trimmed, options);
+    if (concurrency && this.config.queues.get(queue)?.protocol === 'celery') {
+      throw new TaskConfigError('concurrencyKey', concurrency.key, `a native queue: '${queue}' speaks Celery, whose workers know no concurrency keys`);
+    }
+    // One key's messages stay in one shard: its limit is counted there, a debounce window's record is kept there.
+    const shard = this.placement.shardOf(queue, concurrency ? `${name}:${concurrency.key}` : (debounce?.key ?? options.shardKey ?? lock?.key));
     const message: TaskMessage = {
       v: MESSAGE_VERSION,
       id: options.taskId ?? this.placement.newId(shard),
@@ -88,6 +92,7 @@ export class MessageBuilder {
     if (ignoreResult !== undefined) message.ignoreResult = ignoreResult;
     const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
+    if (concurrency) message.concurrency = concurrency;
     if (workflow) Object.assign(message, workflow);
     const trace = this.trace?.(message);
     const body = encodeMessage(message);
@@ -130,6 +135,32 @@ function uniqueLock(name: string, taskOptions: TaskOptions, args: unknown[], opt
   }
   if (key === undefined) return undefined;
   return { key: `${name}:${key}`, ttl: options.uniqueTtl ?? taskOptions.unique?.ttl ?? DEFAULT_UNIQUE_TTL };
+}
+
+function concurrencyKey(name: string, taskOptions: TaskOptions, args: unknown[], options: SendOptions): ConcurrencyKey | undefined {
+  let key = options.concurrencyKey;
+  const declared = taskOptions.concurrency;
+  if (key === undefined && declared?.key) {
+    try {
+      key = declared.key(...args);
+    } catch (error) {
+      throw new TaskConfigError(`@Task(${name}).concurrency.key`, args, `a function that returns a key for these arguments (it threw ${String(error)})`);
+    }
+    if (typeof key !== 'string' || key === '' || key.length > MAX_CONCURRENCY_KEY_LENGTH) {
+      throw new TaskConfigError(`@Task(${name}).concurrency.key`, key, `a function returning a non-empty string of at most ${MAX_CONCURRENCY_KEY_LENGTH} characters`);
+    }
+  }
+  if (key === undefined) {
+    if (options.concurrencyLimit !== undefined) {
+      throw new TaskConfigError('concurrencyLimit', options.concurrencyLimit, `a concurrencyKey with it (${name} has no concurrency.key)`);
+    }
+    return undefined;
+  }
+  const limit = options.concurrencyLimit ?? declared?.limit;
+  if (limit === undefined) {
+    throw new TaskConfigError('concurrencyKey', key, `a limit: declare @Task({ concurrency: { limit } }) on ${name}, or pass concurrencyLimit with the call`);
+  }
+  return { key, limit };
 }
 
 function trimTrailingUndefined(args: readonly unknown[]): unknown[] {

@@ -14,7 +14,7 @@ import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
 import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
-import type { TaskMessage } from '../serialization/task-message';
+import { admissionKey, type TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
 import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { parseRate } from '../utils/rate-limit';
@@ -118,7 +118,8 @@ export class TaskDispatcher {
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
   async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
-    await this.broker.publish([{ ...this.toRequest({ message, body, shard: this.shards.pick(message.queue) }), eta }]);
+    const shard = this.shards.pick(message.queue, admissionKey(message)?.key);
+    await this.broker.publish([{ ...this.toRequest({ message, body, shard }), eta }]);
     this.emitSent([{ message: { ...message, eta } }]);
   }
 
@@ -184,6 +185,9 @@ export class TaskDispatcher {
 
   /** The broker's request for a message: to the queue, or the shard of it, picked when it was built. */
   private toRequest({ message, body, shard }: Pick<BuiltMessage, 'message' | 'body' | 'shard'>): PublishRequest {
-    return { id: message.id, queue: shard, body, eta: message.eta, priority: message.priority };
+    const request: PublishRequest = { id: message.id, queue: shard, body, eta: message.eta, priority: message.priority };
+    const concurrency = admissionKey(message);
+    if (concurrency) request.concurrency = concurrency;
+    return request;
   }
 }

@@ -103,6 +103,20 @@ forEachBackend('debounce', ({ open }) => {
     expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 2, active: 0 });
   });
 
+  it("the run is admitted under the last call's concurrency key", async () => {
+    const { broker } = await open();
+    await broker.publish([msg('busy', 0, { concurrency: { key: 'T:b', limit: 1 } })]);
+    await broker.publishDebounced(msg('first', 1, { concurrency: { key: 'T:a', limit: 1 } }), window(30));
+    await broker.publishDebounced(msg('second', 2, { concurrency: { key: 'T:b', limit: 1 } }), window(30));
+    const due = (await dueOf(broker, 'first'))!;
+    await waitFor(() => Date.now() > due, 'the window to be due');
+    // 'busy' holds T:b's one slot: the run waits in T:b's line.
+    const [busy, ...rest] = (await broker.reserve(Q, 10, LONG)).messages;
+    expect([busy.id, rest]).toEqual(['busy', []]);
+    await broker.settle([{ kind: 'ack', queue: Q, id: 'busy', lease: busy.lease }], []);
+    expect((await reserveSome(broker, 'the run, admitted')).messages.map((m) => m.id)).toEqual(['first']);
+  });
+
   it('keys are separate, and so are queues', async () => {
     const { broker } = await open();
     expect(await broker.publishDebounced(msg('a', 1), { key: 'T:a', delay: LONG })).toBe('a');

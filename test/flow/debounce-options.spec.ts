@@ -46,12 +46,14 @@ describe('@Task({ debounce }) options', () => {
     const source = program.getSourceFile(file)!;
     const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
     expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
-    // And without the expectations, the three wrong keys are errors.
+    // And without the expectations, the two wrong keys are errors.
     const text = source.getFullText().replace(/\/\/ @ts-expect-error[^\n]*\n/g, '\n');
     const host = ts.createCompilerHost(options);
     const read = host.getSourceFile.bind(host);
     host.getSourceFile = (name, language, onError, create) => (name === file ? ts.createSourceFile(name, text, language) : read(name, language, onError, create));
     const stripped = ts.createProgram([file], options, host);
-    expect(stripped.getSemanticDiagnostics(stripped.getSourceFile(file))).toHaveLength(3);
+    const strippedSource = stripped.getSourceFile(file)!;
+    const lines = new Set(stripped.getSemanticDiagnostics(strippedSource).map((d) => strippedSource.getLineAndCharacterOfPosition(d.start ?? 0).line));
+    expect(lines.size).toBe(2);
   });
 });

@@ -37,12 +37,6 @@ export class TypedDebounce {
     return accountId;
   }
 
-  // @ts-expect-error the key takes a parameter the method does not have
-  @Task({ debounce: { delay: 100, key: (accountId: string, extra: boolean) => `${accountId}${extra}` } })
-  tooMany(accountId: string): string {
-    return accountId;
-  }
-
   @Task({
     // @ts-expect-error the key returns a number, not a string
     debounce: { delay: 100, key: (accountId: string) => accountId.length },

@@ -99,8 +99,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
       if (q.messages.has(request.id)) continue;
       q.messages.set(request.id, request.body);
       if (request.priority) q.priorities.set(request.id, request.priority);
+      if (request.concurrency) q.keyOf.set(request.id, { ...request.concurrency });
       if (request.eta && request.eta > now) q.delayed.set(request.id, request.eta);
-      else q.pushReady(request.id, false);
+      else q.makeReady(request.id, false);
       touched.add(request.queue);
     }
     this.signal(touched);
@@ -134,6 +135,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
       q.messages.set(record.id, head + record.id + tail);
       if (request.priority) q.priorities.set(record.id, request.priority);
       else q.priorities.delete(record.id);
+      // Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
+      if (request.concurrency) q.keyOf.set(record.id, { ...request.concurrency });
+      else q.keyOf.delete(record.id);
       q.delayed.set(record.id, due);
       record.due = due;
       record.expiresAt = Math.max(due, now) + DEBOUNCE_RECORD_GRACE;
@@ -240,13 +244,13 @@ export class MemoryBroker implements Broker, MemoryQueues {
         dead.push({ id, body: q.messages.get(id) ?? null, reason });
         this.deadLetter(q, id, now, reason);
       } else {
-        q.pushReady(id, true);
+        q.makeReady(id, true);
       }
     }
     const due = [...q.delayed].filter(([, eta]) => eta <= now).sort(byScoreThenId);
     for (const [id] of due) {
       q.delayed.delete(id);
-      q.pushReady(id, false);
+      q.makeReady(id, false);
     }
     const messages: ReserveResult['messages'] = [];
     while (messages.length < max && q.hasReady) {
@@ -293,18 +297,21 @@ export class MemoryBroker implements Broker, MemoryQueues {
           q.unlease(op.id);
         }
         this.deadLetter(q, op.id, now, op.reason, op.raw);
+        touched.add(op.queue);
         continue;
       }
       // A stale lease, or one no longer held (a repeated call, acked or dead-lettered meanwhile), does nothing.
       if (!q.isCurrentLease(op.id, op.lease)) continue;
       q.unlease(op.id);
       if (op.kind === 'ack') {
-        q.forget(op.id);
+        if (q.forget(op.id) > 0) touched.add(op.queue);
       } else if (op.kind === 'requeue') {
         if (op.body !== '') q.messages.set(op.id, op.body);
         q.lost.delete(op.id);
+        // A retry gives up its key's slot and waits for one again.
+        q.releaseSlot(op.id);
         if (op.eta > now) q.delayed.set(op.id, op.eta);
-        else q.pushReady(op.id, false);
+        else q.makeReady(op.id, false);
         touched.add(op.queue);
       } else if (op.kind === 'rate-wait') {
         q.messages.set(op.id, op.body);
@@ -325,8 +332,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
         if (op.lost) q.lost.set(op.id, lost);
         if (lost >= this.maxDeliveries) {
           this.deadLetter(q, op.id, now, `its process died ${lost} times (maxDeliveries ${this.maxDeliveries})`);
+          touched.add(op.queue);
         } else {
-          q.pushReady(op.id, true);
+          q.makeReady(op.id, true);
           touched.add(op.queue);
         }
       }

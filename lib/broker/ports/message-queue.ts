@@ -1,4 +1,5 @@
 import type { ResultWrite } from '../../serialization/result-record';
+import type { ConcurrencyKey } from '../../serialization/task-message';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
 export interface PublishRequest {
@@ -8,6 +9,8 @@ export interface PublishRequest {
   /** Not before this time, ms; absent or past means now. */
   eta?: number;
   priority?: number;
+  /** At most `limit` messages of this queue with the same `key` are leased or ready at a time; the others wait in the key's line. */
+  concurrency?: ConcurrencyKey;
 }
 
 /** What a backend needs to debounce one message (MessageQueue.publishDebounced). */

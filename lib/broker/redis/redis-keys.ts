@@ -27,6 +27,22 @@ export interface QueueKeys {
   readonly dead: string;
 }
 
+/** Keys of a queue's concurrency keys, in its slot. */
+export interface ConcurrencyKeys {
+  /** Hash id -> '<limit>|<key>'. */
+  readonly of: string;
+  /** Hash id -> key, of the admitted ids. */
+  readonly admitted: string;
+  /** Hash key -> admitted count. */
+  readonly running: string;
+  /** Sorted set of keys with a line, by its length. */
+  readonly keys: string;
+  /** Ids in all lines. */
+  readonly waiting: string;
+  /** The line of ids waiting for a slot of `key`. */
+  line(key: string): string;
+}
+
 export class RedisKeys {
   private readonly queueCache = new Map<string, QueueKeys>();
   private readonly bases = new Map<string, string>();
@@ -79,6 +95,22 @@ export class RedisKeys {
     let base = this.bases.get(queue);
     if (base === undefined) this.bases.set(queue, (base = `${this.prefix}:{${queueHashTag(queue)}}`));
     return base;
+  }
+
+  /**
+   * The concurrency keys of `queue` (see scripts/includes/queue-helpers.lua, which derives
+   * them from the ready key: keep the two in step).
+   */
+  concurrency(queue: string): ConcurrencyKeys {
+    const base = `${this.queueBase(queue)}:ck:`;
+    return {
+      of: `${base}of`,
+      admitted: `${base}in`,
+      running: `${base}run`,
+      keys: `${base}keys`,
+      waiting: `${base}waiting`,
+      line: (key) => `${base}wait:${key}`,
+    };
   }
 
   /** Lock of a unique task, in its queue's slot. */

@@ -18,6 +18,11 @@ const MAX_BLOCK_MS = 5000;
 const BLOCK_SLACK_MS = 250;
 const UNBLOCK_ATTEMPTS = 20;
 
+/** A message's concurrency key as the queue scripts take it: '<limit>|<key>', '' for none. */
+export function keyedArg(request: Pick<PublishRequest, 'concurrency'>): string {
+  return request.concurrency ? `${request.concurrency.limit}|${request.concurrency.key}` : '';
+}
+
 /**
  * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
  * tag per queue); idle workers block on the queue's wake list on a connection of
@@ -80,7 +85,7 @@ export class RedisMessageQueue implements MessageQueue {
       for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
         const args: Array<string | number> = [now];
         for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
-          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0);
+          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0, keyedArg(r));
         }
         calls.push(this.commands.queueScript('ntPublish', queue, args));
       }
@@ -103,7 +108,7 @@ export class RedisMessageQueue implements MessageQueue {
     const { id, queue, body, eta, priority } = request;
     const now = Date.now();
     const lock = this.commands.keys.uniqueLock(queue, lockKey);
-    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
+    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? '', keyedArg(request)];
     const [holder] = await Promise.all([
       this.commands.queueScript('ntPublishUnique', queue, args, [lock]),
       this.remember(queue),
@@ -116,7 +121,7 @@ export class RedisMessageQueue implements MessageQueue {
     const { id, queue, body, priority } = request;
     const { head, tail } = splitAtId(body, id);
     const record = this.commands.keys.debounce(queue, window.key);
-    const args = [Date.now(), id, head, tail, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? ''];
+    const args = [Date.now(), id, head, tail, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? '', keyedArg(request)];
     const [holder] = await Promise.all([
       this.commands.queueScript('ntPublishDebounce', queue, args, [record]),
       this.remember(queue),

@@ -15,6 +15,7 @@
   ARGV[7] priority (0-9)
   ARGV[8] how long the record outlives its run's due time, ms
   ARGV[9] id of a holder known to be revoked ('' = none): it does not count as waiting
+  ARGV[10] concurrency key ('<limit>|<key>', '' for none): the last call's, admitted when the run is due
   Returns the id that runs: the holder's when joined, else ARGV[2].
 ]]
 -- @include queue-helpers
@@ -39,6 +40,12 @@ if holder and first and given and holder ~= ARGV[9] and string.find(holder, '^[%
   else
     redis.call('HDEL', KEYS[9], holder)
   end
+  -- Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
+  if ARGV[10] ~= '' then
+    setKeyOf(holder, ARGV[10])
+  elseif keyedQueue() then
+    redis.call('HDEL', ckKey('of'), holder)
+  end
   redis.call('ZADD', KEYS[3], due, holder)
   redis.call('HSET', KEYS[11], 'due', due)
   if due < firstDue then
@@ -49,7 +56,7 @@ if holder and first and given and holder ~= ARGV[9] and string.find(holder, '^[%
 end
 
 local ready = {}
-local isNew, wake = enqueueNew(id, head .. id .. tail, due, priority, now, ready, firstDueTime())
+local isNew, wake = enqueueNew(id, head .. id .. tail, due, priority, now, ready, firstDueTime(), ARGV[10])
 if isNew then
   redis.call('DEL', KEYS[11])
   redis.call('HSET', KEYS[11], 'id', id, 'first', now, 'due', due)
