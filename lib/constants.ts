@@ -39,3 +39,6 @@ export const DEFAULT_CONTROL_TIMEOUT = 2000;
 
 /** Testing: where the dispatcher hands messages in recording mode (the TaskRecorder). */
 export const TASK_RECORDING = Symbol('nestjs-tasks:recording');
+
+/** Debounce (lib/flow/debounce): a window's record outlives the time its run is due by this much, then expires. */
+export const DEBOUNCE_RECORD_GRACE = 10 * 60 * 1000;

@@ -1,4 +1,5 @@
 import type { BatchOptions } from '../flow/batch/batch-options';
+import type { DebounceTaskOptions } from './debounce-options';
 
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -81,4 +82,6 @@ export interface TaskOptions<A extends any[] = any[]> extends TaskBehaviourOptio
   concurrency?: ConcurrencyOptions<A>;
   /** Batch task: the method takes the argument lists of up to `size` messages (see docs/flow-control.md). */
   batch?: BatchOptions;
+  /** Collapses calls with the same key within `delay` into one run with the last call's arguments. */
+  debounce?: DebounceTaskOptions<A>;
 }

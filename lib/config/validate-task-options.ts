@@ -1,4 +1,5 @@
 import { TaskConfigError } from '../errors';
+import { validateDebounceTaskOptions } from './validate-debounce';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
 import { MAX_CONCURRENCY_LIMIT } from '../constants';
@@ -59,4 +60,8 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     throw new TaskConfigError(at('softTimeLimit'), options.softTimeLimit, `less than timeLimit (${options.timeLimit})`);
   }
   validateBatchOptions(options as TaskOptions & Record<string, unknown>, where);
+  validateDebounceTaskOptions(options.debounce, at('debounce'));
+  if (options.debounce !== undefined && options.unique !== undefined) {
+    throw new TaskConfigError(at('debounce'), options.debounce, 'no debounce on a unique task (choose one)');
+  }
 }

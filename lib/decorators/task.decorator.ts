@@ -20,7 +20,7 @@ export type TaskMethodDecorator<A extends any[]> = <M extends (...args: [...A, .
 /**
  * Marks a provider method as a task. The default name is `ClassName.methodName`.
  * Options are validated here, when the class is defined: the earliest point. Key
- * functions (`concurrency.key`) are type-checked against the method's parameters.
+ * functions (`concurrency.key`, `debounce.key`) are type-checked against the method's parameters.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function Task<A extends any[] = any[]>(options: TaskOptions<A> = {}): TaskMethodDecorator<A> {

@@ -1,5 +1,7 @@
 import { MAX_CONCURRENCY_KEY_LENGTH, MAX_CONCURRENCY_LIMIT } from '../constants';
 import { TaskConfigError } from '../errors';
+import type { DebounceOptions } from '../config/debounce-options';
+import { validateDebounceCallOptions } from '../config/validate-debounce';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
 
 /** Per-call options of a message: everything of `applyAsync` but its workflow callbacks. */
@@ -38,6 +40,11 @@ export interface SendOptions {
   concurrencyKey?: string;
   /** The limit for `concurrencyKey`, for producers without the task's class. Default: the task's `concurrency.limit`. */
   concurrencyLimit?: number;
+  /**
+   * Collapse calls of this task with the same key within `delay` into one run, `delay`
+   * after the last call, with its arguments; every caller gets that run's id.
+   */
+  debounce?: DebounceOptions;
 }
 
 export function validateSendOptions(options: SendOptions): void {
@@ -68,4 +75,5 @@ export function validateSendOptions(options: SendOptions): void {
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
     throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
   }
+  validateDebounceCallOptions(options.debounce);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker, PublishRequest } from '../broker/ports/broker';
+import type { Broker, DebounceWindow, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import type { TaskOptions } from '../config/task-options.interface';
@@ -108,9 +108,9 @@ export class TaskDispatcher {
   }
 
   private async publish(built: BuiltMessage[]): Promise<string[]> {
-    const plain = built.filter((b) => !b.lock);
+    const plain = built.filter((b) => !b.lock && !b.debounce);
     const [ids] = await Promise.all([
-      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
+      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.debounce ? this.publishDebounced(b, b.debounce) : b.message.id))),
       plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
     ]);
     return ids;
@@ -164,6 +164,16 @@ export class TaskDispatcher {
     // A revoked task keeps its message (and so the key) until a worker drops it; it is not queued any more.
     if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
     return this.broker.publishUnique(request, lock.key, lock.ttl, holder);
+  }
+
+  /** Publishes a debounced call; returns the id that runs (the waiting one it joined, or its own). */
+  private async publishDebounced(built: BuiltMessage, window: DebounceWindow): Promise<string> {
+    const request = this.toRequest(built);
+    const holder = await this.broker.publishDebounced(request, window);
+    if (holder === built.message.id) return holder;
+    // A revoked run stays in the delayed set until a worker drops it: the call opens a new window.
+    if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
+    return this.broker.publishDebounced(request, window, holder);
   }
 
   private emitSent(built: Array<Pick<BuiltMessage, 'message'>>): void {

@@ -1,5 +1,7 @@
-import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
+import { splitAtId } from '../ports/debounce-body';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
@@ -40,6 +42,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
+  /** Debounce windows by `<queue>:<key>`, as the records of publish-debounce.lua; swept when expired. */
+  private readonly debounces = new Map<string, { id: string; first: number; due: number; expiresAt: number }>();
+  private nextDebounceSweep = 0;
   /** Counts reservations: a lease token is unique per delivery. */
   private leaseSeq = 0;
   private closed = false;
@@ -114,6 +119,44 @@ export class MemoryBroker implements Broker, MemoryQueues {
       await this.publish([request]);
     }
     return request.id;
+  }
+
+  async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const { head, tail } = splitAtId(request.body, request.id);
+    const now = Date.now();
+    this.sweepDebounces(now);
+    const q = this.queue(request.queue);
+    const key = `${request.queue}:${window.key}`;
+    const record = this.debounces.get(key);
+    // Waiting at the due time its window gave it: not promoted, leased, or back for a retry.
+    if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.get(record.id) === record.due) {
+      let due = now + window.delay;
+      if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
+      q.messages.set(record.id, head + record.id + tail);
+      if (request.priority) q.priorities.set(record.id, request.priority);
+      else q.priorities.delete(record.id);
+      // Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
+      if (request.concurrency) q.keyOf.set(record.id, { ...request.concurrency });
+      else q.keyOf.delete(record.id);
+      q.delayed.set(record.id, due);
+      record.due = due;
+      record.expiresAt = Math.max(due, now) + DEBOUNCE_RECORD_GRACE;
+      this.signal(new Set([request.queue]));
+      return record.id;
+    }
+    if (!q.messages.has(request.id)) {
+      const due = now + window.delay;
+      this.debounces.set(key, { id: request.id, first: now, due, expiresAt: due + DEBOUNCE_RECORD_GRACE });
+      await this.publish([{ ...request, eta: due }]);
+    }
+    return request.id;
+  }
+
+  /** Drops expired debounce records, at most once a second. */
+  private sweepDebounces(now: number): void {
+    if (now < this.nextDebounceSweep) return;
+    this.nextDebounceSweep = now + 1000;
+    for (const [key, record] of this.debounces) if (record.expiresAt <= now) this.debounces.delete(key);
   }
 
   async broadcast(message: ControlMessage): Promise<void> {

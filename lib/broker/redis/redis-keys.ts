@@ -118,6 +118,11 @@ export class RedisKeys {
     return `${this.queueBase(queue)}:unique:${lock}`;
   }
 
+  /** A debounce window's record (its waiting id and first call), in its queue's slot; `key` is `<task>:<debounce key>`. */
+  debounce(queue: string, key: string): string {
+    return `${this.queueBase(queue)}:debounce:${key}`;
+  }
+
   /** Start slots of a rate-limited task; with the overrides under one hash tag (rate-reset.lua writes both). */
   rate(task: string): string {
     return `${this.prefix}:{rate}:${task}`;

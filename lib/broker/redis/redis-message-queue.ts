@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DEBOUNCE_RECORD_GRACE } from '../../constants';
+import { splitAtId } from '../ports/debounce-body';
 import type { ResultWrite } from '../../serialization/result-record';
-import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
+import type { DeadLetter, DebounceWindow, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
 import { ReplicationTimeoutError } from '../../errors';
 import { alignId } from './cluster/aligned-id';
@@ -109,6 +111,19 @@ export class RedisMessageQueue implements MessageQueue {
     const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? '', keyedArg(request)];
     const [holder] = await Promise.all([
       this.commands.queueScript('ntPublishUnique', queue, args, [lock]),
+      this.remember(queue),
+      this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
+    ]);
+    return String(holder);
+  }
+
+  async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const { id, queue, body, priority } = request;
+    const { head, tail } = splitAtId(body, id);
+    const record = this.commands.keys.debounce(queue, window.key);
+    const args = [Date.now(), id, head, tail, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? '', keyedArg(request)];
+    const [holder] = await Promise.all([
+      this.commands.queueScript('ntPublishDebounce', queue, args, [record]),
       this.remember(queue),
       this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
     ]);
