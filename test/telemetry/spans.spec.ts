@@ -182,9 +182,11 @@ describe('OpenTelemetry spans and metrics', () => {
     await tasks.applyAsync(TracedTasks, 'add', [1, 2], { queue });
     await tasks.applyAsync(TracedTasks, 'add', [3, 4], { queue });
     await tasks.applyAsync(TracedTasks, 'add', [5, 6], { queue, countdown: 3_600_000 });
+    // One key, limit 1: the first is ready, the second waits for its slot.
+    for (const n of [7, 8]) await tasks.applyAsync(TracedTasks, 'add', [n, n], { queue, concurrencyKey: 'k', concurrencyLimit: 1 });
     const points = (await otel.metric('nestjs_tasks.queue.messages')).filter((p) => p.attributes['messaging.destination.name'] === queue);
     const byState = Object.fromEntries(points.map((p) => [p.attributes['nestjs_tasks.queue.state'], p.value]));
-    expect(byState).toEqual({ ready: 2, delayed: 1, active: 0, dead: 0 });
+    expect(byState).toEqual({ ready: 3, delayed: 1, active: 0, dead: 0, key_waiting: 1 });
     expect(points[0].attributes['messaging.system']).toBe('nestjs-tasks');
   });
 
