@@ -16,6 +16,8 @@ import { randomUUID } from 'node:crypto';
 import IORedis, { type Redis } from 'ioredis';
 import { Task, TaskClient, TaskModule } from '../../lib';
 import { startPrivateRedis } from '../redis/private-redis';
+import { median } from '../report/stats';
+import { measureLayout, type Layout, type PrototypeMessage, type TransitionCost } from './layout-prototypes';
 
 const PREFIX = 'mem';
 const QUEUE = 'bench';
@@ -113,7 +115,8 @@ async function main(): Promise<void> {
     // Candidate layouts, raw commands, same number of entries, fresh keys each.
     const ids = Array.from({ length: tasks }, () => randomUUID());
     const sentAt = Date.now();
-    const compactBody = (i: number) => `1|${sentAt.toString(36)}|0|[${i}]`; // version|sentAt|task index|args JSON
+    // The design's encoding: format digit and sentAt (base 36), task name, args JSON (options as a JSON tail when any).
+    const compactBody = (i: number) => `2${sentAt.toString(36)}|bench.noop|[${i}]`;
     const jsonBody = (i: number) => JSON.stringify({ v: 1, id: ids[i], task: 'bench.noop', args: [i], queue: QUEUE, sentAt, retries: 0 });
     const buckets = 1024;
     const bucketOf = (packed: Buffer) => packed.readUInt16BE(14) % buckets; // low bits: the first five digits are the Cluster tag
@@ -139,7 +142,31 @@ async function main(): Promise<void> {
       p.lpush('c7:ready', Buffer.concat([packed, Buffer.from(compactBody(i))])).hset(`c7:ids:${bucketOf(packed)}`, packed, '');
     }));
     row('message in the ready list alone (no id index)', await costOf(redis, tasks, 'c8:', (p, i) => p.lpush('c8:ready', Buffer.concat([packedUuid(ids[i]), Buffer.from(compactBody(i))]))));
-    out(`compact body example: ${compactBody(12345)} (${compactBody(12345).length} B); JSON body of the same: ${jsonBody(12345).length} B`);
+    const example = Math.min(12345, tasks - 1);
+    out(`compact body example: ${compactBody(example)} (${compactBody(example).length} B); JSON body of the same: ${jsonBody(example).length} B`);
+    for (const bucketCount of [256, 4096]) {
+      row(`(${bucketCount} index hashes instead of ${buckets})`, await costOf(redis, tasks, 'c9:', (p, i) => {
+        const packed = packedUuid(ids[i]);
+        p.lpush('c9:ready', Buffer.concat([packed, Buffer.from(compactBody(i))])).hset(`c9:ids:${packed.readUInt16BE(14) % bucketCount}`, packed, '');
+      }));
+    }
+
+    // What Redis spends per transition in each layout: prototype scripts, alternating, median of 3.
+    const protoMessages: PrototypeMessage[] = ids.map((id, i) => ({ id, packed: packedUuid(id), json: jsonBody(i), compact: compactBody(i) }));
+    const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const layout of (round % 2 === 0 ? ['today', 'inline'] : ['inline', 'today']) as Layout[]) {
+        costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, protoMessages, buckets));
+      }
+    }
+    out('');
+    out('| prototype scripts, Redis CPU per task (median of 3) | publish (chunks of 1000) | reserve (50 at a time) | ack (50 at a time) | total | B per waiting task |');
+    out('|---|--:|--:|--:|--:|--:|');
+    for (const layout of ['today', 'inline'] as Layout[]) {
+      const m = (pick: (c: TransitionCost) => number) => median(costs[layout].map(pick));
+      const [publish, reserve, ack] = [m((c) => c.publish), m((c) => c.reserve), m((c) => c.ack)];
+      out(`| ${layout} | ${publish.toFixed(2)} µs | ${reserve.toFixed(2)} µs | ${ack.toFixed(2)} µs | ${(publish + reserve + ack).toFixed(2)} µs | ${m((c) => c.bytesPerWaitingTask).toFixed(1)} |`);
+    }
   } finally {
     await redis.quit();
     await server.stop();
