@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis';
  * on each transition can be compared: `today` (ids in the ready list, JSON bodies in the
  * messages hash) and `inline` (the design of docs/design-notes/waiting-task-memory.md: the
  * compact body travels in the ready list behind its packed id; the ids index lives in
- * small hashes; the body moves to the messages hash while leased).
+ * small hashes; the body moves to the messages hash while leased), and `bucketed` (the
+ * alternative: the messages hash split into small hashes by id, ids in the ready list).
  */
 export const PROTOTYPES = {
   today: {
@@ -97,6 +98,44 @@ if #done > 0 then
 end
 return #done`,
   },
+  bucketed: {
+    // KEYS ready, wake, then the buckets; ARGV triples bucket (index into KEYS), packed id, compact body
+    publish: `
+local ready = {}
+for i = 1, #ARGV, 3 do
+  local id = ARGV[i + 1]
+  if redis.call('HSETNX', KEYS[tonumber(ARGV[i])], id, ARGV[i + 2]) == 1 then ready[#ready + 1] = id end
+end
+if #ready > 0 then redis.call('LPUSH', KEYS[1], unpack(ready)) end
+if redis.call('LLEN', KEYS[2]) == 0 then redis.call('RPUSH', KEYS[2], '1') end
+return #ready`,
+    // KEYS ready, active, buckets' base (the bucket number is appended), lost; ARGV count, deadline, token
+    reserve: `
+local ids = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
+if not ids then return {} end
+local lease, out = {}, {}
+for i, id in ipairs(ids) do
+  lease[2 * i - 1] = ARGV[2]
+  lease[2 * i] = id .. '|' .. ARGV[3]
+  local bucket = (string.byte(id, 15) * 256 + string.byte(id, 16)) % BUCKET_COUNT
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[3] .. bucket, id)
+end
+redis.call('ZADD', KEYS[2], unpack(lease))
+local lost = redis.call('HMGET', KEYS[4], unpack(ids))
+return out`,
+    // KEYS active, lost, then the buckets; ARGV triples id, token, bucket (index into KEYS)
+    ack: `
+local done = {}
+for i = 1, #ARGV, 3 do
+  if redis.call('ZREM', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1]) == 1 then
+    done[#done + 1] = ARGV[i]
+    redis.call('HDEL', KEYS[tonumber(ARGV[i + 2])], ARGV[i])
+  end
+end
+if #done > 0 then redis.call('HDEL', KEYS[2], unpack(done)) end
+return #done`,
+  },
 } as const;
 
 export type Layout = keyof typeof PROTOTYPES;
@@ -133,13 +172,10 @@ async function usedMemory(redis: Redis): Promise<number> {
  */
 export async function measureLayout(redis: Redis, layout: Layout, base: string, messages: readonly Message[], buckets: number, chunk = 1000, batch = 50): Promise<TransitionCost> {
   const scripts = PROTOTYPES[layout];
-  const sha = {
-    publish: String(await redis.script('LOAD', scripts.publish)),
-    reserve: String(await redis.script('LOAD', scripts.reserve)),
-    ack: String(await redis.script('LOAD', scripts.ack)),
-  };
+  const load = async (source: string) => String(await redis.script('LOAD', source.replace('BUCKET_COUNT', String(buckets))));
+  const sha = { publish: await load(scripts.publish), reserve: await load(scripts.reserve), ack: await load(scripts.ack) };
   const key = (part: string) => `${base}:${part}`;
-  const bucketKey = (packed: Buffer) => key(`ids:${packed.readUInt16BE(14) % buckets}`);
+  const bucketKey = (packed: Buffer) => key(`${layout === 'bucketed' ? 'm:' : 'ids:'}${packed.readUInt16BE(14) % buckets}`);
   const memoryBefore = await usedMemory(redis);
   let usec = await evalUsec(redis);
   const cost = { publish: 0, reserve: 0, ack: 0, bytesPerWaitingTask: 0 };
@@ -162,13 +198,18 @@ export async function measureLayout(redis: Redis, layout: Layout, base: string, 
     usec = await evalUsec(redis);
     const deadline = String(Date.now() + 60_000);
     const token = `t${done}`;
-    const flat = (await redis.callBuffer('EVALSHA', sha.reserve, 4, key('ready'), key('active'), key('messages'), key('lost'), String(batch), deadline, token)) as Buffer[];
+    const third = layout === 'bucketed' ? key('m:') : key('messages');
+    const flat = (await redis.callBuffer('EVALSHA', sha.reserve, 4, key('ready'), key('active'), third, key('lost'), String(batch), deadline, token)) as Buffer[];
     const afterReserve = await evalUsec(redis);
     reserveUsec += afterReserve - usec;
     const ids = flat.filter((_, i) => i % 2 === 0);
     if (ids.length === 0) throw new Error(`${layout}: the queue ran dry after ${done} of ${messages.length}`);
     if (layout === 'today') {
       await redis.evalsha(sha.ack, 3, key('active'), key('messages'), key('lost'), ...ids.flatMap((id) => [id, token]));
+    } else if (layout === 'bucketed') {
+      const keys = [...new Set(ids.map(bucketKey))];
+      const index = new Map(keys.map((k, i) => [k, i + 3]));
+      await redis.evalsha(sha.ack, 2 + keys.length, key('active'), key('lost'), ...keys, ...ids.flatMap((id) => [id, token, String(index.get(bucketKey(id)))]));
     } else {
       const keys = [...new Set(ids.map(bucketKey))];
       const index = new Map(keys.map((k, i) => [k, i + 4]));

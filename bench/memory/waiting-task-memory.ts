@@ -153,16 +153,17 @@ async function main(): Promise<void> {
 
     // What Redis spends per transition in each layout: prototype scripts, alternating, median of 3.
     const protoMessages: PrototypeMessage[] = ids.map((id, i) => ({ id, packed: packedUuid(id), json: jsonBody(i), compact: compactBody(i) }));
-    const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [] };
+    const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [], bucketed: [] };
     for (let round = 0; round < 3; round++) {
-      for (const layout of (round % 2 === 0 ? ['today', 'inline'] : ['inline', 'today']) as Layout[]) {
+      const layouts: Layout[] = ['today', 'inline', 'bucketed'];
+      for (const layout of round % 2 === 0 ? layouts : layouts.reverse()) {
         costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, protoMessages, buckets));
       }
     }
     out('');
     out('| prototype scripts, Redis CPU per task (median of 3) | publish (chunks of 1000) | reserve (50 at a time) | ack (50 at a time) | total | B per waiting task |');
     out('|---|--:|--:|--:|--:|--:|');
-    for (const layout of ['today', 'inline'] as Layout[]) {
+    for (const layout of ['today', 'inline', 'bucketed'] as Layout[]) {
       const m = (pick: (c: TransitionCost) => number) => median(costs[layout].map(pick));
       const [publish, reserve, ack] = [m((c) => c.publish), m((c) => c.reserve), m((c) => c.ack)];
       out(`| ${layout} | ${publish.toFixed(2)} µs | ${reserve.toFixed(2)} µs | ${ack.toFixed(2)} µs | ${(publish + reserve + ack).toFixed(2)} µs | ${m((c) => c.bytesPerWaitingTask).toFixed(1)} |`);
