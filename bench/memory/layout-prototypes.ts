@@ -109,36 +109,60 @@ end
 if #ready > 0 then redis.call('LPUSH', KEYS[1], unpack(ready)) end
 if redis.call('LLEN', KEYS[2]) == 0 then redis.call('RPUSH', KEYS[2], '1') end
 return #ready`,
-    // KEYS ready, active, buckets' base (the bucket number is appended), lost; ARGV count, deadline, token
+    // KEYS ready, active, buckets' base (the bucket number is appended), lost; ARGV count, deadline, token.
+    // One HMGET per bucket met (ids of one producer's run share a bucket).
     reserve: `
 local ids = redis.call('RPOP', KEYS[1], tonumber(ARGV[1]))
 if not ids then return {} end
-local lease, out = {}, {}
+local lease, groups, order = {}, {}, {}
 for i, id in ipairs(ids) do
   lease[2 * i - 1] = ARGV[2]
   lease[2 * i] = id .. '|' .. ARGV[3]
   local bucket = (string.byte(id, 15) * 256 + string.byte(id, 16)) % BUCKET_COUNT
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[3] .. bucket, id)
+  local group = groups[bucket]
+  if not group then
+    group = {}
+    groups[bucket] = group
+    order[#order + 1] = bucket
+  end
+  group[#group + 1] = i
 end
 redis.call('ZADD', KEYS[2], unpack(lease))
-local lost = redis.call('HMGET', KEYS[4], unpack(ids))
-return out`,
-    // KEYS active, lost, then the buckets; ARGV triples id, token, bucket (index into KEYS)
-    ack: `
-local done = {}
-for i = 1, #ARGV, 3 do
-  if redis.call('ZREM', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1]) == 1 then
-    done[#done + 1] = ARGV[i]
-    redis.call('HDEL', KEYS[tonumber(ARGV[i + 2])], ARGV[i])
-  end
+local bodies = {}
+for _, bucket in ipairs(order) do
+  local names = {}
+  for j, i in ipairs(groups[bucket]) do names[j] = ids[i] end
+  local got = redis.call('HMGET', KEYS[3] .. bucket, unpack(names))
+  for j, i in ipairs(groups[bucket]) do bodies[i] = got[j] end
 end
-if #done > 0 then redis.call('HDEL', KEYS[2], unpack(done)) end
-return #done`,
+local lost = redis.call('HMGET', KEYS[4], unpack(ids))
+local out = {}
+for i, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = bodies[i]
+end
+return out`,
+    // KEYS active, lost, then the buckets; ARGV token, then per bucket: its index into KEYS, n, n ids
+    ack: `
+local done, i = 0, 2
+while i <= #ARGV do
+  local key, n, acked = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i + 1]), {}
+  for j = i + 2, i + 1 + n do
+    if redis.call('ZREM', KEYS[1], ARGV[j] .. '|' .. ARGV[1]) == 1 then acked[#acked + 1] = ARGV[j] end
+  end
+  if #acked > 0 then
+    redis.call('HDEL', key, unpack(acked))
+    redis.call('HDEL', KEYS[2], unpack(acked))
+    done = done + #acked
+  end
+  i = i + 2 + n
+end
+return done`,
   },
 } as const;
 
-export type Layout = keyof typeof PROTOTYPES;
+/** A layout, and for `bucketed` how ids pick their bucket: at random, or by runs of 128 of one producer. */
+export type Layout = keyof typeof PROTOTYPES | 'bucketed-runs';
 
 /** Redis CPU per task of each transition, µs (from INFO commandstats), and memory per waiting task, B. */
 export interface TransitionCost {
@@ -171,11 +195,12 @@ async function usedMemory(redis: Redis): Promise<number> {
  * `batch` (as a worker of that concurrency does), on keys under `base` (removed after).
  */
 export async function measureLayout(redis: Redis, layout: Layout, base: string, messages: readonly Message[], buckets: number, chunk = 1000, batch = 50): Promise<TransitionCost> {
-  const scripts = PROTOTYPES[layout];
+  const scripts = PROTOTYPES[layout === 'bucketed-runs' ? 'bucketed' : layout];
+  const bucketed = layout === 'bucketed' || layout === 'bucketed-runs';
   const load = async (source: string) => String(await redis.script('LOAD', source.replace('BUCKET_COUNT', String(buckets))));
   const sha = { publish: await load(scripts.publish), reserve: await load(scripts.reserve), ack: await load(scripts.ack) };
   const key = (part: string) => `${base}:${part}`;
-  const bucketKey = (packed: Buffer) => key(`${layout === 'bucketed' ? 'm:' : 'ids:'}${packed.readUInt16BE(14) % buckets}`);
+  const bucketKey = (packed: Buffer) => key(`${bucketed ? 'm:' : 'ids:'}${packed.readUInt16BE(14) % buckets}`);
   const memoryBefore = await usedMemory(redis);
   let usec = await evalUsec(redis);
   const cost = { publish: 0, reserve: 0, ack: 0, bytesPerWaitingTask: 0 };
@@ -198,7 +223,7 @@ export async function measureLayout(redis: Redis, layout: Layout, base: string, 
     usec = await evalUsec(redis);
     const deadline = String(Date.now() + 60_000);
     const token = `t${done}`;
-    const third = layout === 'bucketed' ? key('m:') : key('messages');
+    const third = bucketed ? key('m:') : key('messages');
     const flat = (await redis.callBuffer('EVALSHA', sha.reserve, 4, key('ready'), key('active'), third, key('lost'), String(batch), deadline, token)) as Buffer[];
     const afterReserve = await evalUsec(redis);
     reserveUsec += afterReserve - usec;
@@ -206,10 +231,12 @@ export async function measureLayout(redis: Redis, layout: Layout, base: string, 
     if (ids.length === 0) throw new Error(`${layout}: the queue ran dry after ${done} of ${messages.length}`);
     if (layout === 'today') {
       await redis.evalsha(sha.ack, 3, key('active'), key('messages'), key('lost'), ...ids.flatMap((id) => [id, token]));
-    } else if (layout === 'bucketed') {
-      const keys = [...new Set(ids.map(bucketKey))];
-      const index = new Map(keys.map((k, i) => [k, i + 3]));
-      await redis.evalsha(sha.ack, 2 + keys.length, key('active'), key('lost'), ...keys, ...ids.flatMap((id) => [id, token, String(index.get(bucketKey(id)))]));
+    } else if (bucketed) {
+      const groups = new Map<string, Buffer[]>();
+      for (const id of ids) groups.set(bucketKey(id), [...(groups.get(bucketKey(id)) ?? []), id]);
+      const keys = [...groups.keys()];
+      const argv = keys.flatMap((k, i) => [String(i + 3), String(groups.get(k)!.length), ...groups.get(k)!]);
+      await redis.evalsha(sha.ack, 2 + keys.length, key('active'), key('lost'), ...keys, token, ...argv);
     } else {
       const keys = [...new Set(ids.map(bucketKey))];
       const index = new Map(keys.map((k, i) => [k, i + 4]));

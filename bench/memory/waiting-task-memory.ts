@@ -153,17 +153,23 @@ async function main(): Promise<void> {
 
     // What Redis spends per transition in each layout: prototype scripts, alternating, median of 3.
     const protoMessages: PrototypeMessage[] = ids.map((id, i) => ({ id, packed: packedUuid(id), json: jsonBody(i), compact: compactBody(i) }));
-    const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [], bucketed: [] };
+    // Runs: the bucket number in the id's last two bytes, one bucket per 128 ids of a producer (as the design's ids carry it).
+    const runMessages = protoMessages.map((m, i) => {
+      const packed = Buffer.from(m.packed);
+      packed.writeUInt16BE(Math.floor(i / 128) % buckets, 14);
+      return { ...m, packed };
+    });
+    const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [], bucketed: [], 'bucketed-runs': [] };
     for (let round = 0; round < 3; round++) {
-      const layouts: Layout[] = ['today', 'inline', 'bucketed'];
+      const layouts: Layout[] = ['today', 'inline', 'bucketed', 'bucketed-runs'];
       for (const layout of round % 2 === 0 ? layouts : layouts.reverse()) {
-        costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, protoMessages, buckets));
+        costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, layout === 'bucketed-runs' ? runMessages : protoMessages, buckets));
       }
     }
     out('');
     out('| prototype scripts, Redis CPU per task (median of 3) | publish (chunks of 1000) | reserve (50 at a time) | ack (50 at a time) | total | B per waiting task |');
     out('|---|--:|--:|--:|--:|--:|');
-    for (const layout of ['today', 'inline', 'bucketed'] as Layout[]) {
+    for (const layout of ['today', 'inline', 'bucketed', 'bucketed-runs'] as Layout[]) {
       const m = (pick: (c: TransitionCost) => number) => median(costs[layout].map(pick));
       const [publish, reserve, ack] = [m((c) => c.publish), m((c) => c.reserve), m((c) => c.ack)];
       out(`| ${layout} | ${publish.toFixed(2)} µs | ${reserve.toFixed(2)} µs | ${ack.toFixed(2)} µs | ${(publish + reserve + ack).toFixed(2)} µs | ${m((c) => c.bytesPerWaitingTask).toFixed(1)} |`);
