@@ -12,6 +12,10 @@ export const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_GRACE = 30_000;
 export const MESSAGE_VERSION = 1;
+/** Highest `concurrency.limit` of a task (and `concurrencyLimit` of a call). */
+export const MAX_CONCURRENCY_LIMIT = 100_000;
+/** Longest concurrency key, characters (as unique and shard keys). */
+export const MAX_CONCURRENCY_KEY_LENGTH = 500;
 
 /** Periodic scheduling (beat). */
 export const PERIODIC_METADATA = 'nestjs-tasks:periodic';
@@ -35,3 +39,6 @@ export const DEFAULT_CONTROL_TIMEOUT = 2000;
 
 /** Testing: where the dispatcher hands messages in recording mode (the TaskRecorder). */
 export const TASK_RECORDING = Symbol('nestjs-tasks:recording');
+
+/** Debounce (lib/flow/debounce): a window's record outlives the time its run is due by this much, then expires. */
+export const DEBOUNCE_RECORD_GRACE = 10 * 60 * 1000;

@@ -6,8 +6,8 @@ export type { QueueOptions } from './config/queue-options';
 export type { CeleryOptions, CeleryConfig } from './config/celery-options';
 
 export { Task } from './decorators/task.decorator';
-export type { TaskMetadata } from './decorators/task.decorator';
-export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions } from './config/task-options.interface';
+export type { TaskMetadata, TaskMethodDecorator } from './decorators/task.decorator';
+export type { TaskOptions, TaskBehaviourOptions, ErrorClass, UniqueOptions, ConcurrencyOptions } from './config/task-options.interface';
 
 export { TaskClient } from './client/task-client';
 export type { ApplyOptions } from './client/apply-options';
@@ -67,7 +67,7 @@ export { TaskAdmin } from './monitoring/admin/task-admin';
 export type { QueueInfo, TaskSummary, TaskDetail, TaskFilter } from './monitoring/admin/task-views';
 export { TaskStats } from './monitoring/stats/task-stats';
 export type { ThroughputPoint, QueueDepthPoint, RuntimePercentiles, RuntimeStats } from './monitoring/stats/task-stats';
-export type { QueueCounts, ScheduledMessage, DeadLetterEntry } from './broker/ports/queue-admin';
+export type { QueueCounts, ConcurrencyKeyInfo, ScheduledMessage, DeadLetterEntry } from './broker/ports/queue-admin';
 export { TaskHealthIndicator } from './monitoring/health/task-health.indicator';
 export type { TaskHealthOptions, TaskHealthResult } from './monitoring/health/task-health.indicator';
 export { TaskMetricsModule } from './monitoring/metrics/task-metrics.module';
@@ -81,3 +81,11 @@ export { TaskTesting } from './module/task-testing';
 export type { TaskTestingModuleBuilder } from './module/task-testing';
 export { TaskRecorder } from './testing/task-recorder';
 export type { RecordedTask, DrainOptions } from './testing/task-recorder';
+
+// Batch tasks (lib/flow/batch)
+export { BatchItemFailure } from './flow/batch/batch-item-failure';
+export type { BatchOf } from './flow/batch/batch-of';
+export type { BatchOptions } from './flow/batch/batch-options';
+export type { BatchContext, BatchItemContext } from './flow/batch/batch-context';
+// Debounce (lib/config/debounce-options.ts, lib/flow/debounce)
+export type { DebounceOptions, DebounceTaskOptions } from './config/debounce-options';

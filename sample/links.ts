@@ -10,6 +10,7 @@ export const SAMPLE_TRIES = [
   'POST /demo   (the welcome email of user 1; then GET /tasks/:id)',
   'POST /reports/daily   (a chain and a chord)',
   'POST /users/process-all   (a fan-out)',
+  'POST /orders/process-all   (two at a time per account: a concurrency key)',
 ] as const;
 
 /** A broker URL without its password. */

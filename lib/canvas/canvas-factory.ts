@@ -1,6 +1,7 @@
 import type { TaskOptions } from '../config/task-options.interface';
 import type { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TaskArgumentError, TaskConfigError } from '../errors';
+import { refuseDebounce } from '../flow/debounce/refuse-debounce';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { StepTaskOptions } from '../serialization/workflow-spec';
 import { Chain } from './chain';
@@ -52,6 +53,7 @@ export class CanvasFactory {
   }
 
   private make(name: string, options: TaskOptions, args: unknown): Signature {
+    refuseDebounce('signature', { name, options }, undefined, 'a workflow step has a fixed id and runs once');
     if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
     for (let i = 0; i < args.length; i++) {
       const problem = findJsonProblem(args[i], `args[${i}]`);

@@ -5,7 +5,7 @@ import type { StepOptions } from '../serialization/workflow-spec';
 import type { Workflow } from './workflow';
 
 /** Options of a signature: `.set({...})`, or `applyAsync({...})` on a signature. */
-export interface SignatureOptions extends Omit<SendOptions, 'uniqueKey' | 'uniqueTtl'> {
+export interface SignatureOptions extends Omit<SendOptions, 'uniqueKey' | 'uniqueTtl' | 'debounce'> {
   /** Ignore the parent's result: the step runs with its own arguments only. */
   immutable?: boolean;
   /** Workflows to run after success, the result prepended to their arguments. */
@@ -24,6 +24,8 @@ export function validateSignatureOptions(options: SignatureOptions): void {
       throw new TaskConfigError(key, value, 'nothing: a workflow step has a fixed id, which already makes it run once');
     }
   }
+  const debounce = (options as SendOptions).debounce;
+  if (debounce !== undefined) throw new TaskConfigError('debounce', debounce, 'nothing: a workflow step has a fixed id and runs once');
 }
 
 /** Later options over earlier ones; countdown and eta replace each other. */

@@ -14,6 +14,7 @@ import { TaskDispatcher, type ResolvedTask } from '../dispatch/task-dispatcher';
 import { TaskControl } from '../monitoring/control/task-control';
 import { TaskInspector } from '../monitoring/control/task-inspector';
 import type { AsyncResult } from '../results/async-result';
+import { refuseDebounce } from '../flow/debounce/refuse-debounce';
 import type { ApplyOptions } from './apply-options';
 import type { TaskArgs, TaskClass, TaskMethodName, TaskReturn } from './task-types';
 
@@ -63,9 +64,10 @@ export class TaskClient {
     cls: TaskClass<T>,
     method: K,
     argsList: ReadonlyArray<TaskArgs<T, K>>,
-    options: Omit<ApplyOptions, 'taskId'> = {},
+    options: Omit<ApplyOptions, 'taskId' | 'debounce'> = {},
   ): Promise<Array<AsyncResult<TaskReturn<T, K>>>> {
     const task = this.dispatcher.resolve(cls, String(method));
+    refuseDebounce('delayMany', task, (options as ApplyOptions | null)?.debounce, 'each call of a debounced task is one applyAsync()');
     const { send, workflow } = splitApplyOptions(options);
     const built = argsList.map((args) => this.dispatcher.build(task, args as unknown[], send, workflow));
     const ids = await this.dispatcher.dispatch(built);

@@ -1,3 +1,6 @@
+import type { BatchOptions } from '../flow/batch/batch-options';
+import type { DebounceTaskOptions } from './debounce-options';
+
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => Error;
@@ -46,8 +49,25 @@ export interface UniqueOptions {
   ttl?: number;
 }
 
-/** Options of `@Task()`. */
-export interface TaskOptions extends TaskBehaviourOptions {
+/**
+ * At most `limit` tasks with the same key run at a time, across all workers; the others
+ * wait in their key's line without holding a worker, and keys take turns. `A`: the
+ * task method's parameters, which `key` receives (checked by `@Task`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ConcurrencyOptions<A extends any[] = any[]> {
+  /** 1 or more. */
+  limit: number;
+  /**
+   * The key of a call, from its arguments (run at enqueue). Without it, only calls that
+   * pass `concurrencyKey` are limited.
+   */
+  key?: (...args: A) => string;
+}
+
+/** Options of `@Task()`. `A`: the decorated method's parameters (key functions receive them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface TaskOptions<A extends any[] = any[]> extends TaskBehaviourOptions {
   /** Pins the task name; default `ClassName.methodName`. */
   name?: string;
   /**
@@ -58,4 +78,10 @@ export interface TaskOptions extends TaskBehaviourOptions {
   kwargs?: boolean;
   /** Deduplicates enqueues by a key computed from the arguments. */
   unique?: UniqueOptions;
+  /** Limits how many tasks of one key (an account, a tenant) run at a time. */
+  concurrency?: ConcurrencyOptions<A>;
+  /** Batch task: the method takes the argument lists of up to `size` messages (see docs/flow-control.md). */
+  batch?: BatchOptions;
+  /** Collapses calls with the same key within `delay` into one run with the last call's arguments. */
+  debounce?: DebounceTaskOptions<A>;
 }

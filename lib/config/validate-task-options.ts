@@ -1,7 +1,11 @@
 import { TaskConfigError } from '../errors';
+import { validateDebounceTaskOptions } from './validate-debounce';
 import { parseRate } from '../utils/rate-limit';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '../utils/validate';
+import { MAX_CONCURRENCY_LIMIT } from '../constants';
+import { assertCombinable } from './assert-combinable';
 import type { TaskOptions } from './task-options.interface';
+import { validateBatchOptions } from '../flow/batch/validate-batch-options';
 
 /** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
 export function validateTaskOptions(options: TaskOptions, where: string): void {
@@ -39,11 +43,25 @@ export function validateTaskOptions(options: TaskOptions, where: string): void {
     }
     assertDuration(at('unique.ttl'), options.unique.ttl, 1);
   }
+  if (options.concurrency !== undefined) {
+    const concurrency = options.concurrency;
+    if (concurrency === null || typeof concurrency !== 'object' || (concurrency.key !== undefined && typeof concurrency.key !== 'function')) {
+      throw new TaskConfigError(at('concurrency'), concurrency, '{ limit, key?: (...args) => string }');
+    }
+    assertInteger(at('concurrency.limit'), concurrency.limit, 1, MAX_CONCURRENCY_LIMIT);
+    if (concurrency.limit === undefined) throw new TaskConfigError(at('concurrency.limit'), undefined, `an integer from 1 to ${MAX_CONCURRENCY_LIMIT}`);
+  }
+  assertCombinable(options, where);
   if (
     options.softTimeLimit !== undefined &&
     options.timeLimit !== undefined &&
     options.softTimeLimit >= options.timeLimit
   ) {
     throw new TaskConfigError(at('softTimeLimit'), options.softTimeLimit, `less than timeLimit (${options.timeLimit})`);
+  }
+  validateBatchOptions(options as TaskOptions & Record<string, unknown>, where);
+  validateDebounceTaskOptions(options.debounce, at('debounce'));
+  if (options.debounce !== undefined && options.unique !== undefined) {
+    throw new TaskConfigError(at('debounce'), options.debounce, 'no debounce on a unique task (choose one)');
   }
 }

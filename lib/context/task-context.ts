@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { NoTaskContextError } from '../errors';
+import type { BatchContext } from '../flow/batch/batch-context';
 
 /** Options of `currentTask().retry()`. */
 export interface RetryOptions {
@@ -29,6 +30,8 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** Asks for another run; throws, so nothing after it runs. */
   retry(options?: RetryOptions): never;
+  /** Inside a batch method: the run's id and its messages; `id`, `args`, `retries` then describe the batch (docs/flow-control.md). */
+  readonly batch?: BatchContext;
 }
 
 export const taskContextStorage = new AsyncLocalStorage<TaskContext>();

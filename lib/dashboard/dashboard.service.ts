@@ -24,6 +24,8 @@ import { workersPage } from './views/workers.page';
 
 /** The charts show the last hour, by minute. */
 const CHART_MINUTES = 60;
+/** Concurrency keys per queue on the queues page. */
+const TOP_KEYS = 10;
 
 /** From the start of the first minute charted to now. */
 function chartWindow(): { from: number; to: number } {
@@ -104,7 +106,10 @@ export class DashboardService implements OnModuleInit {
 
   async queues(request: PageRequest): Promise<string> {
     const queues = await this.admin.queues();
-    return this.render(request, 'queues', 'Queues', (ctx) => queuesPage(ctx, queues));
+    const keys = await Promise.all(
+      queues.filter((q) => q.keyWaiting).map(async (q) => ({ queue: q.name, keys: await this.admin.concurrencyKeys(q.name, { limit: TOP_KEYS }) })),
+    );
+    return this.render(request, 'queues', 'Queues', (ctx) => queuesPage(ctx, queues, keys));
   }
 
   async tasks(request: PageRequest, query: Record<string, string | undefined>): Promise<string> {

@@ -55,7 +55,7 @@ export function Periodic(first: string | PeriodicEveryOptions | PeriodicCronOpti
     const where = `@Periodic(${className}.${String(propertyKey)})`;
     if (typeof descriptor.value !== 'function') throw new TaskConfigError(where, descriptor.value, 'a method');
     const metadata = toMetadata(first, second, where);
-    if (!getTaskMetadata(descriptor.value)) Task()(target, propertyKey, descriptor);
+    if (!getTaskMetadata(descriptor.value)) Task()(target, propertyKey, descriptor as unknown as TypedPropertyDescriptor<(...args: unknown[]) => unknown>);
     const existing = getPeriodicMetadata(descriptor.value);
     Reflect.defineMetadata(PERIODIC_METADATA, [...existing, metadata], descriptor.value);
     return descriptor;

@@ -9,11 +9,21 @@ export interface TaskMetadata {
   readonly options: TaskOptions;
 }
 
+/** What `@Task()` returns: it applies to methods whose first parameters are those its key functions take. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskMethodDecorator<A extends any[]> = <M extends (...args: [...A, ...any[]]) => unknown>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => TypedPropertyDescriptor<M>;
+
 /**
  * Marks a provider method as a task. The default name is `ClassName.methodName`.
- * Options are validated here, when the class is defined: the earliest point.
+ * Options are validated here, when the class is defined: the earliest point. Key
+ * functions (`concurrency.key`, `debounce.key`) are type-checked against the method's parameters.
  */
-export function Task(options: TaskOptions = {}): MethodDecorator {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function Task<A extends any[] = any[]>(options: TaskOptions<A> = {}): TaskMethodDecorator<A> {
   return (target, propertyKey, descriptor) => {
     const className = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `@Task(${className}.${String(propertyKey)})`;

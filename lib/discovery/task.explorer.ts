@@ -31,7 +31,7 @@ export class TaskExplorer implements OnModuleInit {
         name: metadata.name,
         className: found.className,
         methodName: found.methodName,
-        options: resolveTaskOptions(this.config, metadata.options),
+        options: resolveTaskOptions(this.config, metadata.options, `@Task(${metadata.name})`),
         handler: (...args: unknown[]) => method.apply(instance, args),
       });
     }

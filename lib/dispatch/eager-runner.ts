@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ResultStore } from '../broker/ports/result-store';
 import { OutcomeSettler } from '../execution/outcome-settler';
 import type { TaskExecutor } from '../execution/task-executor';
@@ -8,7 +9,8 @@ import type { TaskMessage } from '../serialization/task-message';
  * Eager mode: runs a message inline through the same executor a worker uses,
  * after the same JSON trip, and settles its outcome as a worker does (hooks,
  * event, result record) where `AsyncResult` reads it. Retries run at once
- * (their countdown is skipped), as Celery's eager mode does.
+ * (their countdown is skipped), as Celery's eager mode does. A batch task runs each
+ * call as a batch of one.
  */
 export class EagerRunner {
   constructor(
@@ -20,7 +22,9 @@ export class EagerRunner {
   async run(body: string): Promise<void> {
     let message = JSON.parse(body) as TaskMessage;
     for (;;) {
-      const outcome = await this.executor.execute(message, { delivery: 1, worker: 'eager' });
+      const outcome = this.executor.isBatch(message.task)
+        ? (await this.executor.executeBatch([message], { batchId: randomUUID(), deliveries: [1], worker: 'eager' }))[0]
+        : await this.executor.execute(message, { delivery: 1, worker: 'eager' });
       let write: ResultWrite | null = null;
       await this.outcomes.settle(message, outcome, 'eager', (w) => (write = w));
       if (write) await this.results.storeResults([write]);

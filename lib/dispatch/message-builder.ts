@@ -1,11 +1,13 @@
-import { DEFAULT_QUEUE, MESSAGE_VERSION } from '../constants';
+import { DEFAULT_QUEUE, MAX_CONCURRENCY_KEY_LENGTH, MESSAGE_VERSION } from '../constants';
 import type { TaskOptions } from '../config/task-options.interface';
 import { PayloadTooLargeError, TaskArgumentError, TaskConfigError } from '../errors';
 import type { TaskConfig } from '../config/task-config';
+import type { DebounceWindow } from '../broker/ports/message-queue';
+import { resolveDebounce } from '../flow/debounce/resolve-debounce';
 import type { RouteMatcher } from '../routing/route-matcher';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { CreationTrace } from '../telemetry/task-telemetry';
-import { encodeMessage, type TaskMessage } from '../serialization/task-message';
+import { encodeMessage, type ConcurrencyKey, type TaskMessage } from '../serialization/task-message';
 import { toTimestamp } from '../utils/validate';
 import { validateSendOptions, type SendOptions } from './send-options';
 
@@ -18,6 +20,8 @@ export interface BuiltMessage {
   body: string;
   /** Unique tasks: the lock this message takes while queued or running. */
   lock?: { key: string; ttl: number };
+  /** Debounced calls: the window this message joins or opens (lib/flow/debounce). */
+  debounce?: DebounceWindow;
   /** The physical queue it goes to: its queue, or the shard of it picked for this message. */
   shard: string;
   /** The span the message was created under, ended when it is sent (lib/telemetry). */
@@ -60,8 +64,14 @@ export class MessageBuilder {
     const eta = options.countdown !== undefined ? now + options.countdown : toTimestamp('eta', options.eta);
     const trimmed = trimTrailingUndefined(args);
     const queue = options.queue ?? route?.queue ?? taskOptions.queue ?? this.config.defaults.queue ?? DEFAULT_QUEUE;
+    const debounce = this.debounceOf(name, taskOptions, trimmed, options, queue);
     const lock = uniqueLock(name, taskOptions, trimmed, options);
-    const shard = this.placement.shardOf(queue, options.shardKey ?? lock?.key);
+    const concurrency = concurrencyKey(name, taskOptions, trimmed, options);
+    if (concurrency && this.config.queues.get(queue)?.protocol === 'celery') {
+      throw new TaskConfigError('concurrencyKey', concurrency.key, `a native queue: '${queue}' speaks Celery, whose workers know no concurrency keys`);
+    }
+    // One key's messages stay in one shard: its limit is counted there, a debounce window's record is kept there.
+    const shard = this.placement.shardOf(queue, concurrency ? `${name}:${concurrency.key}` : (debounce?.key ?? options.shardKey ?? lock?.key));
     const message: TaskMessage = {
       v: MESSAGE_VERSION,
       id: options.taskId ?? this.placement.newId(shard),
@@ -72,6 +82,7 @@ export class MessageBuilder {
       retries: 0,
     };
     if (eta !== undefined && eta > now) message.eta = eta;
+    if (debounce) message.eta = now + debounce.delay;
     if (expires !== undefined) message.expires = expires;
     const priority = options.priority ?? route?.priority ?? taskOptions.priority;
     if (priority) message.priority = priority;
@@ -81,14 +92,24 @@ export class MessageBuilder {
     if (ignoreResult !== undefined) message.ignoreResult = ignoreResult;
     const resultExpires = options.resultExpires ?? taskOptions.resultExpires;
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
+    if (concurrency) message.concurrency = concurrency;
     if (workflow) Object.assign(message, workflow);
     const trace = this.trace?.(message);
     const body = encodeMessage(message);
     this.checkSize(name, body);
     const built: BuiltMessage = { message, body, shard };
     if (lock) built.lock = lock;
+    if (debounce) built.debounce = debounce;
     if (trace) built.trace = trace;
     return built;
+  }
+
+  private debounceOf(name: string, taskOptions: TaskOptions, args: unknown[], options: SendOptions, queue: string): DebounceWindow | undefined {
+    const debounce = resolveDebounce(name, taskOptions, args, options);
+    if (debounce && this.config.queues.get(queue)?.protocol === 'celery') {
+      throw new TaskConfigError('debounce', debounce.key, `a queue of this library: Celery's queue '${queue}' has no debounce`);
+    }
+    return debounce;
   }
 
   checkSize(name: string, body: string): void {
@@ -114,6 +135,32 @@ function uniqueLock(name: string, taskOptions: TaskOptions, args: unknown[], opt
   }
   if (key === undefined) return undefined;
   return { key: `${name}:${key}`, ttl: options.uniqueTtl ?? taskOptions.unique?.ttl ?? DEFAULT_UNIQUE_TTL };
+}
+
+function concurrencyKey(name: string, taskOptions: TaskOptions, args: unknown[], options: SendOptions): ConcurrencyKey | undefined {
+  let key = options.concurrencyKey;
+  const declared = taskOptions.concurrency;
+  if (key === undefined && declared?.key) {
+    try {
+      key = declared.key(...args);
+    } catch (error) {
+      throw new TaskConfigError(`@Task(${name}).concurrency.key`, args, `a function that returns a key for these arguments (it threw ${String(error)})`);
+    }
+    if (typeof key !== 'string' || key === '' || key.length > MAX_CONCURRENCY_KEY_LENGTH) {
+      throw new TaskConfigError(`@Task(${name}).concurrency.key`, key, `a function returning a non-empty string of at most ${MAX_CONCURRENCY_KEY_LENGTH} characters`);
+    }
+  }
+  if (key === undefined) {
+    if (options.concurrencyLimit !== undefined) {
+      throw new TaskConfigError('concurrencyLimit', options.concurrencyLimit, `a concurrencyKey with it (${name} has no concurrency.key)`);
+    }
+    return undefined;
+  }
+  const limit = options.concurrencyLimit ?? declared?.limit;
+  if (limit === undefined) {
+    throw new TaskConfigError('concurrencyKey', key, `a limit: declare @Task({ concurrency: { limit } }) on ${name}, or pass concurrencyLimit with the call`);
+  }
+  return { key, limit };
 }
 
 function trimTrailingUndefined(args: readonly unknown[]): unknown[] {

@@ -1,4 +1,7 @@
+import { MAX_CONCURRENCY_KEY_LENGTH, MAX_CONCURRENCY_LIMIT } from '../constants';
 import { TaskConfigError } from '../errors';
+import type { DebounceOptions } from '../config/debounce-options';
+import { validateDebounceCallOptions } from '../config/validate-debounce';
 import { assertBoolean, assertDuration, assertInteger, assertQueueName, toTimestamp } from '../utils/validate';
 
 /** Per-call options of a message: everything of `applyAsync` but its workflow callbacks. */
@@ -30,6 +33,18 @@ export interface SendOptions {
    * order. Default: round robin (a unique task goes by its unique key).
    */
   shardKey?: string;
+  /**
+   * Concurrency key of this call (overrides the task's `concurrency.key`): at most the
+   * limit of tasks with this key run at a time. On a sharded queue it also picks the shard.
+   */
+  concurrencyKey?: string;
+  /** The limit for `concurrencyKey`, for producers without the task's class. Default: the task's `concurrency.limit`. */
+  concurrencyLimit?: number;
+  /**
+   * Collapse calls of this task with the same key within `delay` into one run, `delay`
+   * after the last call, with its arguments; every caller gets that run's id.
+   */
+  debounce?: DebounceOptions;
 }
 
 export function validateSendOptions(options: SendOptions): void {
@@ -53,7 +68,12 @@ export function validateSendOptions(options: SendOptions): void {
   if (options.shardKey !== undefined && (typeof options.shardKey !== 'string' || options.shardKey === '' || options.shardKey.length > 500)) {
     throw new TaskConfigError('shardKey', options.shardKey, 'a non-empty string of at most 500 characters');
   }
+  if (options.concurrencyKey !== undefined && (typeof options.concurrencyKey !== 'string' || options.concurrencyKey === '' || options.concurrencyKey.length > MAX_CONCURRENCY_KEY_LENGTH)) {
+    throw new TaskConfigError('concurrencyKey', options.concurrencyKey, `a non-empty string of at most ${MAX_CONCURRENCY_KEY_LENGTH} characters`);
+  }
+  assertInteger('concurrencyLimit', options.concurrencyLimit, 1, MAX_CONCURRENCY_LIMIT);
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId === '' || options.taskId.length > 200)) {
     throw new TaskConfigError('taskId', options.taskId, 'a non-empty string of at most 200 characters');
   }
+  validateDebounceCallOptions(options.debounce);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker, PublishRequest } from '../broker/ports/broker';
+import type { Broker, DebounceWindow, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
 import type { TaskConfig } from '../config/task-config';
 import type { TaskOptions } from '../config/task-options.interface';
@@ -14,7 +14,7 @@ import { TaskRegistry } from '../registry/task-registry';
 import { AsyncResult } from '../results/async-result';
 import { QueueShards } from '../routing/queue-shards';
 import { RouteMatcher } from '../routing/route-matcher';
-import type { TaskMessage } from '../serialization/task-message';
+import { admissionKey, type TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
 import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { parseRate } from '../utils/rate-limit';
@@ -108,9 +108,9 @@ export class TaskDispatcher {
   }
 
   private async publish(built: BuiltMessage[]): Promise<string[]> {
-    const plain = built.filter((b) => !b.lock);
+    const plain = built.filter((b) => !b.lock && !b.debounce);
     const [ids] = await Promise.all([
-      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.message.id))),
+      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.debounce ? this.publishDebounced(b, b.debounce) : b.message.id))),
       plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
     ]);
     return ids;
@@ -118,7 +118,8 @@ export class TaskDispatcher {
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */
   async retry(message: TaskMessage, body: string, eta: number): Promise<void> {
-    await this.broker.publish([{ ...this.toRequest({ message, body, shard: this.shards.pick(message.queue) }), eta }]);
+    const shard = this.shards.pick(message.queue, admissionKey(message)?.key);
+    await this.broker.publish([{ ...this.toRequest({ message, body, shard }), eta }]);
     this.emitSent([{ message: { ...message, eta } }]);
   }
 
@@ -165,6 +166,16 @@ export class TaskDispatcher {
     return this.broker.publishUnique(request, lock.key, lock.ttl, holder);
   }
 
+  /** Publishes a debounced call; returns the id that runs (the waiting one it joined, or its own). */
+  private async publishDebounced(built: BuiltMessage, window: DebounceWindow): Promise<string> {
+    const request = this.toRequest(built);
+    const holder = await this.broker.publishDebounced(request, window);
+    if (holder === built.message.id) return holder;
+    // A revoked run stays in the delayed set until a worker drops it: the call opens a new window.
+    if ((await this.broker.getResult(holder))?.state !== TaskState.REVOKED) return holder;
+    return this.broker.publishDebounced(request, window, holder);
+  }
+
   private emitSent(built: Array<Pick<BuiltMessage, 'message'>>): void {
     if (!this.events.active) return;
     for (const { message } of built) {
@@ -174,6 +185,9 @@ export class TaskDispatcher {
 
   /** The broker's request for a message: to the queue, or the shard of it, picked when it was built. */
   private toRequest({ message, body, shard }: Pick<BuiltMessage, 'message' | 'body' | 'shard'>): PublishRequest {
-    return { id: message.id, queue: shard, body, eta: message.eta, priority: message.priority };
+    const request: PublishRequest = { id: message.id, queue: shard, body, eta: message.eta, priority: message.priority };
+    const concurrency = admissionKey(message);
+    if (concurrency) request.concurrency = concurrency;
+    return request;
   }
 }

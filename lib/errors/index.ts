@@ -354,3 +354,14 @@ export class ChordError extends NestTasksError {
 
 /** TaskRecorder used where recording mode is off, or `drain()` that would never end. */
 export class TaskRecordingError extends NestTasksError {}
+
+/** A batch method returned something other than one result per message, in order; every message of the run fails. */
+export class BatchResultError extends NestTasksError {
+  constructor(
+    readonly taskName: string,
+    readonly expected: number,
+    readonly got: string,
+  ) {
+    super(`Batch task '${taskName}' must return an array of ${expected} result(s), one per message in order; got ${got}`);
+  }
+}

@@ -25,6 +25,8 @@ import type { ExecutionOutcome } from './execution-outcome';
 import { isAutoRetryable, retryDelay } from './retry-policy';
 import { RunAbort } from './run-abort';
 import { TaskHooks } from './task-hooks';
+import { toJson } from './to-json';
+import { executeBatch, type BatchRun } from './batch-execution';
 
 export interface ExecutionRun {
   /** Delivery number of the message (1 unless a worker was lost). */
@@ -157,8 +159,19 @@ export class TaskExecutor {
     }
   }
 
+  /** True for a batch task (`@Task({ batch })`). */
+  isBatch(task: string): boolean {
+    return this.registry.get(task)?.options.batch !== undefined;
+  }
+
+  /** Runs the messages of one batch through one call of their batch method: one outcome per message, in order. */
+  executeBatch(messages: readonly TaskMessage[], run: BatchRun): Promise<ExecutionOutcome[]> {
+    const deps = { registry: this.registry, hooks: this.hooks, events: this.events, maxResultBytes: this.config.maxResultBytes, outcomeForError: this.outcomeForError.bind(this) };
+    return executeBatch(deps, messages, run);
+  }
+
   /** The outcome of an error that ended a run outside the task (a killed pool child): retry or failure. */
-  outcomeForError(message: TaskMessage, error: Error, startedAt: number): ExecutionOutcome {
+  outcomeForError(message: TaskMessage, error: unknown, startedAt: number): ExecutionOutcome {
     const options = this.registry.get(message.task)?.options ?? {};
     return this.afterError(message, error, message.maxRetries ?? options.maxRetries ?? 0, startedAt, options);
   }
@@ -192,18 +205,6 @@ export class TaskExecutor {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-/**
- * The value as it will read after its JSON trip (Dates become strings, undefined
- * becomes null), and its size as JSON in bytes, counted only when it may pass `limit`.
- */
-function toJson(value: unknown, limit: number): { json: unknown; bytes: number } {
-  if (value === undefined || value === null) return { json: null, bytes: 4 };
-  if (typeof value === 'string') return { json: value, bytes: value.length * 3 + 2 <= limit ? 0 : Buffer.byteLength(JSON.stringify(value)) };
-  if (typeof value !== 'object') return { json: value, bytes: 0 };
-  const text = JSON.stringify(value);
-  return { json: JSON.parse(text), bytes: text.length * 3 <= limit ? 0 : Buffer.byteLength(text) };
 }
 
 function nextAttempt(message: TaskMessage): TaskMessage {

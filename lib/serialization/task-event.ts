@@ -30,4 +30,6 @@ export interface TaskEvent {
   eta?: number;
   /** revoked: why. */
   reason?: string;
+  /** started: the id of the batch run the task's message is part of (batch tasks only). */
+  batch?: string;
 }

@@ -38,6 +38,20 @@ export interface TaskMessage {
   tracestate?: string;
   /** A retry: the `traceparent` of the run before it, which its run links to. */
   retriedFrom?: string;
+  /** Concurrency key: at most `limit` tasks of this queue with the same `key` run at a time. */
+  concurrency?: ConcurrencyKey;
+}
+
+/** A message's concurrency key, as the broker admits it (`key` is scoped by the task name). */
+export interface ConcurrencyKey {
+  key: string;
+  limit: number;
+}
+
+/** The key the broker admits `message` under: its concurrency key, scoped by its task. */
+export function admissionKey(message: Pick<TaskMessage, 'task' | 'concurrency'>): ConcurrencyKey | undefined {
+  const c = message.concurrency;
+  return c ? { key: `${message.task}:${c.key}`, limit: c.limit } : undefined;
 }
 
 export function encodeMessage(message: TaskMessage): string {
@@ -82,6 +96,12 @@ export function decodeMessage(raw: string): TaskMessage {
   }
   for (const key of ['traceparent', 'tracestate', 'retriedFrom'] as const) {
     if (m[key] !== undefined && typeof m[key] !== 'string') throw new MessageDecodeError(`${key} is not a string`);
+  }
+  if (m.concurrency !== undefined) {
+    const c = m.concurrency as Partial<ConcurrencyKey> | null;
+    if (c === null || typeof c !== 'object' || typeof c.key !== 'string' || c.key === '' || !(Number.isInteger(c.limit) && (c.limit as number) >= 1)) {
+      throw new MessageDecodeError('concurrency is not { key, limit }');
+    }
   }
   const workflowProblem = findWorkflowProblem(m);
   if (workflowProblem) throw new MessageDecodeError(workflowProblem);

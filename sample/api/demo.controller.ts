@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } fro
 import { TaskClient, TaskFailedError } from 'nestjs-tasks';
 import { EmailTasks } from '../emails/email.tasks';
 import { OrderTasks } from '../orders/order.tasks';
+import { OrdersService } from '../orders/orders.service';
 import { ReportPipelineTasks } from '../reports/pipeline.tasks';
 import { ReportTasks } from '../reports/report.tasks';
 import { UserTasks } from '../users/user.tasks';
@@ -9,7 +10,10 @@ import { UserTasks } from '../users/user.tasks';
 /** The HTTP side: enqueue and look up tasks; the work happens in a worker. */
 @Controller()
 export class DemoController {
-  constructor(private readonly tasks: TaskClient) {}
+  constructor(
+    private readonly tasks: TaskClient,
+    private readonly orders: OrdersService,
+  ) {}
 
   /** Enqueues the welcome email of user 1 (or `{ "userId": n }`). */
   @Post('demo')
@@ -54,6 +58,15 @@ export class DemoController {
   @HttpCode(202)
   async charge(@Param('id', ParseIntPipe) orderId: number): Promise<{ id: string }> {
     return { id: (await this.tasks.delay(OrderTasks, 'chargeCustomer', orderId)).id };
+  }
+
+  /** Every order, each limited to two at a time per account (a concurrency key). */
+  @Post('orders/process-all')
+  @HttpCode(202)
+  async processOrders(): Promise<{ ids: string[] }> {
+    const orders = this.orders.all();
+    const results = await this.tasks.delayMany(OrderTasks, 'processOrder', orders.map((o) => [o.id, o.userId] as [number, number]));
+    return { ids: results.map((r) => r.id) };
   }
 
   @Post('users/process-all')

@@ -41,11 +41,15 @@ export class OrderTasks {
     return { orderId, synced: true };
   }
 
-  /** process_order(order_id): the "pass IDs, not objects" example. */
-  @Task()
-  async processOrder(orderId: number): Promise<string> {
+  /**
+   * process_order(order_id): the "pass IDs, not objects" example. At most two orders
+   * of one account are processed at a time, across every worker (a concurrency key):
+   * one account's burst of orders does not hold up the others'.
+   */
+  @Task({ concurrency: { limit: 2, key: (_orderId: number, accountId: number) => `account-${accountId}` } })
+  async processOrder(orderId: number, accountId: number): Promise<string> {
     const order = this.orders.findOne(orderId);
     if (order.amount <= 0) throw new PaymentError(`Order ${orderId} has nothing to pay`);
-    return `Order ${order.id} processed`;
+    return `Order ${order.id} of account ${accountId} processed`;
   }
 }

@@ -21,6 +21,10 @@ export class OrdersService {
     return order;
   }
 
+  all(): Order[] {
+    return [...this.orders.values()];
+  }
+
   markPaid(id: number, chargeId: string): void {
     Object.assign(this.findOne(id), { paymentStatus: 'completed', chargeId });
   }

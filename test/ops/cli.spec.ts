@@ -71,8 +71,8 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
     expect(JSON.parse(scheduled.stdout)).toEqual([expect.objectContaining({ id: later.id, queue: 'default', message: expect.objectContaining({ args: [5, 5] }) })]);
 
     const queues = await runCli(['inspect', 'queues'], env);
-    expect(queues.stdout).toMatch(/^Queue\s+Ready\s+Delayed\s+Active\s+Dead\s+Consumers/m);
-    expect(queues.stdout).toMatch(/^default\s+0\s+1\s+1\s+0\s+1/m);
+    expect(queues.stdout).toMatch(/^Queue\s+Ready\s+Delayed\s+Active\s+Dead\s+Key-waiting\s+Consumers/m);
+    expect(queues.stdout).toMatch(/^default\s+0\s+1\s+1\s+0\s+0\s+1/m);
 
     const workers = await runCli(['inspect', 'workers'], env);
     expect(workers.stdout).toMatch(new RegExp(`^${workerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+online\\s+default,emails\\s+1/2`, 'm'));

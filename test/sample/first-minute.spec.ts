@@ -51,6 +51,20 @@ describe('sample: the first minute', () => {
     expect(demo.status).toBe(202);
   });
 
+  it('POST /orders/process-all enqueues every order under its account\'s concurrency key', async () => {
+    const response = await fetch(`${base}/orders/process-all`, { method: 'POST' });
+    expect(response.status).toBe(202);
+    const { ids } = (await response.json()) as { ids: string[] };
+    expect(ids).toHaveLength(3);
+    // No worker runs in this test app: the orders wait, each with its account's key.
+    const { TASK_MONITORING_STORE } = await import('../../lib/internal');
+    const store = app.get<import('../../lib/broker/ports/monitoring-store').MonitoringStore>(TASK_MONITORING_STORE);
+    const messages = await Promise.all(ids.map((id) => store.admin.message('default', id)));
+    expect(messages.map((m) => [m?.task, m?.args, m?.concurrency])).toEqual(
+      [1, 2, 3].map((n) => ['OrderTasks.processOrder', [n, n], { key: `account-${n}`, limit: 2 }]),
+    );
+  });
+
   it('the log hides a Redis password', () => {
     expect(startupLines('http://localhost:3000', 'redis://user:s3cret@redis:6379/0')[0]).toBe('Listening on http://localhost:3000 (broker redis://user:***@redis:6379/0)');
     expect(startupLines('http://localhost:3000', 'redis://:s3cret@redis:6379')[0]).toContain('redis://:***@redis');

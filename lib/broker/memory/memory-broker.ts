@@ -1,5 +1,7 @@
-import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
+import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
+import { splitAtId } from '../ports/debounce-body';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
@@ -40,6 +42,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
   private readonly rateWaiting = new Map<string, Map<string, { queue: string; eta: number }>>();
   private readonly rateOverrides = new Map<string, string>();
   private readonly uniqueLocks = new Map<string, { id: string; expiresAt: number }>();
+  /** Debounce windows by `<queue>:<key>`, as the records of publish-debounce.lua; swept when expired. */
+  private readonly debounces = new Map<string, { id: string; first: number; due: number; expiresAt: number }>();
+  private nextDebounceSweep = 0;
   /** Counts reservations: a lease token is unique per delivery. */
   private leaseSeq = 0;
   private closed = false;
@@ -94,8 +99,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
       if (q.messages.has(request.id)) continue;
       q.messages.set(request.id, request.body);
       if (request.priority) q.priorities.set(request.id, request.priority);
+      if (request.concurrency) q.keyOf.set(request.id, { ...request.concurrency });
       if (request.eta && request.eta > now) q.delayed.set(request.id, request.eta);
-      else q.pushReady(request.id, false);
+      else q.makeReady(request.id, false);
       touched.add(request.queue);
     }
     this.signal(touched);
@@ -113,6 +119,44 @@ export class MemoryBroker implements Broker, MemoryQueues {
       await this.publish([request]);
     }
     return request.id;
+  }
+
+  async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const { head, tail } = splitAtId(request.body, request.id);
+    const now = Date.now();
+    this.sweepDebounces(now);
+    const q = this.queue(request.queue);
+    const key = `${request.queue}:${window.key}`;
+    const record = this.debounces.get(key);
+    // Waiting at the due time its window gave it: not promoted, leased, or back for a retry.
+    if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.get(record.id) === record.due) {
+      let due = now + window.delay;
+      if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
+      q.messages.set(record.id, head + record.id + tail);
+      if (request.priority) q.priorities.set(record.id, request.priority);
+      else q.priorities.delete(record.id);
+      // Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
+      if (request.concurrency) q.keyOf.set(record.id, { ...request.concurrency });
+      else q.keyOf.delete(record.id);
+      q.delayed.set(record.id, due);
+      record.due = due;
+      record.expiresAt = Math.max(due, now) + DEBOUNCE_RECORD_GRACE;
+      this.signal(new Set([request.queue]));
+      return record.id;
+    }
+    if (!q.messages.has(request.id)) {
+      const due = now + window.delay;
+      this.debounces.set(key, { id: request.id, first: now, due, expiresAt: due + DEBOUNCE_RECORD_GRACE });
+      await this.publish([{ ...request, eta: due }]);
+    }
+    return request.id;
+  }
+
+  /** Drops expired debounce records, at most once a second. */
+  private sweepDebounces(now: number): void {
+    if (now < this.nextDebounceSweep) return;
+    this.nextDebounceSweep = now + 1000;
+    for (const [key, record] of this.debounces) if (record.expiresAt <= now) this.debounces.delete(key);
   }
 
   async broadcast(message: ControlMessage): Promise<void> {
@@ -200,13 +244,13 @@ export class MemoryBroker implements Broker, MemoryQueues {
         dead.push({ id, body: q.messages.get(id) ?? null, reason });
         this.deadLetter(q, id, now, reason);
       } else {
-        q.pushReady(id, true);
+        q.makeReady(id, true);
       }
     }
     const due = [...q.delayed].filter(([, eta]) => eta <= now).sort(byScoreThenId);
     for (const [id] of due) {
       q.delayed.delete(id);
-      q.pushReady(id, false);
+      q.makeReady(id, false);
     }
     const messages: ReserveResult['messages'] = [];
     while (messages.length < max && q.hasReady) {
@@ -253,18 +297,21 @@ export class MemoryBroker implements Broker, MemoryQueues {
           q.unlease(op.id);
         }
         this.deadLetter(q, op.id, now, op.reason, op.raw);
+        touched.add(op.queue);
         continue;
       }
       // A stale lease, or one no longer held (a repeated call, acked or dead-lettered meanwhile), does nothing.
       if (!q.isCurrentLease(op.id, op.lease)) continue;
       q.unlease(op.id);
       if (op.kind === 'ack') {
-        q.forget(op.id);
+        if (q.forget(op.id) > 0) touched.add(op.queue);
       } else if (op.kind === 'requeue') {
         if (op.body !== '') q.messages.set(op.id, op.body);
         q.lost.delete(op.id);
+        // A retry gives up its key's slot and waits for one again.
+        q.releaseSlot(op.id);
         if (op.eta > now) q.delayed.set(op.id, op.eta);
-        else q.pushReady(op.id, false);
+        else q.makeReady(op.id, false);
         touched.add(op.queue);
       } else if (op.kind === 'rate-wait') {
         q.messages.set(op.id, op.body);
@@ -285,8 +332,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
         if (op.lost) q.lost.set(op.id, lost);
         if (lost >= this.maxDeliveries) {
           this.deadLetter(q, op.id, now, `its process died ${lost} times (maxDeliveries ${this.maxDeliveries})`);
+          touched.add(op.queue);
         } else {
-          q.pushReady(op.id, true);
+          q.makeReady(op.id, true);
           touched.add(op.queue);
         }
       }

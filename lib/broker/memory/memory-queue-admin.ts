@@ -1,8 +1,8 @@
 import type { MemoryQueues } from './memory-queues';
 import type { ResultRecord } from '../../serialization/result-record';
-import { decodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { admissionKey, decodeMessage, type TaskMessage } from '../../serialization/task-message';
 import { parseDeadLetter } from '../ports/dead-letter-entry';
-import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
+import type { ConcurrencyKeyInfo, DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
 
 /** QueueAdmin on the memory broker's queues (one process). */
 export class MemoryQueueAdmin implements QueueAdmin {
@@ -20,12 +20,26 @@ export class MemoryQueueAdmin implements QueueAdmin {
 
   async counts(queue: string): Promise<QueueCounts> {
     const q = this.broker.queueState(queue);
-    return { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size, dead: q.dead.length };
+    const counts: QueueCounts = { ready: q.ready.length + q.prio.length, delayed: q.delayed.size, active: q.active.size, dead: q.dead.length };
+    const keyWaiting = q.keyWaiting;
+    if (keyWaiting > 0) counts.keyWaiting = keyWaiting;
+    return counts;
+  }
+
+  async concurrencyKeys(queue: string, limit: number): Promise<ConcurrencyKeyInfo[]> {
+    const q = this.broker.queueState(queue);
+    return [...q.lines]
+      .map(([key, line]) => ({ key, admitted: q.running.get(key) ?? 0, waiting: line.length }))
+      .sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
   }
 
   async purge(queue: string, onChunk?: (purged: string[], removed: number, remaining: number) => Promise<void> | void): Promise<number> {
     const q = this.broker.queueState(queue);
-    const ids = [...q.ready, ...q.prio.map((entry) => entry.id), ...q.delayed.keys()];
+    // The lines first: purging admitted ids then admits none of them.
+    const ids = [...q.lines.values()].flat();
+    q.lines.clear();
+    ids.push(...q.ready, ...q.prio.map((entry) => entry.id), ...q.delayed.keys());
     q.ready.length = 0;
     q.prio.length = 0;
     q.delayed.clear();
@@ -68,7 +82,9 @@ export class MemoryQueueAdmin implements QueueAdmin {
     if (at === -1) return 0;
     q.dead.splice(at, 1);
     q.lost.delete(entry.id);
-    await this.broker.publish([{ id: entry.id, queue: entry.queue, body, priority }]);
+    const message = tryDecode(body);
+    const concurrency = message ? admissionKey(message) : undefined;
+    await this.broker.publish([{ id: entry.id, queue: entry.queue, body, priority, ...(concurrency ? { concurrency } : {}) }]);
     return 1;
   }
 

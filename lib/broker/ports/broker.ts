@@ -7,7 +7,7 @@ import type { ResultStore } from './result-store';
 import type { ScheduleStore } from './schedule-store';
 
 export type { ControlMessage } from './control-bus';
-export type { DeadLetter, HeldLease, PublishRequest, ReservedMessage, ReserveResult, SettleOp } from './message-queue';
+export type { DeadLetter, DebounceWindow, HeldLease, PublishRequest, ReservedMessage, ReserveResult, SettleOp } from './message-queue';
 export type { RateTicket } from './rate-limiter';
 
 /**

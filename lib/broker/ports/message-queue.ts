@@ -1,4 +1,5 @@
 import type { ResultWrite } from '../../serialization/result-record';
+import type { ConcurrencyKey } from '../../serialization/task-message';
 
 /** A message to enqueue. `body` is the encoded TaskMessage. */
 export interface PublishRequest {
@@ -8,6 +9,18 @@ export interface PublishRequest {
   /** Not before this time, ms; absent or past means now. */
   eta?: number;
   priority?: number;
+  /** At most `limit` messages of this queue with the same `key` are leased or ready at a time; the others wait in the key's line. */
+  concurrency?: ConcurrencyKey;
+}
+
+/** What a backend needs to debounce one message (MessageQueue.publishDebounced). */
+export interface DebounceWindow {
+  /** `<task name>:<key>`: keys are scoped per task. */
+  key: string;
+  /** ms (> 0). */
+  delay: number;
+  /** ms (>= delay); absent: none. */
+  maxWait?: number;
 }
 
 /** A message leased to a worker. `body` is null when the id had no stored message. */
@@ -113,4 +126,15 @@ export interface MessageQueue {
    * results and acknowledgements of one fetch then go in one call). Still a UUID.
    */
   alignTaskId?(queue: string, id: string): string;
+  /**
+   * Debounce: while a message of `window.key` still waits in the delayed set of
+   * `request.queue` (not promoted, not leased), this call joins it: its body becomes
+   * `request.body` with the waiting message's id in place of `request.id`, its priority
+   * the request's, and it is due `window.delay` from now (no later than its window's
+   * first call + `window.maxWait`). Otherwise `request` opens a new window, due
+   * `window.delay` from now (`request.eta` is not read). Returns the id that runs: the
+   * waiting one, or `request.id`. The window's record expires by itself.
+   * `revokedHolder`: a waiting message known to be revoked opens a new window instead.
+   */
+  publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string>;
 }

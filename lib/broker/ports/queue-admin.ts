@@ -11,12 +11,24 @@ export interface QueueCounts {
   active: number;
   /** In the dead-letter list. */
   dead: number;
+  /** Waiting for a slot of their concurrency key (not in `ready`); absent when none. */
+  keyWaiting?: number;
   /**
    * `'celery'` for a queue in Celery's wire format: `ready` counts kombu's four lists,
    * `active` its messages in kombu's `unacked` (held by any worker, Python or Node, or
    * parked until their eta), `delayed` is 0.
    */
   protocol?: 'native' | 'celery';
+}
+
+/** A concurrency key whose tasks wait for a slot. */
+export interface ConcurrencyKeyInfo {
+  /** The key, as `Task.name:key`. */
+  key: string;
+  /** Its tasks that hold a slot: ready to fetch, running, or waiting for a rate-limit slot. */
+  admitted: number;
+  /** Its tasks waiting for a slot. */
+  waiting: number;
 }
 
 /** A message waiting for its eta. */
@@ -54,7 +66,8 @@ export interface QueueAdmin {
   /** Every queue name used in this namespace. */
   queueNames(): Promise<string[]>;
   counts(queue: string): Promise<QueueCounts>;
-  /** Removes the waiting messages (ready and delayed) in chunks; returns how many. */
+  /** Concurrency keys of `queue` with the most tasks waiting for a slot, most first. */
+  concurrencyKeys(queue: string, limit: number): Promise<ConcurrencyKeyInfo[]>;
   /**
    * Removes every waiting message (ready and delayed) of `queue`, in chunks; `onChunk`
    * gets the ids each chunk removed (their tasks are then marked) and the progress.

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { NestTasksError } from '../../errors';
+import { NestTasksError, TaskConfigError } from '../../errors';
 import type { BrokerOption } from '../../config/task-module-options.interface';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
-import type { Broker, ControlMessage, DeadLetter, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
+import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, ReserveResult, SettleOp } from '../ports/broker';
 import type { CanvasStore } from '../ports/canvas-store';
 import type { MonitoringStore, MonitoringStoreOptions } from '../ports/monitoring-store';
 import type { RateTicket } from '../ports/rate-limiter';
@@ -166,6 +166,13 @@ export class RedisBroker implements Broker {
       return Promise.reject(new NestTasksError(`Unique tasks cannot be sent to the Celery queue '${request.queue}': Celery has no unique lock`));
     }
     return this.queue.publishUnique(request, lockKey, lockTtlMs, revokedHolder);
+  }
+
+  publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    if (this.celery?.queues.has(request.queue)) {
+      return Promise.reject(new TaskConfigError('debounce', window.key, `a queue of this library: Celery's queue '${request.queue}' has no debounce`));
+    }
+    return this.queue.publishDebounced(request, window, revokedHolder);
   }
 
   reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {

@@ -27,6 +27,22 @@ export interface QueueKeys {
   readonly dead: string;
 }
 
+/** Keys of a queue's concurrency keys, in its slot. */
+export interface ConcurrencyKeys {
+  /** Hash id -> '<limit>|<key>'. */
+  readonly of: string;
+  /** Hash id -> key, of the admitted ids. */
+  readonly admitted: string;
+  /** Hash key -> admitted count. */
+  readonly running: string;
+  /** Sorted set of keys with a line, by its length. */
+  readonly keys: string;
+  /** Ids in all lines. */
+  readonly waiting: string;
+  /** The line of ids waiting for a slot of `key`. */
+  line(key: string): string;
+}
+
 export class RedisKeys {
   private readonly queueCache = new Map<string, QueueKeys>();
   private readonly bases = new Map<string, string>();
@@ -81,9 +97,30 @@ export class RedisKeys {
     return base;
   }
 
+  /**
+   * The concurrency keys of `queue` (see scripts/includes/queue-helpers.lua, which derives
+   * them from the ready key: keep the two in step).
+   */
+  concurrency(queue: string): ConcurrencyKeys {
+    const base = `${this.queueBase(queue)}:ck:`;
+    return {
+      of: `${base}of`,
+      admitted: `${base}in`,
+      running: `${base}run`,
+      keys: `${base}keys`,
+      waiting: `${base}waiting`,
+      line: (key) => `${base}wait:${key}`,
+    };
+  }
+
   /** Lock of a unique task, in its queue's slot. */
   uniqueLock(queue: string, lock: string): string {
     return `${this.queueBase(queue)}:unique:${lock}`;
+  }
+
+  /** A debounce window's record (its waiting id and first call), in its queue's slot; `key` is `<task>:<debounce key>`. */
+  debounce(queue: string, key: string): string {
+    return `${this.queueBase(queue)}:debounce:${key}`;
   }
 
   /** Start slots of a rate-limited task; with the overrides under one hash tag (rate-reset.lua writes both). */

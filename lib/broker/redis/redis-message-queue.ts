@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DEBOUNCE_RECORD_GRACE } from '../../constants';
+import { splitAtId } from '../ports/debounce-body';
 import type { ResultWrite } from '../../serialization/result-record';
-import type { DeadLetter, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
+import type { DeadLetter, DebounceWindow, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
 import { ReplicationTimeoutError } from '../../errors';
 import { alignId } from './cluster/aligned-id';
@@ -15,6 +17,11 @@ const MAX_BLOCK_MS = 5000;
 /** The BLPOP outlasts the local timer that ends a wait by this much. */
 const BLOCK_SLACK_MS = 250;
 const UNBLOCK_ATTEMPTS = 20;
+
+/** A message's concurrency key as the queue scripts take it: '<limit>|<key>', '' for none. */
+export function keyedArg(request: Pick<PublishRequest, 'concurrency'>): string {
+  return request.concurrency ? `${request.concurrency.limit}|${request.concurrency.key}` : '';
+}
 
 /**
  * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
@@ -78,7 +85,7 @@ export class RedisMessageQueue implements MessageQueue {
       for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
         const args: Array<string | number> = [now];
         for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
-          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0);
+          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0, keyedArg(r));
         }
         calls.push(this.commands.queueScript('ntPublish', queue, args));
       }
@@ -101,9 +108,22 @@ export class RedisMessageQueue implements MessageQueue {
     const { id, queue, body, eta, priority } = request;
     const now = Date.now();
     const lock = this.commands.keys.uniqueLock(queue, lockKey);
-    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? ''];
+    const args = [now, id, body, eta && eta > now ? eta : 0, priority ?? 0, Math.ceil(lockTtlMs), revokedHolder ?? '', keyedArg(request)];
     const [holder] = await Promise.all([
       this.commands.queueScript('ntPublishUnique', queue, args, [lock]),
+      this.remember(queue),
+      this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
+    ]);
+    return String(holder);
+  }
+
+  async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
+    const { id, queue, body, priority } = request;
+    const { head, tail } = splitAtId(body, id);
+    const record = this.commands.keys.debounce(queue, window.key);
+    const args = [Date.now(), id, head, tail, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? '', keyedArg(request)];
+    const [holder] = await Promise.all([
+      this.commands.queueScript('ntPublishDebounce', queue, args, [record]),
       this.remember(queue),
       this.replicationTimeout > 0 ? this.replicated([queue], [id]) : undefined,
     ]);

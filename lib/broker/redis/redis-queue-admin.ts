@@ -2,10 +2,11 @@ import { groupBySlot } from './cluster/key-slot';
 import { isCluster, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { admissionKey, decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { keyedArg } from './redis-message-queue';
 import type { ScriptRunner } from './script-runner';
 import { parseDeadLetter } from '../ports/dead-letter-entry';
-import type { DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
+import type { ConcurrencyKeyInfo, DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
 import type { CeleryKeys } from './celery/celery-keys';
 import { celeryMessageId } from '../../serialization/celery/celery-message';
 
@@ -37,12 +38,26 @@ export class RedisQueueAdmin implements QueueAdmin {
   async counts(queue: string): Promise<QueueCounts> {
     if (this.celery?.queues.has(queue)) return this.celeryCounts(queue, this.celery.keys);
     const k = this.keys.queue(queue);
-    const replies = await this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).zcard(k.active).llen(k.dead).exec();
-    const [ready, prio, delayed, active, dead] = (replies ?? []).map(([error, value]) => {
+    const c = this.keys.concurrency(queue);
+    const replies = await this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).zcard(k.active).llen(k.dead).get(c.waiting).exec();
+    const [ready, prio, delayed, active, dead, keyWaiting] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;
       return Number(value);
     });
-    return { ready: ready + prio, delayed, active, dead };
+    const counts: QueueCounts = { ready: ready + prio, delayed, active, dead };
+    if (keyWaiting > 0) counts.keyWaiting = keyWaiting;
+    return counts;
+  }
+
+  async concurrencyKeys(queue: string, limit: number): Promise<ConcurrencyKeyInfo[]> {
+    if (this.celery?.queues.has(queue)) return [];
+    const c = this.keys.concurrency(queue);
+    const flat = await this.redis.zrevrange(c.keys, 0, limit - 1, 'WITHSCORES');
+    if (flat.length === 0) return [];
+    const keys: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) keys.push(flat[i]);
+    const admitted = await this.redis.hmget(c.running, ...keys);
+    return keys.map((key, i) => ({ key, admitted: Number(admitted[i] ?? 0), waiting: Number(flat[2 * i + 1]) }));
   }
 
   /** A Celery queue: each of kombu's lists read and deleted in one transaction (as `celery purge` deletes them). */
@@ -129,7 +144,9 @@ export class RedisQueueAdmin implements QueueAdmin {
 
   async requeueDeadLetter(entry: DeadLetterEntry, body: string, priority: number): Promise<1 | 0 | -1> {
     const keys = this.keys.queue(entry.queue).list;
-    const result = Number(await this.scripts.run('ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority]));
+    const message = tryDecode(body);
+    const keyed = keyedArg({ concurrency: message ? admissionKey(message) : undefined });
+    const result = Number(await this.scripts.run('ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority, keyed]));
     return result === 1 ? 1 : result === -1 ? -1 : 0;
   }
 

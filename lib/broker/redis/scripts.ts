@@ -37,6 +37,7 @@ export const SCRIPTS = {
   ntCeleryDeadLetter: { file: 'celery-dead-letter', keys: 3 },
   ntCeleryStoreResults: { file: 'celery-store-results' },
   ntStatsRecord: { file: 'stats-record', keys: 1 },
+  ntPublishDebounce: { file: 'publish-debounce', keys: QUEUE_KEY_COUNT + 1 },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -10,7 +10,7 @@ import { ProgressBar } from '../progress-bar';
 import { CommandFailure, EXIT_NO_REPLY } from '../run-command';
 import { parseCount } from './worker.command';
 
-const WHAT = ['ping', 'active', 'reserved', 'registered', 'stats', 'scheduled', 'queues', 'workers'] as const;
+const WHAT = ['ping', 'active', 'reserved', 'registered', 'stats', 'scheduled', 'queues', 'keys', 'workers'] as const;
 type What = (typeof WHAT)[number];
 
 interface InspectOptions extends BrokerOptions {
@@ -18,6 +18,7 @@ interface InspectOptions extends BrokerOptions {
   timeout: number;
   destination?: string[];
   limit: number;
+  queue?: string;
 }
 
 export function inspectCommand(output: Output = createOutput()): Command {
@@ -28,7 +29,8 @@ export function inspectCommand(output: Output = createOutput()): Command {
       .option('--json', 'print JSON')
       .option('-t, --timeout <ms>', 'how long to wait for replies', parseCount, 2000)
       .option('-d, --destination <worker...>', 'only these workers (ids)')
-      .option('--limit <n>', 'scheduled: how many messages', parseCount, 100),
+      .option('--limit <n>', 'scheduled: how many messages; keys: how many keys', parseCount, 100)
+      .option('-q, --queue <queue>', 'keys: the queue (default: every queue with tasks waiting for a key)'),
   ).action(async (what: What, options: InspectOptions) => {
     const app = await createOpsApp(options);
     try {
@@ -55,12 +57,23 @@ async function inspect(inspector: TaskInspector, admin: TaskAdmin, what: What, o
       if (options.json) return out.json(queues);
       if (queues.length === 0) return out.line('No queues yet.');
       return out.table(
-        ['Queue', 'Ready', 'Delayed', 'Active', 'Dead', 'Consumers', 'Done/min'],
+        ['Queue', 'Ready', 'Delayed', 'Active', 'Dead', 'Key-waiting', 'Consumers', 'Done/min'],
         // A sharded queue, then each of its shards under it.
         queues.flatMap((q) => [
-          [q.name, q.ready, q.delayed, q.active, q.dead, q.consumers.length, q.processedPerMinute],
-          ...(q.shards ?? []).map((shard) => [`  ${shard.name}`, shard.ready, shard.delayed, shard.active, shard.dead, '', '']),
+          [q.name, q.ready, q.delayed, q.active, q.dead, q.keyWaiting ?? 0, q.consumers.length, q.processedPerMinute],
+          ...(q.shards ?? []).map((shard) => [`  ${shard.name}`, shard.ready, shard.delayed, shard.active, shard.dead, shard.keyWaiting ?? 0, '', '']),
         ]),
+      );
+    }
+    case 'keys': {
+      // Concurrency keys at their limit: tasks waiting for a slot, most first.
+      const queues = options.queue ? [options.queue] : (await admin.queues()).filter((q) => q.keyWaiting).map((q) => q.name);
+      const keys = (await Promise.all(queues.map(async (queue) => (await admin.concurrencyKeys(queue, { limit: options.limit })).map((k) => ({ queue, ...k }))))).flat();
+      if (options.json) return out.json(keys);
+      if (keys.length === 0) return out.line('No task waits for a concurrency key.');
+      return out.table(
+        ['Queue', 'Key', 'Waiting', 'Holding a slot'],
+        keys.map((k) => [k.queue, k.key, k.waiting, k.admitted]),
       );
     }
     case 'workers': {

@@ -24,19 +24,19 @@ export function workersTable(ctx: PageContext, workers: WorkerView[], detailed: 
 }
 
 export function queuesTable(ctx: PageContext, queues: QueueInfo[], detailed: boolean): SafeHtml {
-  const headers = ['Queue', 'Ready', 'Delayed', 'Running', 'Dead letters', 'Processed/min', 'Sent/min', 'Consumers'];
+  const headers = ['Queue', 'Ready', 'Delayed', 'Running', 'Waiting for a key', 'Dead letters', 'Processed/min', 'Sent/min', 'Consumers'];
   if (detailed) headers.push('');
   const rows = queues.map((q) => {
     const dead = q.dead > 0 ? html`<a href="${href(ctx, `/dead-letters?queue=${encodeURIComponent(q.name)}`)}">${q.dead}</a>` : html`0`;
     const purge = detailed
       ? html`<td>${action(ctx, `/actions/queues/${encodeURIComponent(q.name)}/purge`, 'Purge', { confirm: `Purge every waiting message of '${q.name}'?`, danger: true, name: 'purge' })}</td>`
       : html``;
-    const row = html`<tr data-queue="${q.name}"><td class="mono">${q.name}${q.shards ? html` <span class="muted small">${q.shards.length} shards</span>` : html``}</td><td class="num" data-col="ready">${q.ready}</td><td class="num" data-col="delayed">${q.delayed}</td><td class="num">${q.active}</td><td class="num">${dead}</td><td class="num">${q.processedPerMinute}</td><td class="num">${q.sentPerMinute}</td><td>${q.consumers.length}</td>${purge}</tr>`;
+    const row = html`<tr data-queue="${q.name}"><td class="mono">${q.name}${q.shards ? html` <span class="muted small">${q.shards.length} shards</span>` : html``}</td><td class="num" data-col="ready">${q.ready}</td><td class="num" data-col="delayed">${q.delayed}</td><td class="num">${q.active}</td><td class="num" data-col="key-waiting">${q.keyWaiting ?? 0}</td><td class="num">${dead}</td><td class="num" data-col="processed">${q.processedPerMinute}</td><td class="num">${q.sentPerMinute}</td><td>${q.consumers.length}</td>${purge}</tr>`;
     if (!detailed || !q.shards) return row;
     // A sharded queue's shards, each on a row of its own under it.
     const shards = q.shards.map(
       (s) =>
-        html`<tr data-shard="${s.name}" class="small muted"><td class="mono">↳ ${s.name}</td><td class="num">${s.ready}</td><td class="num">${s.delayed}</td><td class="num">${s.active}</td><td class="num">${s.dead}</td><td></td><td></td><td></td><td></td></tr>`,
+        html`<tr data-shard="${s.name}" class="small muted"><td class="mono">↳ ${s.name}</td><td class="num">${s.ready}</td><td class="num">${s.delayed}</td><td class="num">${s.active}</td><td class="num">${s.keyWaiting ?? 0}</td><td class="num">${s.dead}</td><td></td><td></td><td></td><td></td></tr>`,
     );
     return html`${row}${shards}`;
   });

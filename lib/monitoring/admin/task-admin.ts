@@ -12,7 +12,7 @@ import { compareEvents } from '../../broker/ports/by-time';
 import type { StoredEvent } from '../../broker/ports/stored-event';
 import type { MonitoringStore } from '../../broker/ports/monitoring-store';
 import type { WorkerView } from '../../broker/ports/worker-state';
-import type { DeadLetterEntry, ScheduledMessage } from '../../broker/ports/queue-admin';
+import type { ConcurrencyKeyInfo, DeadLetterEntry, ScheduledMessage } from '../../broker/ports/queue-admin';
 import { QueueShards } from '../../routing/queue-shards';
 import { parseShardName } from '../../config/shard-names';
 import type { QueueInfo, TaskDetail, TaskFilter, TaskSummary } from './task-views';
@@ -80,6 +80,8 @@ export class TaskAdmin {
           processedPerMinute: rates.get(name)?.processed ?? 0,
           sentPerMinute: rates.get(name)?.sent ?? 0,
         };
+        const keyWaiting = counts.reduce((total, c) => total + (c.keyWaiting ?? 0), 0);
+        if (keyWaiting > 0) info.keyWaiting = keyWaiting;
         if (physical.length > 1) info.shards = counts;
         if (counts.some((c) => c.protocol === 'celery')) info.protocol = 'celery';
         return info;
@@ -114,6 +116,19 @@ export class TaskAdmin {
       });
     }
     return total;
+  }
+
+  /**
+   * The concurrency keys of `queue` (every shard) with the most tasks waiting for a slot,
+   * most first: the keys at their limit.
+   */
+  async concurrencyKeys(queue: string, options: { limit?: number } = {}): Promise<ConcurrencyKeyInfo[]> {
+    assertQueueName('queue', queue);
+    const limit = options.limit ?? 20;
+    assertInteger('limit', limit, 1, 10_000);
+    const shards = await this.physicalQueues(queue);
+    const all = (await Promise.all(shards.map((shard) => this.backend.admin.concurrencyKeys(shard, limit)))).flat();
+    return all.sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
   }
 
   /** Messages waiting for their eta, in every queue (or one), soonest first. */

@@ -22,7 +22,7 @@ export class QueueDepthGauge implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.telemetry.gauge({
       name: QUEUE_DEPTH_GAUGE,
-      description: 'Messages in a queue, by state (ready, delayed, active, dead).',
+      description: 'Messages in a queue, by state (ready, delayed, active, dead, key_waiting: waiting for a slot of their concurrency key).',
       unit: '{message}',
       read: () => this.read(),
     });
@@ -32,8 +32,8 @@ export class QueueDepthGauge implements OnApplicationBootstrap {
     const queues = await this.backend.admin.queueNames();
     const counts = await Promise.all(queues.map((queue) => this.backend.admin.counts(queue)));
     return queues.flatMap((queue, i) =>
-      (['ready', 'delayed', 'active', 'dead'] as const).map((state) => ({
-        value: counts[i][state],
+      (['ready', 'delayed', 'active', 'dead', 'key_waiting'] as const).map((state) => ({
+        value: state === 'key_waiting' ? (counts[i].keyWaiting ?? 0) : counts[i][state],
         attributes: { [ATTR.system]: MESSAGING_SYSTEM, [ATTR.destinationName]: queue, [ATTR.queueState]: state },
       })),
     );

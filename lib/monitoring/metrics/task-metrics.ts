@@ -6,6 +6,8 @@ import type { StoredEvent } from '../../broker/ports/stored-event';
 import { loadPromClient, type PromCounter, type PromHistogram, type PromRegistry } from './load-prom-client';
 import type { ResolvedMetricsOptions } from './metrics-options';
 
+/** Concurrency keys per queue with a series of their own (the ones with the most tasks waiting). */
+const TOP_KEYS = 10;
 const TASK_EVENTS = new Set(['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked']);
 
 /**
@@ -49,13 +51,27 @@ export class TaskMetrics implements OnModuleInit, OnModuleDestroy {
     const read = this.admin;
     new prom.Gauge({
       name: `${prefix}queue_messages`,
-      help: 'Messages in a queue by state (ready, delayed, active, dead)',
+      help: 'Messages in a queue by state (ready, delayed, active, dead, key_waiting: waiting for a slot of their concurrency key)',
       labelNames: ['queue', 'state'],
       registers,
       async collect(this: { set: (labels: Record<string, string>, value: number) => void; reset: () => void }) {
         this.reset();
         for (const q of await read.queues()) {
           for (const state of ['ready', 'delayed', 'active', 'dead'] as const) this.set({ queue: q.name, state }, q[state]);
+          this.set({ queue: q.name, state: 'key_waiting' }, q.keyWaiting ?? 0);
+        }
+      },
+    });
+    new prom.Gauge({
+      name: `${prefix}concurrency_key_waiting`,
+      help: `Tasks waiting for a slot of their concurrency key, for the ${TOP_KEYS} keys of each queue with the most`,
+      labelNames: ['queue', 'key'],
+      registers,
+      async collect(this: { set: (labels: Record<string, string>, value: number) => void; reset: () => void }) {
+        this.reset();
+        for (const q of await read.queues()) {
+          if (!q.keyWaiting) continue;
+          for (const { key, waiting } of await read.concurrencyKeys(q.name, { limit: TOP_KEYS })) this.set({ queue: q.name, key }, waiting);
         }
       },
     });

@@ -1,6 +1,6 @@
 import type { TaskMessage } from '../../serialization/task-message';
 import type { TaskExecutor } from '../../execution/task-executor';
-import type { PoolResult, PoolRun, TaskPool } from './task-pool';
+import type { PoolBatchRun, PoolResult, PoolRun, TaskPool } from './task-pool';
 
 /**
  * Runs tasks on the worker's own event loop. `timeLimit` and terminate stop the
@@ -16,6 +16,10 @@ export class InlinePool implements TaskPool {
 
   run(message: TaskMessage, run: PoolRun): Promise<PoolResult> {
     return this.executor.execute(message, run);
+  }
+
+  runBatch(messages: readonly TaskMessage[], run: PoolBatchRun): Promise<PoolResult[]> {
+    return this.executor.executeBatch(messages, run);
   }
 
   terminate(): void {

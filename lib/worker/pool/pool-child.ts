@@ -27,6 +27,7 @@ export class PoolChild {
     if (message.type === 'exit') {
       process.exit(0);
     }
+    if (message.type === 'run-batch') return this.runBatch(message);
     if (message.type !== 'run') return;
     const { message: task, delivery, worker } = message;
     try {
@@ -34,6 +35,16 @@ export class PoolChild {
       this.send({ type: 'done', taskId: task.id, outcome, rss: process.memoryUsage().rss });
     } catch (error) {
       this.logger.error(`Pool child could not run ${task.id}: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+
+  private async runBatch({ batchId, messages, deliveries, worker }: Extract<ParentToChild, { type: 'run-batch' }>): Promise<void> {
+    try {
+      const outcomes = await this.executor.executeBatch(messages, { batchId, deliveries, worker });
+      this.send({ type: 'batch-done', batchId, outcomes, rss: process.memoryUsage().rss });
+    } catch (error) {
+      this.logger.error(`Pool child could not run batch ${batchId}: ${(error as Error).message}`);
       process.exit(1);
     }
   }

@@ -5,7 +5,7 @@ import type { TaskRegistry } from '../../registry/task-registry';
 import type { TaskMessage } from '../../serialization/task-message';
 import type { TaskExecutor } from '../../execution/task-executor';
 import { POOL_CHILD_ENV, type ChildToParent, type ParentToChild } from './pool-protocol';
-import type { PoolResult, PoolRun, TaskPool } from './task-pool';
+import type { PoolBatchRun, PoolResult, PoolRun, TaskPool } from './task-pool';
 
 export interface ProcessPoolOptions {
   size: number;
@@ -22,9 +22,13 @@ export interface ProcessPoolOptions {
 }
 
 interface Run {
+  /** The task's message; of a batch, its first. */
   message: TaskMessage;
+  /** Set for a batch run: all its messages go to one child in one request. */
+  batch?: { id: string; messages: readonly TaskMessage[]; deliveries: readonly number[] };
   run: PoolRun;
-  resolve: (result: PoolResult) => void;
+  /** One result per message. */
+  resolve: (results: PoolResult[]) => void;
 }
 
 interface Child {
@@ -81,14 +85,21 @@ export class ProcessPool implements TaskPool {
   }
 
   run(message: TaskMessage, run: PoolRun): Promise<PoolResult> {
-    return new Promise((resolve) => {
-      const request: Run = { message, run, resolve };
-      const child = this.idleChild();
-      const problem = this.problem;
-      if (child) this.dispatch(child, request);
-      else if (problem) resolve({ kind: 'unavailable', reason: problem });
-      else this.backlog.push(request);
-    });
+    return new Promise<PoolResult[]>((resolve) => this.submit({ message, run, resolve })).then((results) => results[0]);
+  }
+
+  runBatch(messages: readonly TaskMessage[], run: PoolBatchRun): Promise<PoolResult[]> {
+    const batch = { id: run.batchId, messages, deliveries: run.deliveries };
+    const single = { delivery: run.deliveries[0] ?? 1, abort: run.abort, worker: run.worker };
+    return new Promise((resolve) => this.submit({ message: messages[0], batch, run: single, resolve }));
+  }
+
+  private submit(request: Run): void {
+    const child = this.idleChild();
+    const problem = this.problem;
+    if (child) this.dispatch(child, request);
+    else if (problem) resolveAll(request, { kind: 'unavailable', reason: problem });
+    else this.backlog.push(request);
   }
 
   /** Null while a child is ready or booting normally; the reason when children keep failing to boot and none is ready. */
@@ -105,7 +116,8 @@ export class ProcessPool implements TaskPool {
 
   terminate(taskId: string): void {
     for (const child of this.children) {
-      if (child.busy?.message.id === taskId) this.kill(child, 'terminate');
+      // A batch is not killed for one of its messages: the worker settles just that one revoked.
+      if (child.busy?.message.id === taskId && !child.busy.batch) this.kill(child, 'terminate');
     }
   }
 
@@ -160,7 +172,7 @@ export class ProcessPool implements TaskPool {
           resolve();
           this.notifyAvailable();
           this.pump(child);
-        } else if (message.type === 'done') {
+        } else if (message.type === 'done' || message.type === 'batch-done') {
           this.done(child, message);
         }
       });
@@ -179,9 +191,9 @@ export class ProcessPool implements TaskPool {
   }
 
   private dispatch(child: Child, request: Run): void {
-    if (request.run.abort.aborted || this.options.isRevoked?.(request.message.id)) {
+    if (request.run.abort.aborted || (!request.batch && this.options.isRevoked?.(request.message.id))) {
       // Revoked, terminated (or shut down) while it waited for a child: it never starts.
-      request.resolve({ kind: 'revoked', reason: request.run.abort.aborted ? 'terminated before it started' : 'revoked' });
+      resolveAll(request, { kind: 'revoked', reason: request.run.abort.aborted ? 'terminated before it started' : 'revoked' });
       this.pump(child);
       return;
     }
@@ -191,17 +203,21 @@ export class ProcessPool implements TaskPool {
     child.busy.removeStop = request.run.abort.onStop((reason) => {
       if (reason instanceof TaskTerminatedError) this.kill(child, 'terminate');
     });
-    const message: ParentToChild = { type: 'run', message: request.message, delivery: request.run.delivery, worker: request.run.worker };
+    const { batch, run } = request;
+    const message: ParentToChild = batch
+      ? { type: 'run-batch', batchId: batch.id, messages: [...batch.messages], deliveries: [...batch.deliveries], worker: run.worker }
+      : { type: 'run', message: request.message, delivery: run.delivery, worker: run.worker };
     child.process.send(message);
   }
 
-  private done(child: Child, message: Extract<ChildToParent, { type: 'done' }>): void {
+  private done(child: Child, message: Extract<ChildToParent, { type: 'done' | 'batch-done' }>): void {
     const busy = child.busy;
-    if (!busy || busy.message.id !== message.taskId) return;
+    const outcomes = message.type === 'done' ? [message.outcome] : message.outcomes;
+    if (!busy || (message.type === 'done' ? busy.batch || busy.message.id !== message.taskId : busy.batch?.id !== message.batchId)) return;
     this.release(child);
     child.tasks++;
-    busy.resolve(message.outcome);
-    const overTime = message.outcome.kind !== 'success' && 'error' in message.outcome && message.outcome.error.name === TimeLimitExceeded.name;
+    busy.resolve(outcomes);
+    const overTime = outcomes.some((outcome) => outcome.kind !== 'success' && 'error' in outcome && outcome.error.name === TimeLimitExceeded.name);
     const { maxTasksPerChild, maxMemoryPerChild } = this.options;
     if (overTime || (maxTasksPerChild && child.tasks >= maxTasksPerChild) || (maxMemoryPerChild && message.rss > maxMemoryPerChild)) {
       this.retire(child);
@@ -215,11 +231,11 @@ export class ProcessPool implements TaskPool {
     const busy = child.busy;
     if (busy) {
       this.release(child);
-      if (busy.killedFor === 'terminate') busy.resolve({ kind: 'revoked', reason: 'terminated' });
+      if (busy.killedFor === 'terminate') resolveAll(busy, { kind: 'revoked', reason: 'terminated' });
       else if (busy.killedFor === 'time-limit') {
         const limit = this.registry.get(busy.message.task)?.options.timeLimit ?? 0;
-        busy.resolve(this.executor.outcomeForError(busy.message, new TimeLimitExceeded(limit), busy.startedAt));
-      } else busy.resolve({ kind: 'lost', reason: `its pool child ${child.process.pid} died (code ${code}, signal ${signal})` });
+        busy.resolve(messagesOf(busy).map((message) => this.executor.outcomeForError(message, new TimeLimitExceeded(limit), busy.startedAt)));
+      } else resolveAll(busy, { kind: 'lost', reason: `its pool child ${child.process.pid} died (code ${code}, signal ${signal})` });
     }
     if (this.stopping) return;
     if (child.ready) {
@@ -233,7 +249,7 @@ export class ProcessPool implements TaskPool {
     this.logger.error(`Pool child ${child.process.pid} failed to boot (${this.lastBootError}); trying a new one in ${delay} ms`);
     // With no child that can run them, what waits goes back to the queue for a healthy worker.
     const problem = this.problem;
-    if (problem) for (const request of this.backlog.splice(0)) request.resolve({ kind: 'unavailable', reason: problem });
+    if (problem) for (const request of this.backlog.splice(0)) resolveAll(request, { kind: 'unavailable', reason: problem });
     const timer = setTimeout(() => {
       this.respawns.delete(timer);
       if (!this.stopping) this.spawn().catch(() => undefined);
@@ -277,4 +293,14 @@ export class ProcessPool implements TaskPool {
     const child = this.idleChild();
     if (child) this.pump(child);
   }
+}
+
+/** The messages a request runs: one, or those of its batch. */
+function messagesOf(request: Run): readonly TaskMessage[] {
+  return request.batch?.messages ?? [request.message];
+}
+
+/** Ends every message of a request with the same result. */
+function resolveAll(request: Run, result: PoolResult): void {
+  request.resolve(messagesOf(request).map(() => result));
 }

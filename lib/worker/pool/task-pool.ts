@@ -14,11 +14,22 @@ export interface PoolRun {
   worker: string;
 }
 
+/** One run of a batch method over several messages (lib/execution/batch-execution.ts). */
+export interface PoolBatchRun {
+  batchId: string;
+  /** Delivery number of each message, in order. */
+  deliveries: readonly number[];
+  abort: RunAbort;
+  worker: string;
+}
+
 /** Where tasks run: on the worker's event loop, or in child processes. */
 export interface TaskPool {
   readonly kind: 'inline' | 'process';
   start(): Promise<void>;
   run(message: TaskMessage, run: PoolRun): Promise<PoolResult>;
+  /** Runs a batch in one slot (one child): one result per message, in order. */
+  runBatch(messages: readonly TaskMessage[], run: PoolBatchRun): Promise<PoolResult[]>;
   /** Stops a running task at once (revoke with terminate). */
   terminate(taskId: string): void;
   stop(): Promise<void>;

@@ -96,8 +96,13 @@ export class JobSettler {
     this.buffer.add(null, { record, ttl: resultTtl(message, this.resultExpires), keepReady: true });
   }
 
-  /** Gives a job back untouched, at the front of its queue. */
+  /** Gives a job back untouched, at the front of its queue (every job of a batch). */
   release(job: Job): void {
+    // The last first: each release goes to the front of the queue, so they keep their order.
+    for (const one of [...(job.batch ?? [job])].reverse()) this.releaseOne(one);
+  }
+
+  private releaseOne(job: Job): void {
     if (job.acked || job.released) return;
     job.released = true;
     this.releaseReserved(job.reserved);

@@ -66,9 +66,9 @@ export class JobSlots {
     this.freed = undefined;
   }
 
-  /** Every job held, running or not. */
+  /** Every job held, running or not (each job of a batch). */
   held(): Job[] {
-    return [...this.running, ...this.starting, ...this.waiting];
+    return [...this.running, ...this.starting, ...this.waiting].flatMap((job) => job.batch ?? [job]);
   }
 
   /** What is held but not running, by state. */

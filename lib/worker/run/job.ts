@@ -13,6 +13,10 @@ export interface Job {
   /** Acknowledged at start (acksLate: false). */
   acked: boolean;
   startedAt: number;
+  /** Set on the first job of a formed batch: it stands for the batch, and this lists every job of it (itself first). */
+  batch?: readonly Job[];
+  /** A message of a running batch revoked with terminate: settled REVOKED when the batch ends. */
+  terminated?: boolean;
 }
 
 /** A message back from waiting for a rate-limit slot carries the ticket of the slot reserved for it. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { HeldLease, MessageQueue } from '../../broker/ports/message-queue';
-import type { JobSlots } from './job-slots';
+import type { Job } from './job';
 
 /** Extends the leases of every message this worker holds, every third of the lease. */
 export class LeaseKeeper {
@@ -8,7 +8,8 @@ export class LeaseKeeper {
 
   constructor(
     private readonly queue: MessageQueue,
-    private readonly slots: JobSlots,
+    /** Every job the worker holds: in its slots, and filling batches. */
+    private readonly held: () => Job[],
     private readonly leaseMs: number,
     private readonly logger: Logger,
   ) {}
@@ -24,7 +25,7 @@ export class LeaseKeeper {
 
   private async extend(): Promise<void> {
     const byQueue = new Map<string, HeldLease[]>();
-    for (const job of this.slots.held()) {
+    for (const job of this.held()) {
       if (job.acked || job.released) continue;
       const list = byQueue.get(job.reserved.queue) ?? [];
       list.push({ id: job.reserved.id, lease: job.reserved.lease });

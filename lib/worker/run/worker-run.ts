@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { Broker, ControlMessage, ReservedMessage, ReserveResult } from '../../broker/ports/broker';
 import type { TaskConfig } from '../../config/task-config';
@@ -18,6 +19,7 @@ import { QueueShards } from '../../routing/queue-shards';
 import { SettleBuffer } from '../settle-buffer';
 import { WorkerControl } from '../worker-control';
 import type { ResolvedWorkerOptions } from '../worker-options';
+import { BatchCollector } from './batch-collector';
 import { Fetcher } from './fetcher';
 import type { Job, RateWaitingMessage } from './job';
 import { JobSettler, type WorkerStats } from './job-settler';
@@ -49,6 +51,7 @@ export class WorkerRun {
   private readonly buffer: SettleBuffer;
   private readonly settler: JobSettler;
   private readonly slots: JobSlots;
+  private readonly batches: BatchCollector;
   private readonly leases: LeaseKeeper;
   private readonly control: WorkerControl;
   private readonly pool: TaskPool;
@@ -69,7 +72,8 @@ export class WorkerRun {
     this.buffer = new SettleBuffer(broker, logger);
     this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger, config.maxDeliveries);
     this.slots = new JobSlots(options.concurrency, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
-    this.leases = new LeaseKeeper(broker, this.slots, config.visibilityTimeout, logger);
+    this.batches = new BatchCollector((lead) => this.offer(lead));
+    this.leases = new LeaseKeeper(broker, () => [...this.slots.held(), ...this.batches.held()], config.visibilityTimeout, logger);
     this.shards = new ShardDirectory(options.queues, new QueueShards(config.queues), broker);
     this.control = new WorkerControl(broker, logger, (ids) => this.terminate(ids), (message) => {
       if (isShutdownFor(message, info.id)) onShutdownRequest();
@@ -95,12 +99,14 @@ export class WorkerRun {
     return this.settler.stats;
   }
 
+  /** Running tasks; a running batch counts as one (it takes one slot). */
   get active(): number {
     return this.slots.running.size;
   }
 
+  /** Messages held but not running, those of filling and waiting batches included. */
   get reserved(): number {
-    return this.slots.queued;
+    return this.slots.queuedJobs().reduce((n, job) => n + (job.batch?.length ?? 1), 0) + this.batches.held().length;
   }
 
   /** Null while this run can run tasks; otherwise why not (its process pool has no child). */
@@ -141,8 +147,8 @@ export class WorkerRun {
   } {
     const describe = (job: Job) => ({ id: job.message.id, task: job.message.task, queue: job.reserved.queue, args: job.message.args });
     return {
-      running: [...this.slots.running].map((job) => ({ ...describe(job), retries: job.message.retries, delivery: job.reserved.delivery, startedAt: job.startedAt })),
-      reserved: this.slots.queuedJobs().map(describe),
+      running: [...this.slots.running].flatMap((job) => job.batch ?? [job]).map((job) => ({ ...describe(job), retries: job.message.retries, delivery: job.reserved.delivery, startedAt: job.startedAt })),
+      reserved: [...this.slots.queuedJobs().flatMap((job) => job.batch ?? [job]), ...this.batches.held()].map(describe),
     };
   }
 
@@ -187,7 +193,17 @@ export class WorkerRun {
       void this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
       return;
     }
-    if (!this.slots.offer(job)) this.settler.record(job, TaskState.RECEIVED);
+    if (declared?.batch) {
+      this.settler.record(job, TaskState.RECEIVED);
+      this.batches.hold(job, declared.batch);
+      return;
+    }
+    this.offer(job);
+  }
+
+  /** Into a slot, or the waiting line (RECEIVED); a formed batch takes one slot. */
+  private offer(job: Job): void {
+    if (!this.slots.offer(job) && !job.batch) this.settler.record(job, TaskState.RECEIVED);
   }
 
   /** Runs a job in its slot; never rejects. */
@@ -196,6 +212,7 @@ export class WorkerRun {
   }
 
   private async executeJob(job: Job): Promise<void> {
+    if (job.batch) return this.executeBatch(job, job.batch);
     const { message, reserved } = job;
     // Revoked while this worker held it (prefetched): it still never starts.
     if (this.control.isRevoked(message.id)) return this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
@@ -221,9 +238,35 @@ export class WorkerRun {
     return this.settler.finish(job, result);
   }
 
+  /**
+   * Runs a formed batch in one slot: its messages revoked meanwhile are settled REVOKED
+   * and left out; each of the others is settled by its own outcome.
+   */
+  private async executeBatch(lead: Job, jobs: readonly Job[]): Promise<void> {
+    const live: Job[] = [];
+    for (const job of jobs) {
+      if (this.control.isRevoked(job.message.id)) await this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
+      else live.push(job);
+    }
+    if (live.length === 0) return;
+    const startedAt = Date.now();
+    for (const job of live) {
+      job.startedAt = startedAt;
+      this.settler.record(job, TaskState.STARTED);
+    }
+    const run = { batchId: randomUUID(), deliveries: live.map((job) => job.reserved.delivery), abort: lead.abort, worker: this.info.id };
+    const results = await this.pool.runBatch(live.map((job) => job.message), run);
+    await Promise.all(live.map((job, i) => this.settler.finish(job, job.terminated ? { kind: 'revoked', reason: 'terminated' } : results[i])));
+  }
+
   private terminate(ids: string[]): void {
     const wanted = new Set(ids);
     for (const job of this.slots.running) {
+      if (job.batch) {
+        // The batch runs on for its other messages; a terminated one is settled REVOKED when it ends.
+        for (const one of job.batch) if (wanted.has(one.message.id)) one.terminated = true;
+        continue;
+      }
       if (!wanted.has(job.message.id)) continue;
       this.deps.logger.warn(`Terminating task ${job.message.task}[${job.message.id}]`);
       job.abort.stop(new TaskTerminatedError('terminated by revoke'));
@@ -258,6 +301,7 @@ export class WorkerRun {
       this.slots.wake();
       await broker.interrupt().catch(() => undefined);
       // Each release goes to the front of its queue: the last first, so they keep their order.
+      for (const job of this.batches.takeAll().reverse()) this.settler.release(job);
       for (const job of this.slots.takeQueued().reverse()) this.settler.release(job);
       if (this.slots.running.size > 0) {
         logger.log(`Waiting up to ${this.options.shutdownGrace} ms for ${this.slots.running.size} running task(s)`);

@@ -1,5 +1,6 @@
 --[[
-  Acknowledges finished messages: ends their lease and drops their stored message.
+  Acknowledges finished messages: ends their lease and drops their stored message,
+  freeing the slots of their concurrency keys for the next waiting messages.
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV    pairs: id, lease token
   A stale lease (it ran out, and the message may have gone to another worker) is
@@ -13,6 +14,15 @@ for i = 1, #ARGV, 2 do
   end
 end
 if #done > 0 then
+  if keyedQueue() then
+    local admitted = 0
+    for _, id in ipairs(done) do
+      admitted = admitted + dropKey(id)
+    end
+    if admitted > 0 then
+      signalWork()
+    end
+  end
   redis.call('HDEL', KEYS[5], unpack(done))
   redis.call('HDEL', KEYS[6], unpack(done))
   if redis.call('HLEN', KEYS[9]) > 0 then

@@ -1,6 +1,6 @@
 --[[
-  Purges a chunk of the messages waiting in one queue (ready, prioritised and
-  delayed; leased ones are left to finish). Called repeatedly until it returns 0
+  Purges a chunk of the messages waiting in one queue (waiting for a concurrency
+  key's slot, ready, prioritised and delayed; leased ones are left to finish). Called repeatedly until it returns 0
   removed, so a large queue is purged without blocking Redis for long.
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] how many ids to remove at most in this call
@@ -17,9 +17,24 @@ local function take(ids)
   end
 end
 
-local ready = redis.call('RPOP', KEYS[1], budget)
-if ready then
-  take(ready)
+if keyedQueue() then
+  -- First the lines of concurrency keys: purging admitted ids below admits no more of them.
+  for _, key in ipairs(redis.call('ZREVRANGE', ckKey('keys'), 0, 99)) do
+    local left = budget - #removed
+    if left <= 0 then
+      break
+    end
+    local line = ckKey('wait:' .. key)
+    local ids = redis.call('LPOP', line, left) or {}
+    take(ids)
+    lineShrunk(key, redis.call('LLEN', line), #ids)
+  end
+end
+if budget > #removed then
+  local ready = redis.call('RPOP', KEYS[1], budget - #removed)
+  if ready then
+    take(ready)
+  end
 end
 for _, key in ipairs({ KEYS[2], KEYS[3] }) do
   local left = budget - #removed
@@ -34,6 +49,9 @@ for _, id in ipairs(removed) do
   forget(id)
 end
 local remaining = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
+if keyedQueue() then
+  remaining = remaining + asCount(redis.call('GET', ckKey('waiting')))
+end
 local out = { #removed, remaining }
 for _, id in ipairs(removed) do
   out[#out + 1] = id

@@ -5,6 +5,7 @@
   ARGV[2] id
   ARGV[3] encoded message to enqueue
   ARGV[4] priority (0-9)
+  ARGV[5] concurrency key ('<limit>|<key>', '' for none)
   Returns 1 when requeued, 0 when the entry is gone (requeued or deleted meanwhile),
   -1 when a message with that id is already queued (the entry is kept).
 ]]
@@ -21,6 +22,9 @@ redis.call('HDEL', KEYS[6], id)
 if priority > 0 then
   redis.call('HSET', KEYS[9], id, priority)
 end
-pushReady(id, false)
+if ARGV[5] ~= '' then
+  setKeyOf(id, ARGV[5])
+end
+makeReady(id, false)
 signalWork()
 return 1

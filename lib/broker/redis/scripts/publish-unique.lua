@@ -10,6 +10,7 @@
   ARGV[5] priority (0-9)
   ARGV[6] lock ttl, ms
   ARGV[7] id of a holder known to be revoked ('' = none)
+  ARGV[8] concurrency key ('<limit>|<key>', '' for none)
   Returns the id that holds the lock: ARGV[2] when enqueued, else the existing task's.
 ]]
 -- @include queue-helpers
@@ -19,7 +20,7 @@ if holder and holder ~= id and holder ~= ARGV[7] and redis.call('HEXISTS', KEYS[
   return holder
 end
 local ready = {}
-local isNew, wake = enqueueNew(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ready, firstDueTime())
+local isNew, wake = enqueueNew(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ready, firstDueTime(), ARGV[8])
 if isNew then
   redis.call('SET', KEYS[11], id, 'PX', ARGV[6])
   if #ready > 0 then

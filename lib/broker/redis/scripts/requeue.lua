@@ -1,7 +1,8 @@
 --[[
   Gives a leased message back: a retry (new message, due at eta), a release at
   shutdown (unchanged, first in line), or a lost run (its process died: first in
-  line, counted as a lost delivery, dead-lettered at maxDeliveries).
+  line, counted as a lost delivery, dead-lettered at maxDeliveries). A retry gives up
+  its concurrency key's slot and waits for one again; the others keep theirs.
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] now, ms
   ARGV[2] id
@@ -23,6 +24,7 @@ if ARGV[4] ~= '' then
 end
 if mode == 'retry' then
   redis.call('HDEL', KEYS[6], id)
+  releaseSlot(id)
 elseif mode == 'lost' then
   local lost = countLost(id)
   if lost >= tonumber(ARGV[7]) then
@@ -33,7 +35,7 @@ end
 if eta > now then
   redis.call('ZADD', KEYS[3], eta, id)
 else
-  pushReady(id, mode ~= 'retry')
+  makeReady(id, mode ~= 'retry')
 end
 signalWork()
 return 1

@@ -2,7 +2,8 @@
   Leases up to `count` messages of one queue to a worker.
   Before that it gives back messages whose lease ran out (their worker is gone),
   dead-lettering those already delivered maxDeliveries times, and promotes the
-  delayed messages that are due.
+  delayed messages that are due (a message with a concurrency key only when its key
+  has a free slot; else it waits in its key's line).
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] now, ms
   ARGV[2] count
@@ -34,7 +35,7 @@ for _, member in ipairs(expired) do
     dead[#dead + 1] = reason
     deadLetter(id, now, reason)
   else
-    pushReady(id, true)
+    makeReady(id, true)
   end
 end
 
@@ -42,7 +43,7 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
 if #due > 0 then
   redis.call('ZREM', KEYS[3], unpack(due))
   for _, id in ipairs(due) do
-    pushReady(id, false)
+    makeReady(id, false)
   end
 end
 

@@ -10,6 +10,15 @@
 --   8 dead      list of dead letters (JSON), newest first
 --   9 pri       hash id -> priority, for ids with a priority
 --  10 seq       counter that keeps FIFO order within a priority
+-- Concurrency keys use keys of their own, derived from the queue's (same hash tag, so
+-- the same Cluster slot), written only when a message has a key:
+--   <queue>:ck:of         hash id -> '<limit>|<key>' of every message with a key
+--   <queue>:ck:in         hash id -> key, the admitted ones (ready, delayed for a rate
+--                         slot, or leased): at most `limit` per key
+--   <queue>:ck:run        hash key -> how many of its messages are admitted
+--   <queue>:ck:wait:<key> list of ids waiting for a slot of the key, oldest first
+--   <queue>:ck:keys       sorted set of the keys that have ids waiting, by how many
+--   <queue>:ck:waiting    how many ids wait in all lines
 
 local BAND = 8796093022208 -- 2^43; priority bands never overlap since seq stays below 2^42
 local DEAD_LETTERS_KEPT = 10000
@@ -78,19 +87,168 @@ local function pushReady(id, front)
   end
 end
 
--- Stores a new message and schedules it: delayed, prioritised, or (priority 0, due now)
--- appended to `readyBatch` for one LPUSH by the caller. Returns false when the id exists,
+-- ---- concurrency keys ----------------------------------------------------------------
+
+-- KEYS[1] is '<queue>:ready'.
+local function ckKey(part)
+  return string.sub(KEYS[1], 1, -7) .. ':ck:' .. part
+end
+
+local ckUsed = nil
+-- Whether any message of this queue has a concurrency key (one EXISTS per script run).
+local function keyedQueue()
+  if ckUsed == nil then
+    ckUsed = redis.call('EXISTS', ckKey('of')) == 1
+  end
+  return ckUsed
+end
+
+-- The limit and key of `id`, or nil when it has none.
+local function keyOf(id)
+  if not keyedQueue() then
+    return nil
+  end
+  local value = redis.call('HGET', ckKey('of'), id)
+  if not value then
+    return nil
+  end
+  local bar = string.find(value, '|', 1, true)
+  if not bar then
+    return nil
+  end
+  return asCount(string.sub(value, 1, bar - 1)), string.sub(value, bar + 1)
+end
+
+local function setKeyOf(id, keyed)
+  redis.call('HSET', ckKey('of'), id, keyed)
+  ckUsed = true
+end
+
+-- Makes keyed `id` ready when its key has a free slot (or it holds one already), else
+-- lines it up behind the key's other waiting ids (`front`: first of them). True when ready.
+local function admit(id, limit, key, front)
+  if redis.call('HEXISTS', ckKey('in'), id) == 1 then
+    pushReady(id, front)
+    return true
+  end
+  if asCount(redis.call('HGET', ckKey('run'), key)) < limit then
+    redis.call('HINCRBY', ckKey('run'), key, 1)
+    redis.call('HSET', ckKey('in'), id, key)
+    pushReady(id, front)
+    return true
+  end
+  local line = ckKey('wait:' .. key)
+  local waiting
+  if front then
+    waiting = redis.call('LPUSH', line, id)
+  else
+    waiting = redis.call('RPUSH', line, id)
+  end
+  redis.call('ZADD', ckKey('keys'), waiting, key)
+  redis.call('INCR', ckKey('waiting'))
+  return false
+end
+
+-- Makes `id` ready to fetch, through its key's admission when it has one. True when ready
+-- (false: it waits for a slot of its key).
+local function makeReady(id, front)
+  local limit, key = keyOf(id)
+  if limit then
+    return admit(id, limit, key, front)
+  end
+  pushReady(id, front)
+  return true
+end
+
+-- Records that `key`'s line holds `waiting` ids after `taken` left it.
+local function lineShrunk(key, waiting, taken)
+  if waiting == 0 then
+    redis.call('ZREM', ckKey('keys'), key)
+  else
+    redis.call('ZADD', ckKey('keys'), waiting, key)
+  end
+  if taken > 0 and redis.call('DECRBY', ckKey('waiting'), taken) <= 0 then
+    redis.call('DEL', ckKey('waiting'))
+  end
+end
+
+-- Admits the ids waiting for `key`, oldest first, while it has free slots (a bounded
+-- number per call); they go to the back of the queue, so keys take turns. Ids no longer
+-- stored (purged) are dropped from the line. Returns how many became ready.
+local function admitWaiting(key)
+  local line = ckKey('wait:' .. key)
+  local admitted, taken = 0, 0
+  for _ = 1, 100 do
+    local id = redis.call('LINDEX', line, 0)
+    if not id then
+      break
+    end
+    local limit = keyOf(id)
+    if limit and redis.call('HEXISTS', KEYS[5], id) == 1 then
+      if asCount(redis.call('HGET', ckKey('run'), key)) >= limit then
+        break
+      end
+      redis.call('LPOP', line)
+      admit(id, limit, key, false)
+      admitted = admitted + 1
+    else
+      redis.call('LPOP', line)
+    end
+    taken = taken + 1
+  end
+  if taken > 0 then
+    lineShrunk(key, redis.call('LLEN', line), taken)
+  end
+  return admitted
+end
+
+-- Frees the slot `id` holds (it was settled, dead-lettered or retried) and admits the
+-- next ids of its key. Returns how many became ready.
+local function releaseSlot(id)
+  if not keyedQueue() then
+    return 0
+  end
+  local key = redis.call('HGET', ckKey('in'), id)
+  if not key then
+    return 0
+  end
+  redis.call('HDEL', ckKey('in'), id)
+  if redis.call('HINCRBY', ckKey('run'), key, -1) <= 0 then
+    redis.call('HDEL', ckKey('run'), key)
+  end
+  return admitWaiting(key)
+end
+
+-- Forgets the key of `id` for good, freeing its slot. Returns how many became ready.
+local function dropKey(id)
+  if not keyedQueue() then
+    return 0
+  end
+  local admitted = releaseSlot(id)
+  redis.call('HDEL', ckKey('of'), id)
+  return admitted
+end
+
+-- Stores a new message and schedules it: delayed, prioritised, through its concurrency
+-- key's admission (`keyed`: '<limit>|<key>', or '' / nil for none), or (priority 0, due
+-- now) appended to `readyBatch` for one LPUSH by the caller. Returns false when the id exists,
 -- else true and whether waiting workers should be woken.
-local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue)
+local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, keyed)
   if redis.call('HSETNX', KEYS[5], id, body) == 0 then
     return false, false
   end
   if priority > 0 then
     redis.call('HSET', KEYS[9], id, priority)
   end
+  if keyed and keyed ~= '' then
+    setKeyOf(id, keyed)
+  end
   if eta > now then
     redis.call('ZADD', KEYS[3], eta, id)
     return true, eta < firstDue
+  end
+  if keyed and keyed ~= '' then
+    return true, makeReady(id, false)
   end
   if priority > 0 then
     redis.call('ZADD', KEYS[2], priorityScore(priority, false), id)
@@ -126,10 +284,12 @@ local function endLease(id, lease)
   return redis.call('ZREM', KEYS[4], leaseMember(id, lease)) == 1
 end
 
+-- Drops everything stored of `id`; returns how many ids of its key became ready.
 local function forget(id)
   redis.call('HDEL', KEYS[5], id)
   redis.call('HDEL', KEYS[6], id)
   redis.call('HDEL', KEYS[9], id)
+  return dropKey(id)
 end
 
 local function deadLetter(id, now, reason, raw)
@@ -143,5 +303,7 @@ local function deadLetter(id, now, reason, raw)
   end
   redis.call('LPUSH', KEYS[8], cjson.encode(entry))
   redis.call('LTRIM', KEYS[8], 0, DEAD_LETTERS_KEPT - 1)
-  forget(id)
+  if forget(id) > 0 then
+    signalWork()
+  end
 end
