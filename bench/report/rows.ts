@@ -36,7 +36,6 @@ const micros = (n: number) => `${n.toFixed(1)} µs`;
 const count = (n: number) => n.toFixed(1);
 const bytes = (n: number) => `${Math.round(n)} B`;
 
-
 const metric = (key: MetricKey) => (_lib: LibraryName, get: (key: MetricKey) => number | undefined) => get(key);
 const ratio = (a: MetricKey, b: MetricKey) => (_lib: LibraryName, get: (key: MetricKey) => number | undefined) => {
   const x = get(a);
