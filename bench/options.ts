@@ -41,9 +41,6 @@ export interface BenchOptions {
 }
 
 export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency', 'lateness', 'events', 'telemetry', 'workers'] as const;
-/** What runs without --only: every measurement but the opt-in ones (they make the run much longer). */
-export const OPT_IN_SCENARIOS: readonly ScenarioName[] = ['workers'];
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((name) => !OPT_IN_SCENARIOS.includes(name));
 export const LIBRARIES: readonly LibraryName[] = ['nestjs-tasks', 'bullmq'];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -80,8 +77,7 @@ const INTEGER_OPTIONS: IntegerOption[] = [
 export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench -- [options])
 
 ${INTEGER_OPTIONS.map((o) => `  ${`${o.flag} <n>`.padEnd(24)} ${o.env}, default ${o.fallback}`).join('\n')}
-  --only <list>            BENCH_ONLY, default ${DEFAULT_SCENARIOS.join(',')}
-                           (also: ${OPT_IN_SCENARIOS.join(',')})
+  --only <list>            BENCH_ONLY, default all: ${SCENARIOS.join(',')}
   --libs <list>            BENCH_LIBS, default both: ${LIBRARIES.join(',')}
   --markdown <file>        BENCH_MARKDOWN: write the results into this Markdown file
   --profile <dir>          BENCH_PROFILE: children run with --cpu-prof into <dir>
@@ -121,7 +117,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const onlyRaw = flags.get('--only') ?? env.BENCH_ONLY;
   const only = new Set<ScenarioName>();
-  for (const part of (onlyRaw || DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (onlyRaw || SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!(SCENARIOS as readonly string[]).includes(part)) {
       throw new BenchOptionError(flags.has('--only') ? '--only' : 'BENCH_ONLY', part, `a list of ${SCENARIOS.join(', ')}`);
     }

@@ -1,11 +1,11 @@
-import { BenchHelp, BenchOptionError, DEFAULT_SCENARIOS, OPT_IN_SCENARIOS, parseBenchOptions, SCENARIOS } from '../../bench/options';
+import { BenchHelp, BenchOptionError, parseBenchOptions, SCENARIOS } from '../../bench/options';
 
 describe('bench options', () => {
   it('defaults to the workload the issues ask for', () => {
     const options = parseBenchOptions([], {});
     expect(options).toMatchObject({ tasks: 20_000, concurrency: 50, inFlight: 100, chunk: 1000, rate: 500, duration: 10_000, rounds: 1 });
-    expect([...options.only]).toEqual([...DEFAULT_SCENARIOS]);
-    expect(DEFAULT_SCENARIOS).toEqual(expect.arrayContaining(['process', 'events', 'telemetry', 'latency', 'lateness']));
+    expect([...options.only]).toEqual([...SCENARIOS]);
+    expect(SCENARIOS).toEqual(expect.arrayContaining(['process', 'events', 'telemetry', 'latency', 'lateness', 'workers']));
     expect(options.libs).toEqual(['nestjs-tasks', 'bullmq']);
     expect(options.redisUrl).toBeUndefined();
     expect(options.markdown).toBeUndefined();
@@ -19,12 +19,10 @@ describe('bench options', () => {
     expect(options.libs).toEqual(['bullmq']);
   });
 
-  it('runs the opt-in measurements only when asked, alone or with others', () => {
-    expect(SCENARIOS.filter((name) => !DEFAULT_SCENARIOS.includes(name))).toEqual([...OPT_IN_SCENARIOS]);
-    for (const name of OPT_IN_SCENARIOS) expect(parseBenchOptions([], {}).only.has(name)).toBe(false);
+  it('runs the new measurements alone or with others', () => {
     expect([...parseBenchOptions(['--only', 'workers'], {}).only]).toEqual(['workers']);
     expect([...parseBenchOptions([], { BENCH_ONLY: 'process,events,telemetry,workers' }).only]).toEqual(['process', 'events', 'telemetry', 'workers']);
-    expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default enqueue,[\w,]+\s+\(also: workers\)/);
+    expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default all: [\w,]+,events,telemetry,workers\n/);
   });
 
   it('keeps the libraries in their fixed order whatever order they are given in', () => {
