@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readProfile, summarize } from './profile-summary';
-import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult } from './child/protocol';
+import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './child/protocol';
 
 /** A child process running one side of one measurement. */
 export interface ChildHandle {
@@ -10,6 +10,10 @@ export interface ChildHandle {
   readonly ready: Promise<void>;
   /** Resolves with the result once the child has exited. */
   readonly result: Promise<ChildResult>;
+  /** Tells the child something (`process-share` children). */
+  send(message: RunnerMessage): void;
+  /** Calls `listener` with every message of the child from now on. */
+  onMessage(listener: (message: ChildMessage) => void): void;
 }
 
 export interface ChildSettings {
@@ -44,6 +48,8 @@ export function startChild(job: ChildJob, settings: ChildSettings): ChildHandle 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(child);
+  const listeners: Array<(message: ChildMessage) => void> = [];
+  child.on('message', (message: ChildMessage) => listeners.forEach((listener) => listener(message)));
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const result = new Promise<ChildResult>((resolve, reject) => {
@@ -75,7 +81,14 @@ export function startChild(job: ChildJob, settings: ChildSettings): ChildHandle 
       else reject(new Error(outcome.error ?? `${settings.label} exited (${signal ?? code}) without a result`));
     });
   });
-  return { ready, result };
+  return {
+    ready,
+    result,
+    send: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (listener) => listeners.push(listener),
+  };
 }
 
 /** `<label>.txt` next to `<label>.cpuprofile`: where the timed part of the child spent its time. */

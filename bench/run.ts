@@ -14,6 +14,8 @@ import { BenchContext } from './scenarios/bench-context';
 import { runEnqueueScenario } from './scenarios/enqueue.scenario';
 import { runLatencyScenario } from './scenarios/latency.scenario';
 import { runLatenessScenario } from './scenarios/lateness.scenario';
+import { runVariantScenario } from './scenarios/variant.scenario';
+import { runWorkersScenario } from './scenarios/workers.scenario';
 
 /**
  * `npm run bench`: nestjs-tasks and BullMQ side by side on one Redis. Each side of
@@ -62,9 +64,13 @@ async function main(): Promise<void> {
       if (options.only.has('fanout') || options.only.has('process')) {
         await runBacklogScenario(ctx, { priorities: false, process: options.only.has('process') });
       }
+      // Right after the plain run, which they are compared with.
+      if (options.only.has('events')) await runVariantScenario(ctx, 'events');
+      if (options.only.has('telemetry')) await runVariantScenario(ctx, 'telemetry');
       if (options.only.has('priorities')) await runBacklogScenario(ctx, { priorities: true, process: true });
       if (options.only.has('latency')) await runLatencyScenario(ctx);
       if (options.only.has('lateness')) await runLatenessScenario(ctx);
+      if (options.only.has('workers')) await runWorkersScenario(ctx);
     }
     ctx.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const rows = buildRows(ctx.figures, options);

@@ -14,6 +14,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Task, TaskClient, TaskModule } from '../lib';
 import { startPrivateRedis } from './redis/private-redis';
+import { installRecordingSdk } from './telemetry/recording-sdk';
 import { timeBacklog } from './timed-backlog';
 
 const QUEUE = 'telemetry-cost';
@@ -47,34 +48,6 @@ function flag(name: string, fallback: number): number {
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? process.argv[at + 1] : undefined;
-}
-
-/** Registers a recording SDK (loaded only for that variant). Returns a counter of exported spans (flushing first). */
-async function installRecordingSdk(): Promise<() => Promise<number>> {
-  const api = await import('@opentelemetry/api');
-  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
-  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
-  let ended = 0;
-  const dropAll = {
-    export: (spans: unknown[], done: (result: { code: number }) => void) => {
-      ended += spans.length;
-      done({ code: 0 });
-    },
-    shutdown: () => Promise.resolve(),
-  };
-  class Reader extends MetricReader {
-    protected onForceFlush = () => Promise.resolve();
-    protected onShutdown = () => Promise.resolve();
-  }
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll, { maxQueueSize: 65_536, maxExportBatchSize: 1024 })] });
-  api.trace.setGlobalTracerProvider(provider);
-  api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new Reader()] }));
-  return async () => {
-    await provider.forceFlush();
-    return ended;
-  };
 }
 
 /** One measurement, in this (fresh) process. */

@@ -42,15 +42,23 @@ export class BullmqAdapter implements LibraryAdapter {
     await worker.waitUntilReady();
     const queue = new Queue(this.queue, { connection: this.connection, prefix: this.prefix });
     let running: Promise<void> | undefined;
+    const halt = async () => {
+      await worker.close();
+      await running;
+    };
+    const leftover = async () => {
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    };
     return {
       start: async () => {
         running = worker.run();
       },
+      halt,
+      leftover,
       stop: async () => {
-        await worker.close();
-        await running;
-        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
-        return Object.values(counts).reduce((sum, n) => sum + n, 0);
+        await halt();
+        return leftover();
       },
       close: async () => {
         await worker.close();

@@ -27,7 +27,13 @@ export interface BenchConsumer {
   start(): Promise<void>;
   /** Stops the worker gracefully; returns the messages still in the queue (should be 0). */
   stop(): Promise<number>;
+  /** Stops the worker gracefully (other workers may still be running on the queue). */
+  halt(): Promise<void>;
+  /** The messages still in the queue, waiting, delayed or running anywhere. */
+  leftover(): Promise<number>;
   close(): Promise<void>;
+  /** With a recording tracer provider: the spans it exported so far (flushing first). */
+  exportedSpans?(): Promise<number>;
 }
 
 export interface LibraryAdapter {

@@ -2,16 +2,24 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TaskClient, TaskModule, TaskWorker } from 'nestjs-tasks';
 import { TASK_BROKER, type Broker } from '../../lib/internal';
+import type { LibraryVariant } from '../child/protocol';
+import { installRecordingSdk } from '../telemetry/recording-sdk';
 import type { BenchConsumer, BenchProducer, BulkItem, LibraryAdapter } from './library-adapter';
 import { BENCH_QUEUE, BenchTasks } from './bench.tasks';
 
-/** nestjs-tasks as a user runs it: a Nest application context with TaskModule. */
+/**
+ * nestjs-tasks as a user runs it: a Nest application context with TaskModule. A variant
+ * turns on `events`, or `telemetry` with a recording tracer provider (one per process).
+ */
 export class NestjsTasksAdapter implements LibraryAdapter {
+  private exportedSpans?: () => Promise<number>;
+
   constructor(
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly queue: string,
     private readonly shards = 1,
+    private readonly variant?: LibraryVariant,
   ) {
     if (queue !== BENCH_QUEUE) throw new Error(`The nestjs-tasks bench tasks are routed to '${BENCH_QUEUE}', not '${queue}'`);
   }
@@ -32,24 +40,33 @@ export class NestjsTasksAdapter implements LibraryAdapter {
     const app = await this.createApp();
     const worker = app.get(TaskWorker);
     const broker = app.get<Broker>(TASK_BROKER);
+    const leftover = async () => {
+      let left = 0;
+      for (const shard of await broker.knownQueues()) {
+        const sizes = await broker.queueSizes(shard);
+        left += sizes.ready + sizes.delayed + sizes.active;
+      }
+      return left;
+    };
     return {
       start: () => worker.start({ queues: [this.queue], concurrency }),
+      halt: () => worker.stop(),
+      leftover,
       stop: async () => {
         await worker.stop();
-        let left = 0;
-        for (const shard of await broker.knownQueues()) {
-          const sizes = await broker.queueSizes(shard);
-          left += sizes.ready + sizes.delayed + sizes.active;
-        }
-        return left;
+        return leftover();
       },
       close: () => app.close(),
+      ...(this.exportedSpans ? { exportedSpans: this.exportedSpans } : {}),
     };
   }
 
   private async createApp(): Promise<INestApplicationContext> {
     const queues = this.shards > 1 ? { [this.queue]: { shards: this.shards } } : undefined;
-    @Module({ imports: [TaskModule.forRoot({ broker: this.redisUrl, prefix: this.prefix, queues })], providers: [BenchTasks] })
+    if (this.variant === 'telemetry') this.exportedSpans ??= await installRecordingSdk();
+    // Otherwise the defaults: events off, telemetry on without a provider (nothing recorded).
+    const variant = this.variant === 'events' ? { events: true } : this.variant === 'telemetry' ? { telemetry: true } : {};
+    @Module({ imports: [TaskModule.forRoot({ broker: this.redisUrl, prefix: this.prefix, queues, ...variant })], providers: [BenchTasks] })
     class BenchModule {}
     return NestFactory.createApplicationContext(BenchModule, { logger: ['error', 'warn'] });
   }

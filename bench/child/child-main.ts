@@ -2,7 +2,8 @@ import { BullmqAdapter } from '../adapters/bullmq.adapter';
 import type { LibraryAdapter } from '../adapters/library-adapter';
 import { NestjsTasksAdapter } from '../adapters/nestjs-tasks.adapter';
 import { measureEnqueue, measureFill, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
-import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult } from './protocol';
+import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './protocol';
+import { measureShare } from './share';
 
 /**
  * Entry of a bench child process: runs one side (one library) of one measurement,
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   if (!raw || !process.send) throw new Error(`The bench child is started by dist/bench/run.js (no ${JOB_ENV} or IPC)`);
   const job = JSON.parse(raw) as ChildJob;
   const adapter: LibraryAdapter =
-    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue, job.shards);
+    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue, job.shards, job.variant);
   const result = await run(job, adapter);
   await send({ type: 'result', result });
 }
@@ -35,16 +36,30 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
       }
     }
     case 'process':
+    case 'process-share':
     case 'latency-worker': {
       const consumer = await adapter.consumer(job.concurrency);
       try {
         if (job.kind === 'process') return await measureProcessing(consumer, job.tasks);
+        if (job.kind === 'process-share') return await measureShare(consumer, { send, next: nextRunnerMessage });
         return await measureLatency(consumer, job.tasks, job.skip, () => void send({ type: 'ready' }));
       } finally {
         await consumer.close();
       }
     }
   }
+}
+
+/** Resolves with the runner's next message of `type` (`process-share` children). */
+function nextRunnerMessage(type: RunnerMessage['type']): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (message: RunnerMessage) => {
+      if (message.type !== type) return;
+      process.off('message', listener);
+      resolve();
+    };
+    process.on('message', listener);
+  });
 }
 
 function send(message: ChildMessage): Promise<void> {

@@ -55,7 +55,8 @@ export async function measureProcessing(consumer: BenchConsumer, tasks: number):
   const timed = timer.stop();
   const memory = measureMemory();
   const leftover = await consumer.stop();
-  return { kind: 'process', tasks, ...timed, memory, leftover };
+  const spans = consumer.exportedSpans ? { spans: await consumer.exportedSpans() } : {};
+  return { kind: 'process', tasks, ...timed, memory, leftover, ...spans };
 }
 
 /** Runs a worker until `tasks` timed tasks started; `onReady` once it consumes. */

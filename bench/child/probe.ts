@@ -19,6 +19,7 @@ export class Probe {
   private target = Infinity;
   private onDone?: () => void;
   private latencies?: Float64Array;
+  private watcher?: (count: number) => void;
 
   /** Resolves once `target` tasks have run from now on. */
   expect(target: number): Promise<void> {
@@ -36,8 +37,15 @@ export class Probe {
     return this.latencies;
   }
 
+  /** Called after every task body from now on, with the count so far (zeroed now). */
+  watch(watcher: (count: number) => void): void {
+    this.count = 0;
+    this.watcher = watcher;
+  }
+
   hit(): void {
     this.count++;
+    this.watcher?.(this.count);
     this.check();
   }
 

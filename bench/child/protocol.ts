@@ -9,7 +9,12 @@ interface JobBase {
   queue: string;
   /** nestjs-tasks only: spread the queue over this many shards (the cluster bench). */
   shards?: number;
+  /** nestjs-tasks only: run with `events: true`, or with telemetry and a recording tracer provider. */
+  variant?: LibraryVariant;
 }
+
+/** A set-up of nestjs-tasks other than its defaults, measured against them. */
+export type LibraryVariant = 'events' | 'telemetry';
 
 export type ChildJob =
   /** `tasks` enqueues, `inFlight` outstanding at any time. */
@@ -20,6 +25,13 @@ export type ChildJob =
   | (JobBase & { kind: 'fill'; tasks: number; chunk: number; priorities: boolean })
   /** One worker drains a backlog of `tasks`. */
   | (JobBase & { kind: 'process'; tasks: number; concurrency: number })
+  /**
+   * One of several worker processes draining one backlog together: it builds its worker,
+   * says `ready`, starts on `go`, reports its count as `progress`, stops on `stop`
+   * (then says `stopped`) and on `finish` counts what is left in the queue and returns.
+   * `tasks` is the whole backlog, run by all of them together.
+   */
+  | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number })
   /** A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured. */
   | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number })
   /**
@@ -52,10 +64,20 @@ export interface Timed {
 
 export type ChildResult =
   | ({ kind: 'rate'; tasks: number } & Timed)
-  | ({ kind: 'process'; tasks: number; memory: MemoryFigures; leftover: number } & Timed)
+  | ({ kind: 'process'; tasks: number; memory: MemoryFigures; leftover: number; spans?: number } & Timed)
+  /** A share of a backlog: the tasks this process ran, its first start and last task body (wall clock, ms). */
+  | { kind: 'share'; tasks: number; startedAt: number; lastHitAt: number; cpuMicros: number; leftover: number }
   | { kind: 'latency'; samples: number; p50: number; p90: number; p99: number; max: number; window: TimedWindow }
   | { kind: 'sent'; tasks: number; seconds: number };
 
-export type ChildMessage = { type: 'ready' } | { type: 'result'; result: ChildResult } | { type: 'error'; message: string };
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'progress'; count: number }
+  | { type: 'stopped' }
+  | { type: 'result'; result: ChildResult }
+  | { type: 'error'; message: string };
+
+/** What the runner tells a `process-share` child. */
+export type RunnerMessage = { type: 'go' } | { type: 'stop' } | { type: 'finish' };
 
 export const JOB_ENV = 'NESTJS_TASKS_BENCH_JOB';

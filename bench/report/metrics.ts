@@ -1,3 +1,5 @@
+import type { LibraryVariant } from '../child/protocol';
+
 /** Every figure the bench records, per library and round. */
 export type MetricKey =
   | 'enqueue.rate'
@@ -24,4 +26,13 @@ export type MetricKey =
   | 'latencyHigh.max'
   | 'lateness.p50'
   | 'lateness.p99'
-  | 'lateness.max';
+  | 'lateness.max'
+  | `${LibraryVariant}.rate`
+  | `${LibraryVariant}.cpuPerTask`
+  | `${LibraryVariant}.redisCpuPerTask`
+  | `workers${WorkerProcesses}.rate`
+  | `workers${WorkerProcesses}.redisCpuPerTask`;
+
+/** Worker processes of the scale-out measurement (`--only workers`). */
+export const WORKER_PROCESSES = [1, 2, 4] as const;
+export type WorkerProcesses = (typeof WORKER_PROCESSES)[number];

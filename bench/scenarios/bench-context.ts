@@ -52,6 +52,11 @@ export class BenchContext {
     return { result, redis };
   }
 
+  /** The key prefix of `lib` in this run. */
+  prefixOf(lib: LibraryName): string {
+    return this.prefixes[lib];
+  }
+
   /** Removes everything the library wrote, so the next measurement starts from an empty namespace. */
   async clean(lib: LibraryName): Promise<void> {
     await deleteKeysWithPrefix(this.admin, `${this.prefixes[lib]}:`);

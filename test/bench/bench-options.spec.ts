@@ -5,6 +5,7 @@ describe('bench options', () => {
     const options = parseBenchOptions([], {});
     expect(options).toMatchObject({ tasks: 20_000, concurrency: 50, inFlight: 100, chunk: 1000, rate: 500, duration: 10_000, rounds: 1 });
     expect([...options.only]).toEqual([...SCENARIOS]);
+    expect(SCENARIOS).toEqual(expect.arrayContaining(['process', 'events', 'telemetry', 'latency', 'lateness', 'workers']));
     expect(options.libs).toEqual(['nestjs-tasks', 'bullmq']);
     expect(options.redisUrl).toBeUndefined();
     expect(options.markdown).toBeUndefined();
@@ -16,6 +17,12 @@ describe('bench options', () => {
     expect(options).toMatchObject({ tasks: 5000, concurrency: 16, rate: 250, markdown: 'out.md', redisUrl: 'redis://example:6380' });
     expect([...options.only]).toEqual(['enqueue']);
     expect(options.libs).toEqual(['bullmq']);
+  });
+
+  it('runs the new measurements alone or with others', () => {
+    expect([...parseBenchOptions(['--only', 'workers'], {}).only]).toEqual(['workers']);
+    expect([...parseBenchOptions([], { BENCH_ONLY: 'process,events,telemetry,workers' }).only]).toEqual(['process', 'events', 'telemetry', 'workers']);
+    expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default all: [\w,]+,events,telemetry,workers\n/);
   });
 
   it('keeps the libraries in their fixed order whatever order they are given in', () => {

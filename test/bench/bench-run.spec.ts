@@ -38,6 +38,25 @@ async function benchKeys(redis: Redis): Promise<string[]> {
   return keys;
 }
 
+/** 1, 2 and 4 worker processes drained the backlog for both libraries, every task once, with Redis CPU per task. */
+function expectWorkerProcessRows(stdout: string, stderr: string, tasks: number): void {
+  for (const lib of ['nestjs-tasks', 'bullmq']) {
+    for (const n of [1, 2, 4]) {
+      const line = new RegExp(`${n} worker process(es)? +${lib} .* tasks per process ([\\d /]+)$`, 'm').exec(stderr);
+      expect(line).not.toBeNull();
+      const shares = line![2].split(' / ').map(Number);
+      expect(shares).toHaveLength(n);
+      expect(shares.reduce((a, b) => a + b, 0)).toBe(tasks);
+    }
+  }
+  for (const n of ['1 worker process', '2 worker processes', '4 worker processes']) {
+    expect(stdout).toMatch(new RegExp(`^Processing the backlog with ${n}, concurrency 50 each\\s+[\\d,]+/s\\s+[\\d,]+/s\\s+[\\d.]+x$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^Redis CPU per processed task, ${n}\\s+[\\d.]+ µs\\s+[\\d.]+ µs`, 'm'));
+  }
+  expect(stdout).toMatch(/^2 worker processes vs one\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x\s+>= 1\.6x: (met|MISSED)$/m);
+  expect(stdout).toMatch(/^4 worker processes vs one\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x$/m);
+}
+
 describe('npm run bench, end to end', () => {
   let redis: Redis;
   let dir: string;
@@ -51,6 +70,7 @@ describe('npm run bench, end to end', () => {
   });
 
   it('runs every measurement for both libraries on REDIS_URL, prints the table, writes the Markdown and removes only its own keys', async () => {
+    // Includes 1, 2 and 4 worker processes draining one backlog (about 20 more child processes).
     const foreign = `${uniquePrefix('not-the-bench')}:key`;
     await redis.set(foreign, 'keep');
     const markdown = join(dir, 'benchmarks.md');
@@ -66,22 +86,33 @@ describe('npm run bench, end to end', () => {
       'Enqueue-to-start latency p99 at 200/s',
       'Worker RSS after the backlog',
       'Redis CPU per processed task',
+      'Processing, events on (events: true; BullMQ always writes its events)',
+      'Redis CPU per processed task, events on',
     ]) {
       expect(stdout).toMatch(new RegExp(`^${metric.replace(/[()/.]/g, '\\$&')}\\s+[\\d.,]+(/s| ms| MB| µs|x)\\s+[\\d.,]+`, 'm'));
     }
     expect(stderr).toMatch(/processing, +no priorities +nestjs-tasks/);
     expect(stderr).toMatch(/processing, +no priorities +bullmq/);
+    // nestjs-tasks only: events and telemetry did what they say, and cost a share of the plain rate.
+    expect(stdout).toMatch(/^Processing, telemetry on \(recording tracer provider\)\s+[\d,]+\/s\s+-\s+-$/m);
+    expect(stdout).toMatch(/^Cost of events in processing rate\s+-?\d+%\s+-\s+-\s+<= 15%: (met|MISSED)$/m);
+    expect(stdout).toMatch(/^Cost of telemetry in processing rate\s+-?\d+%\s+-/m);
+    const streamEntries = Number(/processing, events +on +nestjs-tasks .* (\d+) entries in the events stream/.exec(stderr)?.[1]);
+    expect(streamEntries).toBeGreaterThanOrEqual(2 * 200); // at least started and succeeded per task
+    const spans = Number(/processing, telemetry on +nestjs-tasks .* ([\d.]+) spans exported per task/.exec(stderr)?.[1]);
+    expect(spans).toBeGreaterThanOrEqual(1); // a process span per run
+    expectWorkerProcessRows(stdout, stderr, 200);
 
     const written = readFileSync(markdown, 'utf8');
     expect(written).toContain(RESULTS_START);
     expect(written).toContain(RESULTS_END);
-    expect(written).toMatch(/\| Processing a backlog of 200, concurrency 50 \| [\d,]+\/s \| [\d,]+\/s \| [\d.]+x \| >= 2x BullMQ: (met|MISSED) \|/);
+    expect(written).toMatch(/\| Processing a backlog of 200, concurrency 50 \| [\d,]+\/s \| [\d,]+\/s \| [\d.]+x \| >= 3x BullMQ: (met|MISSED) \|/);
     expect(written).toMatch(/Machine: \d+ x .+; Node v\d+.+; Redis \d+\.\d+.+ \(REDIS_URL\)/);
 
     expect(await benchKeys(redis)).toEqual([]);
     expect(await redis.get(foreign)).toBe('keep');
     await redis.del(foreign);
-  }, 240_000);
+  }, 300_000);
 
   it('starts and stops a private redis-server when REDIS_URL is not set', async () => {
     const { code, stdout, stderr } = await runBench([...SMALL, '--only', 'enqueue', '--libs', 'nestjs-tasks'], {});

@@ -1,0 +1,68 @@
+import type { ChildHandle } from '../child-runner';
+import type { LibraryName } from '../child/protocol';
+import { snapshotRedis, usageBetween } from '../redis/redis-stats';
+import { WORKER_PROCESSES, type WorkerProcesses } from '../report/metrics';
+import type { BenchContext } from './bench-context';
+
+/**
+ * Scale-out on one Redis: the same backlog drained by 1, 2 and 4 worker processes
+ * (each like the processing measurement's worker, concurrency `concurrency`). The
+ * processes start together; the clock runs from the first start to the last task body
+ * in any of them, and Redis's CPU time over the same span is divided by the tasks.
+ */
+export async function runWorkersScenario(ctx: BenchContext): Promise<void> {
+  for (const lib of ctx.nextOrder()) {
+    for (const processes of WORKER_PROCESSES) await drainWith(ctx, lib, processes);
+  }
+}
+
+async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerProcesses): Promise<void> {
+  const { tasks, chunk, concurrency } = ctx.options;
+  await ctx.run(lib, 'fill', { tasks, chunk, priorities: false });
+  const children: ChildHandle[] = [];
+  for (let i = 0; i < processes; i++) children.push(ctx.start(lib, 'process-share', { tasks, concurrency }));
+  await Promise.all(children.map((child) => child.ready));
+  const counts = new Array<number>(processes).fill(0);
+  let allRan!: () => void;
+  const ran = new Promise<void>((resolve) => (allRan = resolve));
+  const stopped = children.map(
+    (child, i) =>
+      new Promise<void>((resolve) =>
+        child.onMessage((message) => {
+          if (message.type === 'stopped') resolve();
+          if (message.type !== 'progress') return;
+          counts[i] = message.count;
+          if (counts.reduce((a, b) => a + b, 0) >= tasks) allRan();
+        }),
+      ),
+  );
+  // A child that fails ends the wait with its error.
+  const failed = Promise.all(children.map((child) => child.result)).then(() => {
+    throw new Error(`${lib}: the ${processes} worker processes exited before running the backlog`);
+  });
+  const before = await snapshotRedis(ctx.admin);
+  for (const child of children) child.send({ type: 'go' });
+  await Promise.race([ran, failed]);
+  const redis = usageBetween(before, await snapshotRedis(ctx.admin));
+  for (const child of children) child.send({ type: 'stop' });
+  await Promise.race([Promise.all(stopped), failed]);
+  for (const child of children) child.send({ type: 'finish' });
+  const results = await Promise.all(children.map((child) => child.result));
+  const shares = results.map((result) => {
+    if (result.kind !== 'share') throw new Error(`expected a share of the backlog, got ${result.kind}`);
+    return result;
+  });
+  const ranTotal = shares.reduce((sum, share) => sum + share.tasks, 0);
+  if (ranTotal !== tasks) throw new Error(`${lib}: ${processes} worker processes ran ${ranTotal} tasks of a backlog of ${tasks}`);
+  const leftover = Math.max(...shares.map((share) => share.leftover));
+  if (leftover !== 0) throw new Error(`${lib} left ${leftover} message(s) in the queue after ${processes} processes ran ${tasks}`);
+  const startedAt = Math.min(...shares.map((share) => share.startedAt));
+  const lastHitAt = Math.max(...shares.filter((share) => share.tasks > 0).map((share) => share.lastHitAt));
+  const rate = tasks / ((lastHitAt - startedAt) / 1000);
+  ctx.record(`workers${processes}.rate`, lib, rate);
+  ctx.record(`workers${processes}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
+  ctx.log(
+    `  ${processes} worker process${processes === 1 ? ' ' : 'es'}           ${lib.padEnd(13)} ${Math.round(rate).toLocaleString('en-US')} tasks/s; Redis CPU ${((redis.cpuMs * 1000) / tasks).toFixed(1)} µs/task; tasks per process ${shares.map((share) => share.tasks).join(' / ')}`,
+  );
+  await ctx.clean(lib);
+}
