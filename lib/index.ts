@@ -85,7 +85,7 @@ export type { RecordedTask, DrainOptions } from './testing/task-recorder';
 // Batch tasks (lib/flow/batch)
 export { BatchItemFailure } from './flow/batch/batch-item-failure';
 export type { BatchOf } from './flow/batch/batch-of';
-export type { BatchOptions } from './flow/batch/batch-options';
+export type { BatchOptions } from './config/batch-options';
 export type { BatchContext, BatchItemContext } from './flow/batch/batch-context';
 // Debounce (lib/config/debounce-options.ts, lib/flow/debounce)
 export type { DebounceOptions, DebounceTaskOptions } from './config/debounce-options';

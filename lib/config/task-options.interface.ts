@@ -1,4 +1,4 @@
-import type { BatchOptions } from '../flow/batch/batch-options';
+import type { BatchOptions } from './batch-options';
 import type { DebounceTaskOptions } from './debounce-options';
 
 /** A class of error, used by `autoretryFor` / `dontAutoretryFor`. */

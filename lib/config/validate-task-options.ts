@@ -5,7 +5,7 @@ import { assertBoolean, assertDuration, assertInteger, assertQueueName } from '.
 import { MAX_CONCURRENCY_LIMIT } from '../constants';
 import { assertCombinable } from './assert-combinable';
 import type { TaskOptions } from './task-options.interface';
-import { validateBatchOptions } from '../flow/batch/validate-batch-options';
+import { validateBatchOptions } from './validate-batch-options';
 
 /** Throws TaskConfigError for the first invalid option; `where` prefixes the option name. */
 export function validateTaskOptions(options: TaskOptions, where: string): void {

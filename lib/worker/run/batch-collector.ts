@@ -1,4 +1,4 @@
-import type { BatchOptions } from '../../flow/batch/batch-options';
+import type { BatchOptions } from '../../config/batch-options';
 import type { Job } from './job';
 
 interface Filling {

@@ -1,5 +1,5 @@
-import { TaskConfigError } from '../../errors';
-import { assertInteger } from '../../utils/validate';
+import { TaskConfigError } from '../errors';
+import { assertInteger } from '../utils/validate';
 
 /** Largest `batch.size`. */
 export const MAX_BATCH_SIZE = 10_000;
