@@ -40,7 +40,7 @@ export interface BenchOptions {
   shards: number;
 }
 
-export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency', 'lateness', 'events', 'telemetry', 'workers'] as const;
+export const SCENARIOS = ['enqueue', 'fanout', 'process', 'priorities', 'latency', 'lateness', 'events', 'telemetry', 'keys', 'workers'] as const;
 export const LIBRARIES: readonly LibraryName[] = ['nestjs-tasks', 'bullmq'];
 export type ScenarioName = (typeof SCENARIOS)[number];
 

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       // Right after the plain run, which they are compared with.
       if (options.only.has('events')) await runVariantScenario(ctx, 'events');
       if (options.only.has('telemetry')) await runVariantScenario(ctx, 'telemetry');
+      if (options.only.has('keys')) await runVariantScenario(ctx, 'keys');
       if (options.only.has('priorities')) await runBacklogScenario(ctx, { priorities: true, process: true });
       if (options.only.has('latency')) await runLatencyScenario(ctx);
       if (options.only.has('lateness')) await runLatenessScenario(ctx);

@@ -9,7 +9,8 @@ import { BENCH_QUEUE, BenchTasks } from './bench.tasks';
 
 /**
  * nestjs-tasks as a user runs it: a Nest application context with TaskModule. A variant
- * turns on `events`, or `telemetry` with a recording tracer provider (one per process).
+ * turns on `events`, or `telemetry` with a recording tracer provider (one per process), or
+ * sends tasks with concurrency keys (`keys`).
  */
 export class NestjsTasksAdapter implements LibraryAdapter {
   private exportedSpans?: () => Promise<number>;
@@ -31,7 +32,7 @@ export class NestjsTasksAdapter implements LibraryAdapter {
       add: (i) => client.delay(BenchTasks, 'noop', i),
       addTimed: (index, sentAt) => client.delay(BenchTasks, 'timed', index, sentAt),
       addDelayed: (index, dueAt, countdown) => client.applyAsync(BenchTasks, 'timed', [index, dueAt], { countdown }),
-      addMany: (items) => addManyByPriority(client, items),
+      addMany: (items) => addManyByPriority(client, items, this.variant === 'keys' ? 'keyed' : 'noop'),
       close: () => app.close(),
     };
   }
@@ -73,7 +74,7 @@ export class NestjsTasksAdapter implements LibraryAdapter {
 }
 
 /** delayMany takes one set of options per call: one call per priority, all sent in the same tick (one round trip). */
-function addManyByPriority(client: TaskClient, items: readonly BulkItem[]): Promise<unknown> {
+function addManyByPriority(client: TaskClient, items: readonly BulkItem[], method: 'noop' | 'keyed'): Promise<unknown> {
   const byPriority = new Map<number, Array<[number]>>();
   for (const { i, priority = 0 } of items) {
     let list = byPriority.get(priority);
@@ -82,7 +83,7 @@ function addManyByPriority(client: TaskClient, items: readonly BulkItem[]): Prom
   }
   return Promise.all(
     [...byPriority].map(([priority, argsList]) =>
-      client.delayMany(BenchTasks, 'noop', argsList, priority > 0 ? { priority } : {}),
+      client.delayMany(BenchTasks, method, argsList, priority > 0 ? { priority } : {}),
     ),
   );
 }

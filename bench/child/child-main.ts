@@ -1,7 +1,8 @@
 import { BullmqAdapter } from '../adapters/bullmq.adapter';
 import type { LibraryAdapter } from '../adapters/library-adapter';
 import { NestjsTasksAdapter } from '../adapters/nestjs-tasks.adapter';
-import { measureEnqueue, measureFill, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
+import { BENCH_KEYS } from '../adapters/bench.tasks';
+import { measureEnqueue, measureFill, produceFlood, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
 import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './protocol';
 import { measureShare } from './share';
 
@@ -24,12 +25,14 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
     case 'enqueue':
     case 'enqueue-sequential':
     case 'fill':
-    case 'latency-producer': {
+    case 'latency-producer':
+    case 'flood-producer': {
       const producer = await adapter.producer();
       try {
         if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight);
         if (job.kind === 'enqueue-sequential') return await measureSequentialEnqueue(producer, job.tasks);
         if (job.kind === 'fill') return await measureFill(producer, job.tasks, job.chunk, job.priorities);
+        if (job.kind === 'flood-producer') return await produceFlood(producer, job.tasks, BENCH_KEYS);
         return await produceAtRate(producer, job.tasks, job.rate, job.countdown);
       } finally {
         await producer.close();

@@ -46,6 +46,22 @@ export async function measureFill(producer: BenchProducer, tasks: number, chunk:
   return { kind: 'rate', tasks, ...timer.stop() };
 }
 
+/**
+ * A flood of `tasks` tasks of one key (arguments that are multiples of BENCH_KEYS, so the
+ * `keys` variant puts them all under key k0), then one timed task: its start minus its
+ * send time is how long it waited behind the flood.
+ */
+export async function produceFlood(producer: BenchProducer, tasks: number, keys: number): Promise<ChildResult> {
+  const timer = startTimer();
+  for (let start = 0; start < tasks; start += 1000) {
+    const items: BulkItem[] = [];
+    for (let i = start; i < Math.min(tasks, start + 1000); i++) items.push({ i: i * keys });
+    await producer.addMany(items);
+  }
+  await producer.addTimed(0, wallClock());
+  return { kind: 'sent', tasks: tasks + 1, seconds: timer.stop().seconds };
+}
+
 /** Drains a backlog of `tasks`: from start() until the last task body ran. */
 export async function measureProcessing(consumer: BenchConsumer, tasks: number): Promise<ChildResult> {
   const done = probe.expect(tasks);

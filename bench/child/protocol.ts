@@ -14,7 +14,7 @@ interface JobBase {
 }
 
 /** A set-up of nestjs-tasks other than its defaults, measured against them. */
-export type LibraryVariant = 'events' | 'telemetry';
+export type LibraryVariant = 'events' | 'telemetry' | 'keys';
 
 export type ChildJob =
   /** `tasks` enqueues, `inFlight` outstanding at any time. */
@@ -38,7 +38,12 @@ export type ChildJob =
    * Enqueues `tasks` one by one at `rate` per second, carrying the send time; with
    * `countdown`, each is delayed by a random countdown in [min, max] ms and carries its due time.
    */
-  | (JobBase & { kind: 'latency-producer'; tasks: number; rate: number; countdown?: { min: number; max: number } });
+  | (JobBase & { kind: 'latency-producer'; tasks: number; rate: number; countdown?: { min: number; max: number } })
+  /**
+   * A flood of `tasks` noop tasks of one concurrency key (`keys` variant; plain tasks for
+   * BullMQ), in chunks of 1000, then one timed task carrying its send time.
+   */
+  | (JobBase & { kind: 'flood-producer'; tasks: number });
 
 export interface MemoryFigures {
   /** Resident set size when the backlog was done, bytes. */

@@ -23,6 +23,7 @@ export type MetricKey =
   | 'latencyHigh.p50'
   | 'latencyHigh.p90'
   | 'latencyHigh.p99'
+  | 'keysLone.ms'
   | 'latencyHigh.max'
   | 'lateness.p50'
   | 'lateness.p99'

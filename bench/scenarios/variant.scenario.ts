@@ -1,9 +1,11 @@
+import { BENCH_KEY_LIMIT, BENCH_KEYS, BENCH_QUEUE } from '../adapters/bench.tasks';
 import type { LibraryVariant } from '../child/protocol';
 import type { BenchContext } from './bench-context';
 import { cpuPerTask, formatRate, rateOf } from './enqueue.scenario';
 
 /**
- * nestjs-tasks with `events: true`, or with telemetry and a recording tracer provider:
+ * nestjs-tasks with `events: true`, with telemetry and a recording tracer provider, or
+ * with every task under one of 100 concurrency keys of limit 5 (`keys`):
  * the same backlog as the processing measurement, filled and drained with that set-up
  * (producer and worker), to compare with the plain run. BullMQ has no such switch (it
  * always writes its event stream), so only nestjs-tasks runs here.
@@ -23,7 +25,32 @@ export async function runVariantScenario(ctx: BenchContext, variant: LibraryVari
   const proof =
     variant === 'events'
       ? `${await ctx.admin.xlen(`${ctx.prefixOf(lib)}:events`)} entries in the events stream`
-      : `${((result.spans ?? 0) / tasks).toFixed(2)} spans exported per task`;
+      : variant === 'keys'
+        ? `${BENCH_KEYS} keys of limit ${BENCH_KEY_LIMIT}; key slots still held after: ${await ctx.admin.hlen(`${ctx.prefixOf(lib)}:{${BENCH_QUEUE}}:ck:run`)}`
+        : `${((result.spans ?? 0) / tasks).toFixed(2)} spans exported per task`;
   ctx.log(`  processing, ${variant.padEnd(9)} on   ${lib.padEnd(13)} ${formatRate(result)}; Redis CPU ${Math.round(redis.cpuMs)} ms; ${proof}`);
   await ctx.clean(lib);
+  if (variant === 'keys') await measureLoneBehindFlood(ctx);
+}
+
+/** Tasks of one key flooding the queue ahead of a lone task of another. */
+const FLOOD = 2000;
+
+/**
+ * A worker waits on an empty queue; a producer floods it with FLOOD tasks of one key, then
+ * sends one task of no key: how long it waits. nestjs-tasks: the flood's key has limit 5,
+ * so the lone task is fetched beside its five; BullMQ (no keys): behind the whole flood.
+ */
+async function measureLoneBehindFlood(ctx: BenchContext): Promise<void> {
+  for (const lib of ctx.nextOrder()) {
+    const variant = lib === 'nestjs-tasks' ? ({ variant: 'keys' } as const) : {};
+    const worker = ctx.start(lib, 'latency-worker', { tasks: FLOOD + 1, skip: 0, concurrency: ctx.options.concurrency, ...variant });
+    await worker.ready;
+    const producer = ctx.start(lib, 'flood-producer', { tasks: FLOOD, ...variant });
+    const [measured, sent] = await Promise.all([worker.result, producer.result]);
+    if (measured.kind !== 'latency' || sent.kind !== 'sent' || measured.samples !== 1) throw new Error('unexpected results of the lone task behind a flood');
+    ctx.record('keysLone.ms', lib, measured.p50);
+    ctx.log(`  lone task behind ${FLOOD} of one key ${lib.padEnd(13)} started ${measured.p50.toFixed(2)} ms after it was sent${lib === 'nestjs-tasks' ? ' (the flood limited to 5 at a time)' : ' (no keys: behind the flood)'}`);
+    await ctx.clean(lib);
+  }
 }

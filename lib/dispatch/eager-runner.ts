@@ -3,7 +3,7 @@ import type { ResultStore } from '../broker/ports/result-store';
 import { OutcomeSettler } from '../execution/outcome-settler';
 import type { TaskExecutor } from '../execution/task-executor';
 import type { ResultWrite } from '../serialization/result-record';
-import type { TaskMessage } from '../serialization/task-message';
+import { decodeMessage, type StoredAt, type TaskMessage } from '../serialization/task-message';
 
 /**
  * Eager mode: runs a message inline through the same executor a worker uses,
@@ -19,8 +19,9 @@ export class EagerRunner {
     private readonly results: ResultStore,
   ) {}
 
-  async run(body: string): Promise<void> {
-    let message = JSON.parse(body) as TaskMessage;
+  /** Runs the encoded message `body` (stored `at`, as a queue would hold it). */
+  async run(body: string, at: StoredAt): Promise<void> {
+    let message = decodeMessage(body, at);
     for (;;) {
       const outcome = this.executor.isBatch(message.task)
         ? (await this.executor.executeBatch([message], { batchId: randomUUID(), deliveries: [1], worker: 'eager' }))[0]

@@ -99,7 +99,7 @@ export class TaskDispatcher {
       // The producer span ends before the runs, as it would with a worker.
       await this.telemetry.send(built, () => Promise.resolve());
       this.emitSent(built);
-      for (const { body } of built) await this.eager.run(body);
+      for (const { body, message } of built) await this.eager.run(body, message);
       return built.map(({ message }) => message.id);
     }
     const ids = this.telemetry.enabled ? await this.telemetry.send(built, () => this.publish(built)) : await this.publish(built);

@@ -54,22 +54,50 @@ export function admissionKey(message: Pick<TaskMessage, 'task' | 'concurrency'>)
   return c ? { key: `${message.task}:${c.key}`, limit: c.limit } : undefined;
 }
 
+/** Where a stored message was read: the id it is stored under, and its (logical) queue. */
+export interface StoredAt {
+  id: string;
+  queue: string;
+}
+
+/** First character of a compact body (a JSON body starts with `{`). */
+const COMPACT = '2';
+
+/**
+ * The message as a queue stores it, compact (docs/internals.md#message-format):
+ * `2<sentAt base 36>|<task>|<length of args, base 36>|<args JSON><other fields JSON>`.
+ * What the storage says already is left out: the id (the key it is stored under), the
+ * queue, the format version, and `retries` while 0. Arguments stay JSON text.
+ */
 export function encodeMessage(message: TaskMessage): string {
+  const { v: _v, id: _id, queue: _queue, task, args, sentAt, retries, ...rest } = message;
+  const other: Record<string, unknown> = rest;
+  if (retries !== 0) other.retries = retries;
+  const named = !task.includes('|');
+  if (!named) other.task = task;
+  const json = JSON.stringify(args);
+  let body = `${COMPACT}${sentAt.toString(36)}|${named ? task : ''}|${json.length.toString(36)}|${json}`;
+  for (const key in other) {
+    if (other[key] !== undefined) {
+      body += JSON.stringify(other);
+      break;
+    }
+  }
+  return body;
+}
+
+/** The message as JSON, whole (for a copy kept outside its queue: it names its id and queue itself). */
+export function encodeMessageJson(message: TaskMessage): string {
   return JSON.stringify(message);
 }
 
-/** Parses and checks the shape of a raw message; throws MessageDecodeError saying what is wrong. */
-export function decodeMessage(raw: string): TaskMessage {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new MessageDecodeError(`not JSON: ${(error as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new MessageDecodeError('not a JSON object');
-  }
-  const m = parsed as Record<string, unknown>;
+/**
+ * Parses and checks the shape of a raw message; throws MessageDecodeError saying what is
+ * wrong. A compact body (encodeMessage) needs `at`, where it was stored; a JSON body
+ * names its own id and queue.
+ */
+export function decodeMessage(raw: string, at?: StoredAt): TaskMessage {
+  const m = raw.startsWith(COMPACT) ? parseCompact(raw, at) : parseJson(raw);
   if (m.v !== MESSAGE_VERSION) throw new MessageDecodeError(`unsupported message version ${JSON.stringify(m.v)}`);
   if (typeof m.id !== 'string' || m.id === '') throw new MessageDecodeError('missing id');
   if (typeof m.task !== 'string' || m.task === '') throw new MessageDecodeError('missing task name');
@@ -106,4 +134,42 @@ export function decodeMessage(raw: string): TaskMessage {
   const workflowProblem = findWorkflowProblem(m);
   if (workflowProblem) throw new MessageDecodeError(workflowProblem);
   return m as unknown as TaskMessage;
+}
+
+function parseJson(raw: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new MessageDecodeError(`not JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new MessageDecodeError('not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseCompact(raw: string, at: StoredAt | undefined): Record<string, unknown> {
+  if (!at) throw new MessageDecodeError('a compact message read without the id and queue it is stored under');
+  const timeEnd = raw.indexOf('|', 1);
+  const taskEnd = timeEnd < 0 ? -1 : raw.indexOf('|', timeEnd + 1);
+  const lengthEnd = taskEnd < 0 ? -1 : raw.indexOf('|', taskEnd + 1);
+  if (lengthEnd < 0) throw new MessageDecodeError('not a compact message: fewer than three | separators');
+  const time = raw.slice(1, timeEnd);
+  const length = raw.slice(taskEnd + 1, lengthEnd);
+  if (!/^[0-9a-z]{1,11}$/.test(time)) throw new MessageDecodeError('missing sentAt');
+  if (!/^[0-9a-z]{1,8}$/.test(length)) throw new MessageDecodeError('args length is not a base-36 number');
+  const argsEnd = lengthEnd + 1 + parseInt(length, 36);
+  if (argsEnd > raw.length) throw new MessageDecodeError('args run past the end of the message');
+  let args: unknown;
+  let other: unknown = {};
+  try {
+    args = JSON.parse(raw.slice(lengthEnd + 1, argsEnd));
+    if (argsEnd < raw.length) other = JSON.parse(raw.slice(argsEnd));
+  } catch (error) {
+    throw new MessageDecodeError(`not JSON: ${(error as Error).message}`);
+  }
+  if (other === null || typeof other !== 'object' || Array.isArray(other)) throw new MessageDecodeError('the fields after args are not a JSON object');
+  const task = raw.slice(timeEnd + 1, taskEnd);
+  return { v: MESSAGE_VERSION, id: at.id, task, args, queue: at.queue, sentAt: parseInt(time, 36), retries: 0, ...(other as Record<string, unknown>) };
 }

@@ -11,7 +11,7 @@ import { TaskNotDecoratedError, TaskRecordingError } from '../errors';
 import { TaskEventBus } from '../events/task-event-bus';
 import { OutcomeSettler } from '../execution/outcome-settler';
 import { TaskExecutor } from '../execution/task-executor';
-import type { TaskMessage } from '../serialization/task-message';
+import { decodeMessage, type StoredAt, type TaskMessage } from '../serialization/task-message';
 
 /** A task enqueued in recording mode, as a worker would receive it (after the JSON trip). */
 export interface RecordedTask {
@@ -36,6 +36,7 @@ export interface DrainOptions {
 interface Kept {
   task: RecordedTask;
   body: string;
+  at: StoredAt;
 }
 
 /**
@@ -62,7 +63,7 @@ export class TaskRecorder implements RecordingSink {
 
   /** Called by the dispatcher in recording mode. */
   keep(built: readonly BuiltMessage[]): void {
-    for (const { body } of built) this.kept.push({ task: toRecorded(JSON.parse(body) as TaskMessage), body });
+    for (const { body, message } of built) this.kept.push({ task: toRecorded(decodeMessage(body, message)), body, at: { id: message.id, queue: message.queue } });
   }
 
   /** Whether this app records (`record: true`, as `TaskTesting.record` sets). */
@@ -108,7 +109,7 @@ export class TaskRecorder implements RecordingSink {
         throw new TaskRecordingError(`drain() ran ${max} tasks and more keep coming (does a task enqueue itself?); raise { max } if that is expected`);
       }
       ran.push(next.task);
-      await this.runner.run(next.body);
+      await this.runner.run(next.body, next.at);
     }
     return ran;
   }

@@ -22,7 +22,7 @@ describe('bench options', () => {
   it('runs the new measurements alone or with others', () => {
     expect([...parseBenchOptions(['--only', 'workers'], {}).only]).toEqual(['workers']);
     expect([...parseBenchOptions([], { BENCH_ONLY: 'process,events,telemetry,workers' }).only]).toEqual(['process', 'events', 'telemetry', 'workers']);
-    expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default all: [\w,]+,events,telemetry,workers\n/);
+    expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default all: [\w,]+,events,telemetry,keys,workers\n/);
   });
 
   it('keeps the libraries in their fixed order whatever order they are given in', () => {

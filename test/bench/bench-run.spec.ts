@@ -101,6 +101,11 @@ describe('npm run bench, end to end', () => {
     expect(streamEntries).toBeGreaterThanOrEqual(2 * 200); // at least started and succeeded per task
     const spans = Number(/processing, telemetry on +nestjs-tasks .* ([\d.]+) spans exported per task/.exec(stderr)?.[1]);
     expect(spans).toBeGreaterThanOrEqual(1); // a process span per run
+    // Concurrency keys: every task ran under its key, and no slot stayed held.
+    expect(stdout).toMatch(/^Processing, 100 concurrency keys of limit 5 \(BullMQ: none\)\s+[\d,]+\/s\s+-\s+-$/m);
+    expect(stdout).toMatch(/^Cost of concurrency keys in processing rate\s+-?\d+%/m);
+    expect(stderr).toMatch(/processing, keys +on +nestjs-tasks .* 100 keys of limit 5; key slots still held after: 0/);
+    expect(stdout).toMatch(/^A lone task behind 2,000 of one key: start minus send \(BullMQ: no keys\)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.]+x/m);
     expectWorkerProcessRows(stdout, stderr, 200);
 
     const written = readFileSync(markdown, 'utf8');

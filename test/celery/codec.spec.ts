@@ -37,7 +37,7 @@ describe('Celery codec (lib/serialization/celery)', () => {
     expect(delivery).toMatchObject({ tag: 'tag-1', protocol: 2, rootId: 'id-1', ignoreResult: false });
     expect(delivery.embed.callbacks).toHaveLength(1);
     // What the worker gets is a native message that our own decoder accepts.
-    expect(decodeMessage(encodeMessage(message))).toEqual(message);
+    expect(decodeMessage(encodeMessage(message), message)).toEqual(message);
   });
 
   it('reads a protocol-1 message (naive eta is UTC)', () => {

@@ -6,9 +6,10 @@ const Q = 'q';
 const LONG = 60_000;
 const KEY = 'Contract.debounced:account-1';
 
-/** A body as encodeMessage writes it: `v`, then `id`, then the rest. */
+/** A body of call n (opaque to the broker: encodeMessage's bodies name no id). */
+const body = (n: number) => `body-${n}`;
 function msg(id: string, n: number, extra: Partial<PublishRequest> = {}): PublishRequest {
-  return { id, queue: Q, body: JSON.stringify({ v: 1, id, n }), ...extra };
+  return { id, queue: Q, body: body(n), ...extra };
 }
 
 const window = (delay: number, maxWait?: number) => ({ key: KEY, delay, ...(maxWait !== undefined ? { maxWait } : {}) });
@@ -54,7 +55,7 @@ forEachBackend('debounce', ({ open }) => {
     // A short window of the same key joins too: the run comes forward to its delay.
     expect(await broker.publishDebounced(msg('fourth', 4, { priority: 7 }), window(50))).toBe('first');
     const { messages } = await reserveSome(broker, 'the collapsed message');
-    expect(messages).toEqual([{ id: 'first', queue: Q, body: JSON.stringify({ v: 1, id: 'first', n: 4 }), delivery: 1, lease: expect.any(String) }]);
+    expect(messages).toEqual([{ id: 'first', queue: Q, body: body(4), delivery: 1, lease: expect.any(String) }]);
   });
 
   it('the last call sets the priority the run is fetched with', async () => {
@@ -77,7 +78,7 @@ forEachBackend('debounce', ({ open }) => {
     await broker.publishDebounced(msg('capped', 1), { key: 'other-key', delay: LONG, maxWait: LONG });
     expect(await broker.publishDebounced(msg('late', 2), { key: 'other-key', delay: LONG, maxWait: 1 })).toBe('capped');
     const { messages } = await reserveSome(broker, 'the capped window');
-    expect(messages.map((m) => [m.id, m.body])).toEqual([['capped', JSON.stringify({ v: 1, id: 'capped', n: 2 })]]);
+    expect(messages.map((m) => [m.id, m.body])).toEqual([['capped', body(2)]]);
   });
 
   it('once the run is promoted or leased, the next call opens a new window', async () => {
@@ -134,11 +135,5 @@ forEachBackend('debounce', ({ open }) => {
     expect(await broker.publishDebounced(msg('next', 4), window(LONG), 'revoked')).toBe('new');
     // The revoked one stays delayed until a worker drops it.
     expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 2, active: 0 });
-  });
-
-  it('refuses a body that does not name its id', async () => {
-    const { broker } = await open();
-    await expect(broker.publishDebounced({ id: 'x', queue: Q, body: '{"v":1,"id":"y"}' }, window(LONG))).rejects.toThrow(/does not name its id x/);
-    expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
   });
 });

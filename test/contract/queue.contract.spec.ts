@@ -456,7 +456,7 @@ forEachBackend('queue', ({ open }) => {
       );
       expect(deliveredAgain).toEqual([]);
       // The reserve that dead-lettered it says so, with the body, so the worker can fail its task.
-      expect(reported).toEqual([{ id: 'poison', body: 'body-poison', reason: 'delivered 2 times without finishing (maxDeliveries 2)' }]);
+      expect(reported).toEqual([{ id: 'poison', queue: Q, body: 'body-poison', reason: 'delivered 2 times without finishing (maxDeliveries 2)' }]);
       expect(dead).toEqual({ id: 'poison', queue: Q, raw: 'body-poison', reason: 'delivered 2 times without finishing (maxDeliveries 2)', at: expect.any(Number) });
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });

@@ -10,6 +10,7 @@ import {
 } from '../../lib';
 import { FoundationTasks, NotPlain } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { decodeMessage } from '../../lib/serialization/task-message';
 import { Harness, queueKey } from './harness';
 
 describe('TaskClient', () => {
@@ -168,6 +169,6 @@ describe('TaskClient', () => {
     await client.applyAsync(FoundationTasks, 'greet', ['b'], { taskId: 'same' });
     expect(await totalQueued(producer)).toBe(1);
     const redis = h.redis(testRedisUrl());
-    expect(JSON.parse((await redis.hget(queueKey(prefix, 'default', 'messages'), 'same'))!).args).toEqual(['a']);
+    expect(decodeMessage((await redis.hget(queueKey(prefix, 'default', 'messages'), 'same'))!, { id: 'same', queue: 'default' }).args).toEqual(['a']);
   });
 });

@@ -3,6 +3,7 @@ import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskState, TaskWorker } from '../../lib';
 import { RATE_RELEASE_CHUNK } from '../../lib/broker/redis/redis-rate-limiter';
 import { readScript } from '../../lib/broker/redis/script-runner';
+import { decodeMessage } from '../../lib/serialization/task-message';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
@@ -93,7 +94,7 @@ describe('Redis broker', () => {
     const dead = await broker.deadLetters('default');
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ id: result.id, reason: expect.stringMatching(/delivered 2 times/) });
-    expect(JSON.parse(dead[0].raw!)).toMatchObject({ id: result.id, task: 'FoundationTasks.greet', args: ['poison'] });
+    expect(decodeMessage(dead[0].raw!, { id: dead[0].id, queue: 'default' })).toMatchObject({ id: result.id, task: 'FoundationTasks.greet', args: ['poison'] });
   });
 
   it('a stale acknowledgement (after the lease ran out and the message went elsewhere) is ignored', async () => {

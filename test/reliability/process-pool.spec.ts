@@ -3,6 +3,7 @@ import { TaskFailedError, TaskInspector, TaskRevokedError, TASK_BROKER, type Bro
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, isAlive, queueKey, readMarks, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
+import { decodeMessage } from '../../lib/serialization/task-message';
 
 /**
  * The process pool, in worker processes started as production starts them: the
@@ -105,7 +106,7 @@ describe('process pool', () => {
     await waitFor(async () => (await broker.deadLetters('pool')).some((d) => d.id === poison.id), 'the dead letter', 30_000, 100);
     const letter = (await broker.deadLetters('pool')).find((d) => d.id === poison.id)!;
     expect(letter.reason).toBe('its process died 3 times (maxDeliveries 3)');
-    expect(JSON.parse(letter.raw!)).toMatchObject({ id: poison.id, task: 'ReliabilityTasks.killsItsProcess', args: ['pool-poison'] });
+    expect(decodeMessage(letter.raw!, { id: letter.id, queue: 'pool' })).toMatchObject({ id: poison.id, task: 'ReliabilityTasks.killsItsProcess', args: ['pool-poison'] });
     const deaths = await marks('pool-poison');
     expect(deaths.map((m) => m.delivery)).toEqual([1, 2, 3]);
     expect(new Set(deaths.map((m) => m.pid)).size).toBe(3);

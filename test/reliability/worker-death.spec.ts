@@ -3,6 +3,7 @@ import { TASK_BROKER, type Broker } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, readResult, waitFor, type WorkerProcess } from './harness';
+import { decodeMessage } from '../../lib/serialization/task-message';
 
 /**
  * Real process deaths: worker processes are SIGKILLed in the middle of a task.
@@ -79,7 +80,7 @@ describe('a worker process dies in the middle of a task', () => {
     }
     const [letter] = await broker.deadLetters('default');
     expect(letter).toMatchObject({ id: poison.id, queue: 'default', reason: 'delivered 2 times without finishing (maxDeliveries 2)' });
-    expect(JSON.parse(letter.raw!)).toMatchObject({ id: poison.id, task: 'ReliabilityTasks.killsItsProcess', args: ['poison'], retries: 0 });
+    expect(decodeMessage(letter.raw!, { id: letter.id, queue: letter.queue })).toMatchObject({ id: poison.id, task: 'ReliabilityTasks.killsItsProcess', args: ['poison'], retries: 0 });
     expect(letter.at).toBeGreaterThan(0);
     const deaths = await readMarks(redis, prefix, 'poison');
     expect(deaths.map((m) => m.delivery)).toEqual([1, 2]);

@@ -7,6 +7,7 @@ import { installOtel, toRecord, type OtelHandle, type SpanRecord } from '../supp
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { TestResources } from '../support/test-resources';
 import { waitFor } from '../support/wait';
+import { decodeMessage } from '../../lib/serialization/task-message';
 
 const ERROR = SpanStatusCode.ERROR;
 
@@ -62,7 +63,7 @@ describe('OpenTelemetry spans and metrics', () => {
       return built;
     });
     expect(inside.message.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    expect(JSON.parse(inside.body)).toMatchObject({ traceparent: inside.message.traceparent });
+    expect(decodeMessage(inside.body, inside.message)).toMatchObject({ traceparent: inside.message.traceparent });
   });
 
   it('a retry runs in the same trace and links to the attempt before it', async () => {

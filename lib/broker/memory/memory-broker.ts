@@ -1,7 +1,6 @@
 import type { Broker, ControlMessage, DeadLetter, DebounceWindow, HeldLease, PublishRequest, RateTicket, ReserveResult, SettleOp } from '../ports/broker';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import { NestTasksError } from '../../errors';
-import { splitAtId } from '../ports/debounce-body';
 import { parseRate } from '../../utils/rate-limit';
 import type { ResultRecord, ResultWrite } from '../../serialization/result-record';
 import { isReadyState, TaskState } from '../../serialization/task-state';
@@ -122,7 +121,6 @@ export class MemoryBroker implements Broker, MemoryQueues {
   }
 
   async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
-    const { head, tail } = splitAtId(request.body, request.id);
     const now = Date.now();
     this.sweepDebounces(now);
     const q = this.queue(request.queue);
@@ -132,7 +130,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
     if (record && record.expiresAt > now && record.id !== revokedHolder && q.delayed.get(record.id) === record.due) {
       let due = now + window.delay;
       if (window.maxWait) due = Math.min(due, record.first + window.maxWait);
-      q.messages.set(record.id, head + record.id + tail);
+      q.messages.set(record.id, request.body);
       if (request.priority) q.priorities.set(record.id, request.priority);
       else q.priorities.delete(record.id);
       // Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
@@ -241,7 +239,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       q.lost.set(id, lost);
       if (lost >= this.maxDeliveries) {
         const reason = `delivered ${lost} times without finishing (maxDeliveries ${this.maxDeliveries})`;
-        dead.push({ id, body: q.messages.get(id) ?? null, reason });
+        dead.push({ id, queue, body: q.messages.get(id) ?? null, reason });
         this.deadLetter(q, id, now, reason);
       } else {
         q.makeReady(id, true);

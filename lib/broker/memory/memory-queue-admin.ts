@@ -1,6 +1,7 @@
 import type { MemoryQueues } from './memory-queues';
 import type { ResultRecord } from '../../serialization/result-record';
-import { admissionKey, decodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { admissionKey, type TaskMessage } from '../../serialization/task-message';
+import { tryDecodeStored } from '../ports/stored-message';
 import { parseDeadLetter } from '../ports/dead-letter-entry';
 import type { ConcurrencyKeyInfo, DeadLetterEntry, QueueAdmin, QueueCounts, ScheduledMessage } from '../ports/queue-admin';
 
@@ -53,11 +54,11 @@ export class MemoryQueueAdmin implements QueueAdmin {
     return [...q.delayed]
       .sort((a, b) => a[1] - b[1])
       .slice(0, limit)
-      .map(([id, eta]) => ({ id, queue, eta, message: tryDecode(q.messages.get(id)) }));
+      .map(([id, eta]) => ({ id, queue, eta, message: tryDecodeStored(q.messages.get(id), id, queue) }));
   }
 
   async message(queue: string, id: string): Promise<TaskMessage | null> {
-    return tryDecode(this.broker.queueState(queue).messages.get(id));
+    return tryDecodeStored(this.broker.queueState(queue).messages.get(id), id, queue);
   }
 
   async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {
@@ -82,7 +83,7 @@ export class MemoryQueueAdmin implements QueueAdmin {
     if (at === -1) return 0;
     q.dead.splice(at, 1);
     q.lost.delete(entry.id);
-    const message = tryDecode(body);
+    const message = tryDecodeStored(body, entry.id, entry.queue);
     const concurrency = message ? admissionKey(message) : undefined;
     await this.broker.publish([{ id: entry.id, queue: entry.queue, body, priority, ...(concurrency ? { concurrency } : {}) }]);
     return 1;
@@ -120,14 +121,5 @@ export class MemoryQueueAdmin implements QueueAdmin {
 
   async getResults(ids: string[]): Promise<Array<ResultRecord | null>> {
     return Promise.all(ids.map((id) => this.broker.getResult(id)));
-  }
-}
-
-function tryDecode(raw: string | undefined): TaskMessage | null {
-  if (!raw) return null;
-  try {
-    return decodeMessage(raw);
-  } catch {
-    return null;
   }
 }

@@ -1,4 +1,4 @@
-import { decodeMessage } from '../../serialization/task-message';
+import { decodeStored } from './stored-message';
 import type { DeadLetterEntry } from './queue-admin';
 
 /** Parses one stored dead-letter entry (JSON `{ id, reason, at, raw }`) of `queue`. */
@@ -21,7 +21,7 @@ export function parseDeadLetter(queue: string, entry: string): DeadLetterEntry {
   };
   if (raw !== null) {
     try {
-      out.message = decodeMessage(raw);
+      out.message = decodeStored(raw, out.id, queue);
     } catch (error) {
       out.decodeError = (error as Error).message;
     }

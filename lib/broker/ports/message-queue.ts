@@ -51,6 +51,8 @@ export interface HeldLease {
 /** A message the reserve moved to the dead-letter list (its lease ran out maxDeliveries times). */
 export interface DeadLettered {
   id: string;
+  /** The queue (or shard) it was in. */
+  queue: string;
   /** The stored message, or null when there was none. */
   body: string | null;
   reason: string;

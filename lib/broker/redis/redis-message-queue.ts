@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
-import { splitAtId } from '../ports/debounce-body';
 import type { ResultWrite } from '../../serialization/result-record';
 import type { DeadLetter, DebounceWindow, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
@@ -119,9 +118,8 @@ export class RedisMessageQueue implements MessageQueue {
 
   async publishDebounced(request: PublishRequest, window: DebounceWindow, revokedHolder?: string): Promise<string> {
     const { id, queue, body, priority } = request;
-    const { head, tail } = splitAtId(body, id);
     const record = this.commands.keys.debounce(queue, window.key);
-    const args = [Date.now(), id, head, tail, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? '', keyedArg(request)];
+    const args = [Date.now(), id, body, Math.ceil(window.delay), Math.ceil(window.maxWait ?? 0), priority ?? 0, DEBOUNCE_RECORD_GRACE, revokedHolder ?? '', keyedArg(request)];
     const [holder] = await Promise.all([
       this.commands.queueScript('ntPublishDebounce', queue, args, [record]),
       this.remember(queue),
@@ -146,7 +144,7 @@ export class RedisMessageQueue implements MessageQueue {
     const dead: ReserveResult['dead'] = [];
     const deadEnd = 2 + 3 * Number(reply[1]);
     for (let i = 2; i < deadEnd; i += 3) {
-      dead.push({ id: String(reply[i]), body: typeof reply[i + 1] === 'string' ? (reply[i + 1] as string) : null, reason: String(reply[i + 2]) });
+      dead.push({ id: String(reply[i]), queue, body: typeof reply[i + 1] === 'string' ? (reply[i + 1] as string) : null, reason: String(reply[i + 2]) });
     }
     const messages: ReserveResult['messages'] = [];
     for (let i = deadEnd; i + 2 < reply.length; i += 3) {

@@ -2,7 +2,8 @@ import { groupBySlot } from './cluster/key-slot';
 import { isCluster, type RedisClient } from './redis-client';
 import type { RedisKeys } from './redis-keys';
 import { parseResultRecord, type ResultRecord } from '../../serialization/result-record';
-import { admissionKey, decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { admissionKey, decodeMessage, encodeMessageJson, type TaskMessage } from '../../serialization/task-message';
+import { tryDecodeStored } from '../ports/stored-message';
 import { keyedArg } from './redis-message-queue';
 import type { ScriptRunner } from './script-runner';
 import { parseDeadLetter } from '../ports/dead-letter-entry';
@@ -116,11 +117,11 @@ export class RedisQueueAdmin implements QueueAdmin {
     }
     if (ids.length === 0) return [];
     const bodies = await this.redis.hmget(k.messages, ...ids);
-    return ids.map((id, i) => ({ id, queue, eta: etas[i], message: tryDecode(bodies[i]) }));
+    return ids.map((id, i) => ({ id, queue, eta: etas[i], message: tryDecodeStored(bodies[i], id, queue) }));
   }
 
   async message(queue: string, id: string): Promise<TaskMessage | null> {
-    return tryDecode(await this.redis.hget(this.keys.queue(queue).messages, id));
+    return tryDecodeStored(await this.redis.hget(this.keys.queue(queue).messages, id), id, queue);
   }
 
   async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {
@@ -144,7 +145,7 @@ export class RedisQueueAdmin implements QueueAdmin {
 
   async requeueDeadLetter(entry: DeadLetterEntry, body: string, priority: number): Promise<1 | 0 | -1> {
     const keys = this.keys.queue(entry.queue).list;
-    const message = tryDecode(body);
+    const message = tryDecodeStored(body, entry.id, entry.queue);
     const keyed = keyedArg({ concurrency: message ? admissionKey(message) : undefined });
     const result = Number(await this.scripts.run('ntAdminRequeueDead', keys, [entry.entry, entry.id, body, priority, keyed]));
     return result === 1 ? 1 : result === -1 ? -1 : 0;
@@ -155,11 +156,11 @@ export class RedisQueueAdmin implements QueueAdmin {
   }
 
   async keepMessage(message: TaskMessage, ttl: number): Promise<void> {
-    await this.redis.set(this.keys.failedMessage(message.id), encodeMessage(message), 'PX', Math.max(1, Math.ceil(ttl)));
+    await this.redis.set(this.keys.failedMessage(message.id), encodeMessageJson(message), 'PX', Math.max(1, Math.ceil(ttl)));
   }
 
   async keptMessage(id: string): Promise<TaskMessage | null> {
-    return tryDecode(await this.redis.get(this.keys.failedMessage(id)));
+    return tryDecodeJson(await this.redis.get(this.keys.failedMessage(id)));
   }
 
   async dropKeptMessage(id: string): Promise<void> {
@@ -205,7 +206,8 @@ export class RedisQueueAdmin implements QueueAdmin {
   }
 }
 
-function tryDecode(raw: string | null | undefined): TaskMessage | null {
+/** A kept message: whole JSON (encodeMessageJson), it names its own id and queue. */
+function tryDecodeJson(raw: string | null | undefined): TaskMessage | null {
   if (!raw) return null;
   try {
     return decodeMessage(raw);

@@ -6,7 +6,8 @@ import { resultTtl } from '../../execution/outcome-records';
 import type { OutcomeSettler } from '../../execution/outcome-settler';
 import type { TaskRegistry } from '../../registry/task-registry';
 import type { ResultWrite } from '../../serialization/result-record';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { decodeStored } from '../../broker/ports/stored-message';
 import { serializeError } from '../../serialization/error-serializer';
 import { DeadLetteredError } from '../../errors';
 import { TaskState } from '../../serialization/task-state';
@@ -122,7 +123,7 @@ export class JobSettler {
     this.logger.error(`Message ${reserved.id} on queue ${reserved.queue} moved to the dead-letter list: ${reason}`);
     const { id, queue, lease } = reserved;
     this.buffer.add({ kind: 'dead', id, queue, lease, raw, reason }, null);
-    this.failDeadLettered(id, raw, reason, false);
+    this.failDeadLettered(id, queue, raw, reason, false);
   }
 
   /**
@@ -130,13 +131,13 @@ export class JobSettler {
    * unless a final result is there already; when the message can be read, the failure
    * hooks run too, so its chain or chord fails instead of waiting forever.
    */
-  failDeadLettered(id: string, raw: string | null, reason: string, log = true): void {
+  failDeadLettered(id: string, queue: string, raw: string | null, reason: string, log = true): void {
     if (log) this.logger.error(`Message ${id} moved to the dead-letter list: ${reason}`);
     const error = serializeError(new DeadLetteredError(reason));
     const finishedAt = Date.now();
     let message: TaskMessage | null = null;
     try {
-      if (raw !== null) message = decodeMessage(raw);
+      if (raw !== null) message = decodeStored(raw, id, queue);
     } catch {
       message = null;
     }
@@ -200,7 +201,7 @@ export class JobSettler {
       this.buffer.add({ kind: 'release', id: reserved.id, queue: reserved.queue, lease: reserved.lease, lost: true }, null);
       if (reserved.delivery >= this.maxDeliveries) {
         // The release dead-letters it (requeue.lua): its task fails, and its workflow goes on.
-        this.failDeadLettered(message.id, reserved.body, `its process died ${reserved.delivery} times (maxDeliveries ${this.maxDeliveries})`);
+        this.failDeadLettered(message.id, reserved.queue, reserved.body, `its process died ${reserved.delivery} times (maxDeliveries ${this.maxDeliveries})`);
       } else {
         this.logger.warn(`Task ${message.task}[${message.id}] lost (${reason}); delivering it again`);
       }

@@ -10,7 +10,8 @@ import { RunAbort } from '../../execution/run-abort';
 import type { TaskExecutor } from '../../execution/task-executor';
 import type { WorkerInfo } from '../../execution/task-hooks';
 import type { TaskRegistry } from '../../registry/task-registry';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { encodeMessage, type TaskMessage } from '../../serialization/task-message';
+import { decodeStored } from '../../broker/ports/stored-message';
 import { TaskState } from '../../serialization/task-state';
 import { InlinePool } from '../pool/inline-pool';
 import { ProcessPool } from '../pool/process-pool';
@@ -154,7 +155,7 @@ export class WorkerRun {
 
   private take({ messages, dead }: ReserveResult): void {
     // Dead-lettered by this reserve (their lease ran out too often): their tasks fail, their workflows go on.
-    for (const entry of dead) this.settler.failDeadLettered(entry.id, entry.body, entry.reason);
+    for (const entry of dead) this.settler.failDeadLettered(entry.id, entry.queue, entry.body, entry.reason);
     if (this.state === 'running') {
       for (const reserved of messages) this.accept(reserved);
     } else {
@@ -170,7 +171,7 @@ export class WorkerRun {
     }
     let message: TaskMessage;
     try {
-      message = decodeMessage(reserved.body);
+      message = decodeStored(reserved.body, reserved.id, reserved.queue);
     } catch (error) {
       this.settler.deadLetter(reserved, reserved.body, (error as MessageDecodeError).message);
       return;

@@ -10,7 +10,8 @@ import {
   type CeleryEnvelope,
 } from '../../../serialization/celery/celery-message';
 import { toCeleryPriority } from '../../../serialization/celery/celery-priority';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../../../serialization/task-message';
+import { encodeMessage, type TaskMessage } from '../../../serialization/task-message';
+import { decodeStored } from '../../ports/stored-message';
 import { TaskState } from '../../../serialization/task-state';
 import type { HeldLease, PublishRequest, ReserveResult, SettleOp } from '../../ports/message-queue';
 import type { RedisCommands } from '../redis-commands';
@@ -71,7 +72,7 @@ export class CeleryMessageQueue {
   /** Each request's body (our TaskMessage) goes out as a validated protocol-2 envelope. */
   async publish(requests: PublishRequest[]): Promise<void> {
     const pushes = requests.map((request) => {
-      const message = decodeMessage(request.body);
+      const message = decodeStored(request.body, request.id, request.queue);
       if (message.link || message.linkError || message.chain || message.chord) {
         throw new CeleryEnvelopeError(`Task ${message.task}[${message.id}]: nestjs-tasks workflows (chain, group, chord, link) cannot travel on the Celery queue '${request.queue}'`);
       }
@@ -207,7 +208,7 @@ export class CeleryMessageQueue {
         }
         case 'requeue': {
           // A retry, as Celery sends one: the same id again, retries + 1, a new eta; this delivery is acknowledged.
-          const retry = held ? this.retryOf(held, decodeMessage(op.body), op.eta) : [];
+          const retry = held ? this.retryOf(held, decodeStored(op.body, op.id, op.queue), op.eta) : [];
           calls.push(this.ack(op.lease, retry));
           this.forget(op.lease);
           break;

@@ -8,41 +8,39 @@
           (hash: id, first call, due time given), in the queue's slot
   ARGV[1] now, ms
   ARGV[2] id of the new message
-  ARGV[3] the encoded message up to its id
-  ARGV[4] the encoded message after its id (the body is ARGV[3] .. id .. ARGV[4])
-  ARGV[5] delay, ms (> 0)
-  ARGV[6] maxWait, ms (0 = none)
-  ARGV[7] priority (0-9)
-  ARGV[8] how long the record outlives its run's due time, ms
-  ARGV[9] id of a holder known to be revoked ('' = none): it does not count as waiting
-  ARGV[10] concurrency key ('<limit>|<key>', '' for none): the last call's, admitted when the run is due
+  ARGV[3] the encoded message (compact: it names no id, so it is stored as it is under
+          whichever id runs)
+  ARGV[4] delay, ms (> 0)
+  ARGV[5] maxWait, ms (0 = none)
+  ARGV[6] priority (0-9)
+  ARGV[7] how long the record outlives its run's due time, ms
+  ARGV[8] id of a holder known to be revoked ('' = none): it does not count as waiting
+  ARGV[9] concurrency key ('<limit>|<key>', '' for none): the last call's, admitted when the run is due
   Returns the id that runs: the holder's when joined, else ARGV[2].
 ]]
 -- @include queue-helpers
 local now, id = tonumber(ARGV[1]), ARGV[2]
-local head, tail = ARGV[3], ARGV[4]
-local delay, maxWait = tonumber(ARGV[5]), tonumber(ARGV[6])
-local priority, grace = tonumber(ARGV[7]), tonumber(ARGV[8])
+local body = ARGV[3]
+local delay, maxWait = tonumber(ARGV[4]), tonumber(ARGV[5])
+local priority, grace = tonumber(ARGV[6]), tonumber(ARGV[7])
 local due = now + delay
 
 local held = redis.call('HMGET', KEYS[11], 'id', 'first', 'due')
 local holder, first, given = held[1], tonumber(held[2]), tonumber(held[3])
--- Ids are UUIDs: one that is not (written by hand) cannot be spliced into a body.
-if holder and first and given and holder ~= ARGV[9] and string.find(holder, '^[%w%-]+$')
-    and tonumber(redis.call('ZSCORE', KEYS[3], holder)) == given then
+if holder and first and given and holder ~= ARGV[8] and tonumber(redis.call('ZSCORE', KEYS[3], holder)) == given then
   if maxWait > 0 and first + maxWait < due then
     due = first + maxWait
   end
   local firstDue = firstDueTime()
-  redis.call('HSET', KEYS[5], holder, head .. holder .. tail)
+  redis.call('HSET', KEYS[5], holder, body)
   if priority > 0 then
     redis.call('HSET', KEYS[9], holder, priority)
   else
     redis.call('HDEL', KEYS[9], holder)
   end
   -- Waiting in the delayed set, the holder is not admitted yet: its key is the last call's.
-  if ARGV[10] ~= '' then
-    setKeyOf(holder, ARGV[10])
+  if ARGV[9] ~= '' then
+    setKeyOf(holder, ARGV[9])
   elseif keyedQueue() then
     redis.call('HDEL', ckKey('of'), holder)
   end
@@ -56,7 +54,7 @@ if holder and first and given and holder ~= ARGV[9] and string.find(holder, '^[%
 end
 
 local ready = {}
-local isNew, wake = enqueueNew(id, head .. id .. tail, due, priority, now, ready, firstDueTime(), ARGV[10])
+local isNew, wake = enqueueNew(id, body, due, priority, now, ready, firstDueTime(), ARGV[9])
 if isNew then
   redis.call('DEL', KEYS[11])
   redis.call('HSET', KEYS[11], 'id', id, 'first', now, 'due', due)
