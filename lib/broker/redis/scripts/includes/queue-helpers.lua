@@ -89,9 +89,15 @@ end
 
 -- ---- concurrency keys ----------------------------------------------------------------
 
--- KEYS[1] is '<queue>:ready'.
+-- KEYS[1] is '<queue>:ready'. Names are built once per script run.
+local ckNames = {}
 local function ckKey(part)
-  return string.sub(KEYS[1], 1, -7) .. ':ck:' .. part
+  local name = ckNames[part]
+  if not name then
+    name = string.sub(KEYS[1], 1, -7) .. ':ck:' .. part
+    ckNames[part] = name
+  end
+  return name
 end
 
 local ckUsed = nil
@@ -126,8 +132,9 @@ end
 
 -- Makes keyed `id` ready when its key has a free slot (or it holds one already), else
 -- lines it up behind the key's other waiting ids (`front`: first of them). True when ready.
-local function admit(id, limit, key, front)
-  if redis.call('HEXISTS', ckKey('in'), id) == 1 then
+-- `fresh`: a new message, which holds no slot yet.
+local function admit(id, limit, key, front, fresh)
+  if not fresh and redis.call('HEXISTS', ckKey('in'), id) == 1 then
     pushReady(id, front)
     return true
   end
@@ -151,10 +158,10 @@ end
 
 -- Makes `id` ready to fetch, through its key's admission when it has one. True when ready
 -- (false: it waits for a slot of its key).
-local function makeReady(id, front)
+local function makeReady(id, front, fresh)
   local limit, key = keyOf(id)
   if limit then
-    return admit(id, limit, key, front)
+    return admit(id, limit, key, front, fresh)
   end
   pushReady(id, front)
   return true
@@ -172,32 +179,45 @@ local function lineShrunk(key, waiting, taken)
   end
 end
 
--- Admits the ids waiting for `key`, oldest first, while it has free slots (a bounded
--- number per call); they go to the back of the queue, so keys take turns. Ids no longer
--- stored (purged) are dropped from the line. Returns how many became ready.
-local function admitWaiting(key)
+-- Admits the ids waiting for `key`, oldest first, while it has free slots (`running` of
+-- them are taken; a bounded number per call); they go to the back of the queue, so keys
+-- take turns. Ids no longer stored (purged) are dropped from the line. Returns how many
+-- became ready.
+local function admitWaiting(key, running)
   local line = ckKey('wait:' .. key)
   local admitted, taken = 0, 0
   for _ = 1, 100 do
-    local id = redis.call('LINDEX', line, 0)
+    local id = redis.call('LPOP', line)
     if not id then
       break
     end
     local limit = keyOf(id)
     if limit and redis.call('HEXISTS', KEYS[5], id) == 1 then
-      if asCount(redis.call('HGET', ckKey('run'), key)) >= limit then
+      if running >= limit then
+        -- Its own limit is lower than the slot freed: it stays first in line.
+        redis.call('LPUSH', line, id)
         break
       end
-      redis.call('LPOP', line)
-      admit(id, limit, key, false)
+      taken = taken + 1
+      running = running + 1
+      redis.call('HINCRBY', ckKey('run'), key, 1)
+      redis.call('HSET', ckKey('in'), id, key)
+      pushReady(id, false)
       admitted = admitted + 1
+      if running >= limit then
+        break
+      end
     else
-      redis.call('LPOP', line)
+      taken = taken + 1
     end
-    taken = taken + 1
   end
   if taken > 0 then
-    lineShrunk(key, redis.call('LLEN', line), taken)
+    if tonumber(redis.call('ZINCRBY', ckKey('keys'), -taken, key)) <= 0 then
+      redis.call('ZREM', ckKey('keys'), key)
+    end
+    if redis.call('DECRBY', ckKey('waiting'), taken) <= 0 then
+      redis.call('DEL', ckKey('waiting'))
+    end
   end
   return admitted
 end
@@ -213,10 +233,12 @@ local function releaseSlot(id)
     return 0
   end
   redis.call('HDEL', ckKey('in'), id)
-  if redis.call('HINCRBY', ckKey('run'), key, -1) <= 0 then
+  local running = redis.call('HINCRBY', ckKey('run'), key, -1)
+  local admitted = admitWaiting(key, running)
+  if running + admitted <= 0 then
     redis.call('HDEL', ckKey('run'), key)
   end
-  return admitWaiting(key)
+  return admitted
 end
 
 -- Forgets the key of `id` for good, freeing its slot. Returns how many became ready.
@@ -248,7 +270,7 @@ local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, ke
     return true, eta < firstDue
   end
   if keyed and keyed ~= '' then
-    return true, makeReady(id, false)
+    return true, makeReady(id, false, true)
   end
   if priority > 0 then
     redis.call('ZADD', KEYS[2], priorityScore(priority, false), id)
