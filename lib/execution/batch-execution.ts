@@ -2,11 +2,9 @@ import { taskContextStorage, type RetryOptions, type TaskContext } from '../cont
 import {
   BatchResultError,
   ResultTooLargeError,
-  SoftTimeLimitExceeded,
   TaskResultError,
   TaskRetryRequest,
   TaskTerminatedError,
-  TimeLimitExceeded,
   UnexpectedKwargsError,
   UnknownTaskError,
   describeValue,
@@ -22,6 +20,7 @@ import type { ExecutionOutcome } from './execution-outcome';
 import { RunAbort } from './run-abort';
 import type { TaskHooks } from './task-hooks';
 import { toJson } from './to-json';
+import { armTimeLimits } from './time-limits';
 
 /** One run of a batch method over several messages of its task. */
 export interface BatchRun {
@@ -77,15 +76,7 @@ export async function executeBatch(deps: BatchExecutionDeps, messages: readonly 
   const options = definition.options;
   const abort = run.abort ?? new RunAbort();
   const context = batchContext(messages, running, run, abort);
-  const timers: NodeJS.Timeout[] = [];
-  if (options.softTimeLimit) {
-    const limit = options.softTimeLimit;
-    timers.push(setTimeout(() => abort.abortSignal(new SoftTimeLimitExceeded(limit)), limit));
-  }
-  if (options.timeLimit) {
-    const limit = options.timeLimit;
-    timers.push(setTimeout(() => abort.stop(new TimeLimitExceeded(limit)), limit));
-  }
+  const timers = armTimeLimits(options, abort);
   let removeStop: (() => void) | undefined;
   try {
     const returned = taskContextStorage.run(context, () => definition.handler(context.args));

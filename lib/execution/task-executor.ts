@@ -4,13 +4,11 @@ import { TASK_CONFIG } from '../constants';
 import { taskContextStorage, type RetryOptions, type TaskContext } from '../context/task-context';
 import {
   MaxRetriesExceededError,
-  SoftTimeLimitExceeded,
   TaskConfigError,
   ResultTooLargeError,
   TaskResultError,
   TaskRetryRequest,
   TaskTerminatedError,
-  TimeLimitExceeded,
   UnknownTaskError,
   UnexpectedKwargsError,
 } from '../errors';
@@ -27,6 +25,7 @@ import { RunAbort } from './run-abort';
 import { TaskHooks } from './task-hooks';
 import { toJson } from './to-json';
 import { executeBatch, type BatchRun } from './batch-execution';
+import { armTimeLimits } from './time-limits';
 
 export interface ExecutionRun {
   /** Delivery number of the message (1 unless a worker was lost). */
@@ -118,15 +117,7 @@ export class TaskExecutor {
       },
     };
 
-    const timers: NodeJS.Timeout[] = [];
-    if (options.softTimeLimit) {
-      const limit = options.softTimeLimit;
-      timers.push(setTimeout(() => abort.abortSignal(new SoftTimeLimitExceeded(limit)), limit));
-    }
-    if (options.timeLimit) {
-      const limit = options.timeLimit;
-      timers.push(setTimeout(() => abort.stop(new TimeLimitExceeded(limit)), limit));
-    }
+    const timers = armTimeLimits(options, abort);
     let removeStop: (() => void) | undefined;
 
     try {
