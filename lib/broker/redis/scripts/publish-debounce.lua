@@ -53,17 +53,9 @@ if holder and first and given and holder ~= ARGV[8] and tonumber(redis.call('ZSC
   return holder
 end
 
-local ready = {}
-local isNew, wake = enqueueNew(id, body, due, priority, now, ready, firstDueTime(), ARGV[9])
-if isNew then
+if enqueueOne(id, body, due, priority, now, ARGV[9]) then
   redis.call('DEL', KEYS[11])
   redis.call('HSET', KEYS[11], 'id', id, 'first', now, 'due', due)
   redis.call('PEXPIRE', KEYS[11], delay + grace)
-  if #ready > 0 then
-    redis.call('LPUSH', KEYS[1], unpack(ready))
-  end
-  if wake then
-    signalWork()
-  end
 end
 return id

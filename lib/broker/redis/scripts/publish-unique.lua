@@ -19,15 +19,7 @@ local holder = redis.call('GET', KEYS[11])
 if holder and holder ~= id and holder ~= ARGV[7] and redis.call('HEXISTS', KEYS[5], holder) == 1 then
   return holder
 end
-local ready = {}
-local isNew, wake = enqueueNew(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ready, firstDueTime(), ARGV[8])
-if isNew then
+if enqueueOne(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ARGV[8]) then
   redis.call('SET', KEYS[11], id, 'PX', ARGV[6])
-  if #ready > 0 then
-    redis.call('LPUSH', KEYS[1], unpack(ready))
-  end
-  if wake then
-    signalWork()
-  end
 end
 return id

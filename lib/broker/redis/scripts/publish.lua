@@ -23,10 +23,5 @@ for i = 2, #ARGV, 5 do
     end
   end
 end
-if #ready > 0 then
-  redis.call('LPUSH', KEYS[1], unpack(ready))
-end
-if wake then
-  signalWork()
-end
+flushReady(ready, wake)
 return added

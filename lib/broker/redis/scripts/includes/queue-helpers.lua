@@ -285,6 +285,25 @@ local function firstDueTime()
   return first and tonumber(first) or math.huge
 end
 
+-- Pushes a publish's batch of ready ids (enqueueNew's `readyBatch`) in one LPUSH, and wakes
+-- the workers when one of its messages asked for it.
+local function flushReady(readyBatch, wake)
+  if #readyBatch > 0 then
+    redis.call('LPUSH', KEYS[1], unpack(readyBatch))
+  end
+  if wake then
+    signalWork()
+  end
+end
+
+-- Stores and schedules one new message (enqueueNew, then flushReady); false when the id exists.
+local function enqueueOne(id, body, eta, priority, now, keyed)
+  local readyBatch = {}
+  local isNew, wake = enqueueNew(id, body, eta, priority, now, readyBatch, firstDueTime(), keyed)
+  flushReady(readyBatch, wake)
+  return isNew
+end
+
 -- The active-set member of the lease with token `lease` on `id`. A lease that ran out or
 -- was settled is no longer a member: its token is stale, and what presents it does nothing.
 local function leaseMember(id, lease)
