@@ -23,9 +23,21 @@ export function queueKey(prefix: string, queue: string, part: QueuePart): string
   return `${prefix}:{${queue}}:${part}`;
 }
 
+/**
+ * The marks under `key`, each once. ioredis sends again a command whose connection dropped
+ * before its reply (a CLIENT KILL in the soak), so one RPUSH can land twice: its token says so.
+ */
 export async function readMarks(redis: Redis, prefix: string, key: string): Promise<Mark[]> {
   const entries = await redis.lrange(marksKey(prefix, key), 0, -1);
-  return entries.map((entry) => JSON.parse(entry) as Mark);
+  const seen = new Set<string>();
+  const marks: Mark[] = [];
+  for (const entry of entries) {
+    const mark = JSON.parse(entry) as Mark;
+    if (seen.has(mark.token)) continue;
+    seen.add(mark.token);
+    marks.push(mark);
+  }
+  return marks;
 }
 
 export async function readResult(redis: Redis, prefix: string, id: string): Promise<ResultRecord | null> {

@@ -483,7 +483,7 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         // Sent once: its runs are deliveries of one message, each with its own number (a second send
         // would count from 1 again). More than one run is a killed worker's delivery run again.
         const deliveries = new Set(runs.map((m) => m.delivery));
-        const detail = JSON.stringify(runs.map((m) => ({ pid: m.pid, delivery: m.delivery, at: m.at })));
+        const detail = JSON.stringify(runs.map((m) => ({ id: m.id, pid: m.pid, delivery: m.delivery, at: m.at })));
         if (fails && runs.length > 0) problems.push(`chord ${chord} had a failing member but its callback ran: ${detail}`);
         if (!fails && runs.length === 0) problems.push(`chord ${chord}: its callback never ran`);
         if (deliveries.size !== runs.length) problems.push(`chord ${chord}: its callback was sent more than once: ${detail}`);
