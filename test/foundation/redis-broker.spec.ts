@@ -115,6 +115,33 @@ describe('Redis broker', () => {
     expect(await broker.queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
   });
 
+  it('a reserve that Redis runs twice (ioredis sends it again when its connection dropped before the reply) leases one batch, not two', async () => {
+    const server = await h.server();
+    const raw = h.redis(server.url);
+    const app = await h.taskApp({ broker: server.url, prefix: uniquePrefix('reserve-twice') }, []);
+    const broker = h.broker(app);
+    await broker.publish(Array.from({ length: 10 }, (_, i) => ({ id: `m${i}`, queue: 'default', body: `body-${i}` })));
+    await broker.reserve('warm-up', 1, 60_000); // loads the script: the reserve below is an EVALSHA
+    const reserveSha = createHash('sha1').update(readScript('reserve')).digest('hex');
+    // What a resend does: the first copy runs and its reply is lost; the client reads the second's.
+    const connection = broker.connection as Redis;
+    const send = connection.sendCommand.bind(connection);
+    connection.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+      const [command] = args;
+      if (!/^evalsha$/i.test(command.name) || command.args[0] !== reserveSha) return send(...args);
+      connection.sendCommand = send;
+      void raw.call('evalsha', ...(command.args as string[])).then(() => send(...args));
+      return command.promise;
+    }) as Redis['sendCommand'];
+
+    const leased = await broker.reserve('default', 4, 60_000);
+    expect(leased.messages.map((m) => m.id)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(leased.messages.map((m) => m.delivery)).toEqual([1, 1, 1, 1]);
+    expect(await broker.queueSizes('default')).toEqual({ ready: 6, delayed: 0, active: 4 });
+    await broker.settle(leased.messages.map((m) => ({ kind: 'ack', queue: 'default', id: m.id, lease: m.lease }) as const), []);
+    expect(await broker.queueSizes('default')).toEqual({ ready: 6, delayed: 0, active: 0 });
+  });
+
   it('a rate change releases a large parked set in bounded script calls, not in one long one', async () => {
     const server = await h.server();
     const redis = h.redis(server.url);

@@ -12,6 +12,7 @@
   ARGV[5] lease token, unique per call and without '|': each message returned is
           leased as the active-set member `id|token` (settling or extending the lease
           takes the id and the token)
+  Run again with the same arguments, it returns the messages its first run leased.
   Returns { wakeAt, deadCount, deadId1, deadBody1, deadReason1, ..., id1, body1, delivery1, id2, ... }:
   the messages dead-lettered here (body false when none was stored), then those leased; wakeAt is the earliest eta or
   lease deadline left in the queue (-1 if none); a body is nil when the id has no
@@ -47,8 +48,19 @@ if #due > 0 then
   end
 end
 
-local ids = {}
-if count > 0 then
+-- A reserve run twice (ioredis sends a command again when its connection dropped before
+-- the reply) finds the leases of its first run by their deadline and token, and returns
+-- them again: a second batch would stay leased, held by no one, until its lease ran out.
+local deadline, token = now + leaseMs, ARGV[5]
+local ids, again = {}, false
+local suffix = '|' .. token
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], deadline, deadline)) do
+  if string.sub(member, -#suffix) == suffix then
+    ids[#ids + 1] = leasedId(member)
+    again = true
+  end
+end
+if count > 0 and not again then
   local top = redis.call('ZPOPMIN', KEYS[2], count)
   for i = 1, #top, 2 do
     ids[#ids + 1] = top[i]
@@ -68,13 +80,14 @@ for _, value in ipairs(dead) do
   out[#out + 1] = value
 end
 if #ids > 0 then
-  local lease = {}
-  local deadline, token = now + leaseMs, ARGV[5]
-  for i, id in ipairs(ids) do
-    lease[2 * i - 1] = deadline
-    lease[2 * i] = leaseMember(id, token)
+  if not again then
+    local lease = {}
+    for i, id in ipairs(ids) do
+      lease[2 * i - 1] = deadline
+      lease[2 * i] = leaseMember(id, token)
+    end
+    redis.call('ZADD', KEYS[4], unpack(lease))
   end
-  redis.call('ZADD', KEYS[4], unpack(lease))
   local bodies = redis.call('HMGET', KEYS[5], unpack(ids))
   local lost = redis.call('HMGET', KEYS[6], unpack(ids))
   for i, id in ipairs(ids) do
