@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import IORedis, { type Redis } from 'ioredis';
 import { TaskClient, TaskState, TaskWorker } from '../../lib';
+import type { RedisBroker } from '../../lib/broker/redis/redis-broker';
 import { RATE_RELEASE_CHUNK } from '../../lib/broker/redis/redis-rate-limiter';
 import { readScript } from '../../lib/broker/redis/script-runner';
 import { decodeMessage } from '../../lib/serialization/task-message';
@@ -124,7 +125,7 @@ describe('Redis broker', () => {
     await broker.reserve('warm-up', 1, 60_000); // loads the script: the reserve below is an EVALSHA
     const reserveSha = createHash('sha1').update(readScript('reserve')).digest('hex');
     // What a resend does: the first copy runs and its reply is lost; the client reads the second's.
-    const connection = broker.connection as Redis;
+    const connection = (broker as RedisBroker).connection as Redis;
     const send = connection.sendCommand.bind(connection);
     connection.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
       const [command] = args;
