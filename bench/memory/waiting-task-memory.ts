@@ -98,16 +98,28 @@ async function main(): Promise<void> {
     out('');
     out('| key | type | encoding | entries | MEMORY USAGE | per task |');
     out('|---|---|---|--:|--:|--:|');
+    // The message buckets (`…:messages:<n>`) are summed in one row.
+    const rows = new Map<string, { type: string; encodings: Set<string>; keys: number; entries: number; usage: number }>();
     for (const key of await allKeys(redis, `${PREFIX}*`)) {
       if (keysBefore.has(key) && !key.includes(QUEUE)) continue;
       const type = await redis.type(key);
-      const encoding = await redis.object('ENCODING', key);
+      const encoding = String(await redis.object('ENCODING', key));
       const entries = type === 'hash' ? await redis.hlen(key) : type === 'list' ? await redis.llen(key) : type === 'zset' ? await redis.zcard(key) : type === 'set' ? await redis.scard(key) : 1;
       const usage = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
-      out(`| \`${key}\` | ${type} | ${encoding} | ${entries.toLocaleString('en-US')} | ${usage.toLocaleString('en-US')} B | ${(usage / tasks).toFixed(1)} B |`);
+      const name = key.replace(/:messages:\d+$/, ':messages:<bucket>');
+      const row = rows.get(name) ?? { type, encodings: new Set<string>(), keys: 0, entries: 0, usage: 0 };
+      row.encodings.add(encoding);
+      row.keys++;
+      row.entries += entries;
+      row.usage += usage;
+      rows.set(name, row);
     }
-    const messages = `${PREFIX}:{${QUEUE}}:messages`;
-    const [id, body] = (await redis.hscan(messages, '0', 'COUNT', 1))[1];
+    for (const [name, row] of rows) {
+      const label = row.keys > 1 ? `\`${name}\` (${row.keys} keys)` : `\`${name}\``;
+      out(`| ${label} | ${row.type} | ${[...row.encodings].join(', ')} | ${row.entries.toLocaleString('en-US')} | ${row.usage.toLocaleString('en-US')} B | ${(row.usage / tasks).toFixed(1)} B |`);
+    }
+    const buckets = await allKeys(redis, `${PREFIX}:{${QUEUE}}:messages:*`);
+    const [id, body] = (await redis.hscan(buckets[0], '0', 'COUNT', 1))[1];
     out('');
     out(`one stored message: field ${Buffer.byteLength(id)} B, value ${Buffer.byteLength(body)} B`);
     out(`  ${id} -> ${body}`);
@@ -118,8 +130,8 @@ async function main(): Promise<void> {
     // The design's encoding: format digit and sentAt (base 36), task name, args JSON (options as a JSON tail when any).
     const compactBody = (i: number) => `2${sentAt.toString(36)}|bench.noop|[${i}]`;
     const jsonBody = (i: number) => JSON.stringify({ v: 1, id: ids[i], task: 'bench.noop', args: [i], queue: QUEUE, sentAt, retries: 0 });
-    const buckets = 1024;
-    const bucketOf = (packed: Buffer) => packed.readUInt16BE(14) % buckets; // low bits: the first five digits are the Cluster tag
+    const bucketCount = 1024;
+    const bucketOf = (packed: Buffer) => packed.readUInt16BE(14) % bucketCount; // low bits: the first five digits are the Cluster tag
     out('');
     out('| candidate layout (same entries, raw commands) | B per task |');
     out('|---|--:|');
@@ -133,21 +145,21 @@ async function main(): Promise<void> {
       const packed = packedUuid(ids[i]);
       p.hset('c5:messages', packed, compactBody(i)).lpush('c5:ready', packed);
     }));
-    row(`${buckets} listpack hashes by id: HSET m:<bucket> <16 B> <compact>, LPUSH ready <16 B>`, await costOf(redis, tasks, 'c6:', (p, i) => {
+    row(`${bucketCount} listpack hashes by id: HSET m:<bucket> <16 B> <compact>, LPUSH ready <16 B>`, await costOf(redis, tasks, 'c6:', (p, i) => {
       const packed = packedUuid(ids[i]);
       p.hset(`c6:m:${bucketOf(packed)}`, packed, compactBody(i)).lpush('c6:ready', packed);
     }));
-    row(`message in the ready list, id index in ${buckets} listpack hashes: LPUSH ready <16 B><compact>, HSET ids:<bucket> <16 B> ''`, await costOf(redis, tasks, 'c7:', (p, i) => {
+    row(`message in the ready list, id index in ${bucketCount} listpack hashes: LPUSH ready <16 B><compact>, HSET ids:<bucket> <16 B> ''`, await costOf(redis, tasks, 'c7:', (p, i) => {
       const packed = packedUuid(ids[i]);
       p.lpush('c7:ready', Buffer.concat([packed, Buffer.from(compactBody(i))])).hset(`c7:ids:${bucketOf(packed)}`, packed, '');
     }));
     row('message in the ready list alone (no id index)', await costOf(redis, tasks, 'c8:', (p, i) => p.lpush('c8:ready', Buffer.concat([packedUuid(ids[i]), Buffer.from(compactBody(i))]))));
     const example = Math.min(12345, tasks - 1);
     out(`compact body example: ${compactBody(example)} (${compactBody(example).length} B); JSON body of the same: ${jsonBody(example).length} B`);
-    for (const bucketCount of [256, 4096]) {
-      row(`(${bucketCount} index hashes instead of ${buckets})`, await costOf(redis, tasks, 'c9:', (p, i) => {
+    for (const indexHashes of [256, 4096]) {
+      row(`(${indexHashes} index hashes instead of ${bucketCount})`, await costOf(redis, tasks, 'c9:', (p, i) => {
         const packed = packedUuid(ids[i]);
-        p.lpush('c9:ready', Buffer.concat([packed, Buffer.from(compactBody(i))])).hset(`c9:ids:${packed.readUInt16BE(14) % bucketCount}`, packed, '');
+        p.lpush('c9:ready', Buffer.concat([packed, Buffer.from(compactBody(i))])).hset(`c9:ids:${packed.readUInt16BE(14) % indexHashes}`, packed, '');
       }));
     }
 
@@ -156,14 +168,14 @@ async function main(): Promise<void> {
     // Runs: the bucket number in the id's last two bytes, one bucket per 128 ids of a producer (as the design's ids carry it).
     const runMessages = protoMessages.map((m, i) => {
       const packed = Buffer.from(m.packed);
-      packed.writeUInt16BE(Math.floor(i / 128) % buckets, 14);
+      packed.writeUInt16BE(Math.floor(i / 128) % bucketCount, 14);
       return { ...m, packed };
     });
     const costs: Record<Layout, TransitionCost[]> = { today: [], inline: [], bucketed: [], 'bucketed-runs': [] };
     for (let round = 0; round < 3; round++) {
       const layouts: Layout[] = ['today', 'inline', 'bucketed', 'bucketed-runs'];
       for (const layout of round % 2 === 0 ? layouts : layouts.reverse()) {
-        costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, layout === 'bucketed-runs' ? runMessages : protoMessages, buckets));
+        costs[layout].push(await measureLayout(redis, layout, `proto-${layout}-${round}`, layout === 'bucketed-runs' ? runMessages : protoMessages, bucketCount));
       }
     }
     out('');

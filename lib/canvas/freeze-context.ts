@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { TaskConfigError } from '../errors';
 import type { WorkflowSpec } from '../serialization/workflow-spec';
+import { newTaskId } from '../utils/task-id';
 
 /**
  * One freezing of a workflow into data: gives every step its id (random, or the
@@ -10,7 +10,7 @@ export class FreezeContext {
   private readonly used = new Set<string>();
 
   id(fixed?: string): string {
-    const id = fixed ?? randomUUID();
+    const id = fixed ?? newTaskId();
     if (this.used.has(id)) {
       throw new TaskConfigError('taskId', id, 'an id used once per workflow (a signature with a fixed taskId appears twice)');
     }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker, DebounceWindow, PublishRequest } from '../broker/ports/broker';
 import { resolveTaskOptions } from '../config/resolve-task-options';
@@ -22,6 +21,7 @@ import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
 import type { RecordingSink } from './recording-sink';
 import type { SendOptions } from './send-options';
+import { newTaskId } from '../utils/task-id';
 
 /** A task known by name, with its options resolved. */
 export interface ResolvedTask {
@@ -54,7 +54,7 @@ export class TaskDispatcher {
     const align = broker.alignTaskId?.bind(broker);
     this.builder = new MessageBuilder(config, new RouteMatcher(config.routes), {
       shardOf: (queue, key) => this.shards.pick(queue, key),
-      newId: align ? (shard) => align(shard, randomUUID()) : () => randomUUID(),
+      newId: align ? (shard) => align(shard, newTaskId()) : newTaskId,
     }, telemetry.enabled ? (message) => telemetry.create(message) : undefined);
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }

@@ -5,12 +5,14 @@ import { Task, TaskClient, TaskWorker } from '../../lib';
 import { alignId } from '../../lib/broker/redis/cluster/aligned-id';
 import { keySlot } from '../../lib/broker/redis/cluster/key-slot';
 import { RedisKeys } from '../../lib/broker/redis/redis-keys';
+import { messageBucket, newTaskId } from '../../lib/utils/task-id';
 import { createApp } from '../support/apps';
 import { startRedisCluster } from '../support/redis-cluster';
 import { uniquePrefix } from '../support/redis-url';
 import { waitFor } from '../support/wait';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TASK_ID = /^[A-Za-z0-9_-]{22}$/;
 
 @Injectable()
 class AlignedTasks {
@@ -21,15 +23,22 @@ class AlignedTasks {
 }
 
 describe('task ids fitted to their shard on a Cluster', () => {
-  it("alignId puts the result key in any slot asked for, and leaves a UUID (only its first five digits changed)", () => {
+  it("alignId puts the result key in any slot asked for, and changes only an id's first five characters (its bucket kept)", () => {
     const keys = new RedisKeys('tasks', true);
     for (let i = 0; i < 50; i++) {
       const slot = Math.floor(Math.random() * 16384);
-      const id = randomUUID();
+      const id = newTaskId();
       const aligned = alignId(id, slot);
       expect(keySlot(keys.result(aligned))).toBe(slot);
-      expect(aligned).toMatch(UUID);
+      expect(aligned).toMatch(TASK_ID);
       expect(aligned.slice(5)).toBe(id.slice(5));
+      expect(messageBucket(aligned)).toBe(messageBucket(id));
+      // A UUID (an id of an earlier version, or a caller's) is fitted the same way, and stays a UUID.
+      const uuid = randomUUID();
+      const alignedUuid = alignId(uuid, slot);
+      expect(keySlot(keys.result(alignedUuid))).toBe(slot);
+      expect(alignedUuid).toMatch(UUID);
+      expect(alignedUuid.slice(5)).toBe(uuid.slice(5));
     }
     // An id of the caller's own is left as it is.
     expect(alignId('order-42', 7)).toBe('order-42');
@@ -49,7 +58,7 @@ describe('task ids fitted to their shard on a Cluster', () => {
       const shards = new Map([['hot', 0], ['hot#1', 0], ['hot#2', 0]]);
       const keys = new RedisKeys(prefix, true);
       for (const result of results) {
-        expect(result.id).toMatch(UUID);
+        expect(result.id).toMatch(TASK_ID);
         const slot = keySlot(keys.result(result.id));
         const shard = [...shards.keys()].find((name) => keySlot(keys.queue(name).ready) === slot);
         expect(shard).toBeDefined();

@@ -11,7 +11,8 @@ import {
 import { FoundationTasks, NotPlain } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { decodeMessage } from '../../lib/serialization/task-message';
-import { Harness, queueKey } from './harness';
+import { Harness } from './harness';
+import { storedBody } from '../support/stored-messages';
 
 describe('TaskClient', () => {
   const h = new Harness();
@@ -169,6 +170,6 @@ describe('TaskClient', () => {
     await client.applyAsync(FoundationTasks, 'greet', ['b'], { taskId: 'same' });
     expect(await totalQueued(producer)).toBe(1);
     const redis = h.redis(testRedisUrl());
-    expect(decodeMessage((await redis.hget(queueKey(prefix, 'default', 'messages'), 'same'))!, { id: 'same', queue: 'default' }).args).toEqual(['a']);
+    expect(decodeMessage((await storedBody(redis, prefix, 'default', 'same'))!, { id: 'same', queue: 'default' }).args).toEqual(['a']);
   });
 });

@@ -2,6 +2,7 @@ import { TaskClient, TaskFailedError, TaskState, TaskWorker } from '../../lib';
 import { FoundationTasks } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, waitFor } from './harness';
+import { legacyMessagesKey, messageKey, storedCount } from '../support/stored-messages';
 
 describe('failures and undecodable messages', () => {
   const h = new Harness();
@@ -49,7 +50,8 @@ describe('failures and undecodable messages', () => {
   it('undecodable messages go to the dead-letter list with the reason; the worker lives and good tasks still run', async () => {
     const { prefix, worker, client, redis } = await setup();
     const ready = queueKey(prefix, 'default', 'ready');
-    const messages = queueKey(prefix, 'default', 'messages');
+    // In the buckets, as 0.3 stores them; the late garbage in the hash that messages of 0.2 are left in.
+    const legacy = legacyMessagesKey(prefix, 'default');
     const valid = { v: 1, id: 'x', task: 'FoundationTasks.greet', args: ['a'], queue: 'default', sentAt: 1, retries: 0 };
     const garbage: Record<string, string | null> = {
       'no-body': null,
@@ -61,7 +63,7 @@ describe('failures and undecodable messages', () => {
       'bad-retries': JSON.stringify({ ...valid, id: 'bad-retries', retries: -1 }),
     };
     for (const [id, body] of Object.entries(garbage)) {
-      if (body !== null) await redis.hset(messages, id, body);
+      if (body !== null) await redis.hset(messageKey(prefix, 'default', id), id, body);
       await redis.lpush(ready, id);
     }
     const before = await client.delay(FoundationTasks, 'greet', 'before');
@@ -87,15 +89,16 @@ describe('failures and undecodable messages', () => {
     for (const letter of dead) expect(letter.at).toBeGreaterThan(0);
 
     // Nothing of them is left in the queue's live structures.
-    expect(await redis.hlen(messages)).toBe(0);
+    expect(await storedCount(redis, prefix, 'default')).toBe(0);
     expect(await h.broker(worker).queueSizes('default')).toEqual({ ready: 0, delayed: 0, active: 0 });
 
     // Garbage arriving while the worker runs is handled the same way.
-    await redis.hset(messages, 'late-garbage', 'garbage');
+    await redis.hset(legacy, 'late-garbage', 'garbage');
     await redis.lpush(ready, 'late-garbage');
     const after = await client.delay(FoundationTasks, 'greet', 'after');
     await expect(after.get({ timeout: 5000 })).resolves.toBe('hello, after');
     await waitFor(async () => (await broker.deadLetters('default')).some((l) => l.id === 'late-garbage'), 'late garbage dead-lettered', 5000);
+    expect(await redis.exists(legacy)).toBe(0);
     expect(worker.get(TaskWorker).isRunning).toBe(true);
   });
 });

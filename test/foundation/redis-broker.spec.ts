@@ -8,6 +8,7 @@ import { decodeMessage } from '../../lib/serialization/task-message';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, queueKey, scanAll, waitFor } from './harness';
+import { messageKey } from '../support/stored-messages';
 
 /**
  * Holds the next script `redis` sends (EVAL or EVALSHA) until `release()`; `held` resolves
@@ -260,7 +261,7 @@ describe('Redis broker', () => {
     expect(keys).toEqual(
       expect.arrayContaining([
         queueKey(prefix, 'default', 'delayed'),
-        queueKey(prefix, 'default', 'messages'),
+        messageKey(prefix, 'default', pending.id),
         queueKey(prefix, 'default', 'dead'),
         queueKey(prefix, 'reports', 'ready'),
       ]),

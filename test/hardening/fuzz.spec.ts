@@ -4,6 +4,7 @@ import { decodeMessage } from '../../lib/serialization/task-message';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { Harness, isAlive, queueKey, waitFor, type InProcessWorker, type WorkerProcess } from '../reliability/harness';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { messageKey } from '../support/stored-messages';
 
 /** One write of random content into a queue's keys. */
 interface Write {
@@ -12,6 +13,8 @@ interface Write {
   score: number;
   /** The stored body for the id; null: none. */
   body: Buffer | string | null;
+  /** Stored in the hash that 0.2's messages are left in, rather than in the id's bucket. */
+  legacy: boolean;
 }
 
 const good = (id: string) => JSON.stringify({ v: 1, id, task: 'ReliabilityTasks.whereAmI', args: [id], queue: 'fuzz', sentAt: Date.now(), retries: 0 });
@@ -49,6 +52,7 @@ const write: fc.Arbitrary<Write> = fc
     id: fc.string({ minLength: 1, maxLength: 12 }).map((s) => `fz-${s}`),
     // In the past (due at once), or far ahead (held): -inf and +inf included.
     score: fc.oneof(fc.constant(-Infinity), fc.constant(Infinity), fc.integer({ min: -1e6, max: 0 }), fc.integer({ min: 1, max: 2 ** 52 })),
+    legacy: fc.boolean(),
   })
   .chain((w) => body(w.id).map((b) => ({ ...w, body: b })));
 
@@ -85,7 +89,7 @@ describe('fuzzing the keys of a queue under a running worker', () => {
         // The active set's members are `id|lease-token` (the id is what precedes the last '|').
         else multi.zadd(key(w.where), w.score, w.where === 'active' ? `${w.id}|fuzz` : w.id);
         if (w.where === 'prio') multi.hset(key('pri'), w.id, String(1 + (Math.abs(w.score) % 9)));
-        if (w.body !== null) multi.hset(key('messages'), w.id, w.body);
+        if (w.body !== null) multi.hset(w.legacy ? key('messages') : messageKey(prefix, 'fuzz', w.id), w.id, w.body);
         const due = w.where === 'ready' || w.where === 'prio' || w.score <= 0;
         if (due && !decodable(w.id, w.body)) mustDie.add(w.id);
         written.set(w.id, (written.get(w.id) ?? 0) + 1);

@@ -4,6 +4,7 @@ import { Task, TaskClient, TaskConfigError, TaskFailedError, TaskWorker } from '
 import { resolveTaskConfig } from '../../lib/config/task-config';
 import { createApp } from '../support/apps';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
+import { messageKey } from '../support/stored-messages';
 
 @Injectable()
 class BigTasks {
@@ -53,7 +54,7 @@ describe('a stored message whose body names another id', () => {
     const redis = new IORedis(testRedisUrl());
     try {
       const body = JSON.stringify({ v: 1, id: 'someone-else', task: 'big.text', args: [1], queue: 'default', sentAt: Date.now(), retries: 0 });
-      await redis.hset(`${prefix}:{default}:messages`, 'stored-id', body);
+      await redis.hset(messageKey(prefix, 'default', 'stored-id'), 'stored-id', body);
       await redis.lpush(`${prefix}:{default}:ready`, 'stored-id');
       await app.get(TaskWorker).start({ concurrency: 1 });
       // A task sent after it on the same queue and worker: once it has run, the forged one was handled.

@@ -3,6 +3,7 @@ import { TASK_BROKER, type Broker } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, readResult, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
+import { messageKey, storedIds } from '../support/stored-messages';
 
 /**
  * Garbage written straight into every key of a queue's namespace, around good
@@ -39,9 +40,10 @@ describe('garbage in Redis', () => {
   };
 
   /** Writes garbage into every list, sorted set and hash of the queue; returns the ids that must be dead-lettered. */
-  async function writeGarbage(tag: string): Promise<string[]> {
+  async function writeGarbage(tag: string, stored: 'buckets' | 'pre-0.3 hash'): Promise<string[]> {
     const dead: string[] = [];
     const multi = redis.multi();
+    const hashOf = (id: string) => (stored === 'buckets' ? messageKey(prefix, queue, id) : key('messages'));
     // ready list: ids with no stored message, and ids with undecodable bodies
     for (const id of [`${tag}-missing`, `${tag}`]) {
       multi.lpush(key('ready'), id);
@@ -49,25 +51,26 @@ describe('garbage in Redis', () => {
     }
     for (const [name, body] of Object.entries(badBodies)) {
       const id = `${tag}-${name}`;
-      multi.hset(key('messages'), id, body);
+      multi.hset(hashOf(id), id, body);
       multi.lpush(key('ready'), id);
       dead.push(id);
     }
     // not UTF-8 at all
-    multi.hset(key('messages'), `${tag}-binary`, Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]));
+    multi.hset(hashOf(`${tag}-binary`), `${tag}-binary`, Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]));
     multi.lpush(key('ready'), `${tag}-binary`);
     dead.push(`${tag}-binary`);
     // prio set: odd scores, missing and bad bodies
     multi.zadd(key('prio'), '-inf', `${tag}-prio-missing`, 0, `${tag}-prio-bad`, 1e300, `${tag}-prio-shape`);
-    multi.hset(key('messages'), `${tag}-prio-bad`, '<xml/>', `${tag}-prio-shape`, '{"task":1}');
+    multi.hset(hashOf(`${tag}-prio-bad`), `${tag}-prio-bad`, '<xml/>');
+    multi.hset(hashOf(`${tag}-prio-shape`), `${tag}-prio-shape`, '{"task":1}');
     dead.push(`${tag}-prio-missing`, `${tag}-prio-bad`, `${tag}-prio-shape`);
     // delayed set: already due, missing and bad bodies
     multi.zadd(key('delayed'), '-inf', `${tag}-delayed-missing`, 1, `${tag}-delayed-bad`);
-    multi.hset(key('messages'), `${tag}-delayed-bad`, '{"v":1,');
+    multi.hset(hashOf(`${tag}-delayed-bad`), `${tag}-delayed-bad`, '{"v":1,');
     dead.push(`${tag}-delayed-missing`, `${tag}-delayed-bad`);
     // active set: leases that ran out long ago, of ids nobody holds
     multi.zadd(key('active'), 0, `${tag}-active-missing`, 1, `${tag}-active-bad`);
-    multi.hset(key('messages'), `${tag}-active-bad`, 'garbage');
+    multi.hset(hashOf(`${tag}-active-bad`), `${tag}-active-bad`, 'garbage');
     dead.push(`${tag}-active-missing`, `${tag}-active-bad`);
     // delivery counts and priorities that are not numbers
     multi.zadd(key('active'), 2, `${tag}-lost-leased`);
@@ -76,8 +79,8 @@ describe('garbage in Redis', () => {
     multi.hset(key('pri'), `${tag}-lost-ready`, 'high', `${tag}-prio-bad`, '{}');
     dead.push(`${tag}-lost-leased`, `${tag}-lost-ready`);
     // messages that look right but whose result Redis would refuse to store (PX 0, PX Infinity)
-    multi.hset(key('messages'), `${tag}-ttl-zero`, JSON.stringify({ ...JSON.parse(good(`${tag}-ttl-zero`)), resultExpires: 0 }));
-    multi.hset(key('messages'), `${tag}-ttl-inf`, good(`${tag}-ttl-inf`).replace('"retries":0', '"retries":0,"resultExpires":1e999'));
+    multi.hset(hashOf(`${tag}-ttl-zero`), `${tag}-ttl-zero`, JSON.stringify({ ...JSON.parse(good(`${tag}-ttl-zero`)), resultExpires: 0 }));
+    multi.hset(hashOf(`${tag}-ttl-inf`), `${tag}-ttl-inf`, good(`${tag}-ttl-inf`).replace('"retries":0', '"retries":0,"resultExpires":1e999'));
     multi.lpush(key('ready'), `${tag}-ttl-zero`, `${tag}-ttl-inf`);
     dead.push(`${tag}-ttl-zero`, `${tag}-ttl-inf`);
     // the FIFO counter of priorities
@@ -104,14 +107,14 @@ describe('garbage in Redis', () => {
   it('no worker dies, good tasks run, and every piece of garbage ends in the dead-letter list', async () => {
     const broker = producer.app.get<Broker>(TASK_BROKER);
     const before = await Promise.all([0, 1, 2].map((i) => producer.client.delay(ReliabilityTasks, 'whereAmI', `good-before-${i}`)));
-    const deadBefore = await writeGarbage('g1');
+    const deadBefore = await writeGarbage('g1', 'buckets');
     const unknown = await producer.client.send('NoSuch.task', [1]);
 
     worker = await harness.workerProcess({ REDIS_URL: testRedisUrl(), TASK_PREFIX: prefix, CONCURRENCY: 4, VISIBILITY_TIMEOUT: 1000 });
     for (const r of before) await expect(r.get({ timeout: 15_000 })).resolves.toMatchObject({ pid: worker.pid });
 
     // More garbage while it runs, then more good tasks.
-    const deadDuring = await writeGarbage('g2');
+    const deadDuring = await writeGarbage('g2', 'pre-0.3 hash');
     const after = await Promise.all([0, 1, 2].map((i) => producer.client.delay(ReliabilityTasks, 'whereAmI', `good-after-${i}`)));
     for (const r of after) await expect(r.get({ timeout: 15_000 })).resolves.toMatchObject({ pid: worker.pid });
     const urgent = await producer.client.applyAsync(ReliabilityTasks, 'whereAmI', ['good-priority'], { priority: 7 });
@@ -145,7 +148,7 @@ describe('garbage in Redis', () => {
       const [ready, prio, delayed, active] = await Promise.all([redis.llen(key('ready')), redis.zcard(key('prio')), redis.zcard(key('delayed')), redis.zcard(key('active'))]);
       return ready + prio + delayed + active === 0;
     }, 'the queue to drain');
-    expect(await redis.hkeys(key('messages'))).toEqual([]);
+    expect(await storedIds(redis, prefix, queue)).toEqual([]);
 
     // Messages whose result Redis would refuse are refused at decode: they never run.
     for (const id of ['g1-ttl-zero', 'g1-ttl-inf', 'g2-ttl-zero', 'g2-ttl-inf']) {

@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { TaskFailedError, TaskInspector, TaskRevokedError, TASK_BROKER, type Broker, type TaskArgs, type TaskMethodName } from '../../lib/internal';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { Harness, isAlive, queueKey, readMarks, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
+import { Harness, isAlive, readMarks, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
 import { decodeMessage } from '../../lib/serialization/task-message';
+import { isStored } from '../support/stored-messages';
 
 /**
  * The process pool, in worker processes started as production starts them: the
@@ -79,7 +80,7 @@ describe('process pool', () => {
     process.kill(victim, 'SIGKILL');
     await expect(task.get({ timeout: 15_000 })).resolves.toMatchObject({ deliveries: 2, run: 2 });
     // Acknowledged: the message is gone from Redis, so no further delivery can start it again.
-    await waitFor(async () => (await redis.hexists(queueKey(prefix, 'pool', 'messages'), task.id)) === 0, 'the acknowledgement');
+    await waitFor(async () => !(await isStored(redis, prefix, 'pool', task.id)), 'the acknowledgement');
     const runs = await marks('child-kill');
     expect(runs.map((m) => [m.event, m.delivery])).toEqual([
       ['start', 1],
@@ -110,7 +111,7 @@ describe('process pool', () => {
     const deaths = await marks('pool-poison');
     expect(deaths.map((m) => m.delivery)).toEqual([1, 2, 3]);
     expect(new Set(deaths.map((m) => m.pid)).size).toBe(3);
-    expect(await redis.hexists(queueKey(prefix, 'pool', 'messages'), poison.id)).toBe(0);
+    expect(await isStored(redis, prefix, 'pool', poison.id)).toBe(false);
     // Its task ends FAILURE, so whoever waits for it is told.
     await expect(poison.get({ timeout: 15_000 })).rejects.toMatchObject({ remoteName: 'DeadLetteredError', remoteMessage: 'Dead-lettered: its process died 3 times (maxDeliveries 3)' });
     const probe = await send('pool', 'whereAmI', 'after-poison');

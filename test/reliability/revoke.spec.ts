@@ -3,6 +3,7 @@ import { TaskRevokedError } from '../../lib';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, readResult, waitFor } from './harness';
+import { storedCount } from '../support/stored-messages';
 
 /** Revoke on the inline pool, with in-process workers on real Redis (the process pool has its own suite). */
 describe('revoke', () => {
@@ -21,7 +22,7 @@ describe('revoke', () => {
       redis.llen(queueKey(prefix, queue, 'ready')),
       redis.zcard(queueKey(prefix, queue, 'delayed')),
       redis.zcard(queueKey(prefix, queue, 'active')),
-      redis.hlen(queueKey(prefix, queue, 'messages')),
+      storedCount(redis, prefix, queue),
     ]);
     return ready + delayed + active + messages === 0;
   };

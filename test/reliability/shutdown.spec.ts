@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, waitFor, within, type InProcessWorker, type WorkerProcess } from './harness';
+import { isStored } from '../support/stored-messages';
 
 /** Signals to worker processes (app.enableShutdownHooks()), as an orchestrator sends them. */
 describe('shutdown of a worker process', () => {
@@ -36,7 +37,7 @@ describe('shutdown of a worker process', () => {
     expect(exitedAt).toBeGreaterThanOrEqual(marks[1].at);
     expect(worker.output()).toMatch(/stopped after 1 task/);
     // Acknowledged: nothing of it is left in the queue; the later task still waits for a worker.
-    expect(await redis.hexists(queueKey(prefix, 'default', 'messages'), running.id)).toBe(0);
+    expect(await isStored(redis, prefix, 'default', running.id)).toBe(false);
     expect(await readMarks(redis, prefix, 'after-sigterm')).toHaveLength(0);
     expect(await redis.lrange(queueKey(prefix, 'default', 'ready'), 0, -1)).toEqual([later.id]);
     const next = await harness.workerProcess(env);

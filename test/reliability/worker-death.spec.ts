@@ -4,6 +4,7 @@ import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, queueKey, readMarks, readResult, waitFor, type WorkerProcess } from './harness';
 import { decodeMessage } from '../../lib/serialization/task-message';
+import { isStored, storedCount } from '../support/stored-messages';
 
 /**
  * Real process deaths: worker processes are SIGKILLed in the middle of a task.
@@ -30,7 +31,7 @@ describe('a worker process dies in the middle of a task', () => {
     const early = await producer.client.delay(ReliabilityTasks, 'slowAckedEarly', 'early', 60_000);
     await waitFor(async () => (await readMarks(redis, prefix, 'late')).length > 0 && (await readMarks(redis, prefix, 'early')).length > 0, 'both tasks to start');
     // The early-acked message is gone from Redis the moment it started.
-    await waitFor(async () => !(await redis.hexists(queueKey(prefix, 'default', 'messages'), early.id)), 'the early ack');
+    await waitFor(async () => !(await isStored(redis, prefix, 'default', early.id)), 'the early ack');
 
     const second = await harness.workerProcess(env);
     process.kill(first.pid, 'SIGKILL');
@@ -50,14 +51,14 @@ describe('a worker process dies in the middle of a task', () => {
     // acksLate: false — acknowledged at start, so the death lost it: never delivered again.
     // Once the queue holds no message at all (late acknowledged too), nothing can be delivered again.
     await waitFor(
-      async () => (await redis.zcard(queueKey(prefix, 'default', 'active'))) + (await redis.hlen(queueKey(prefix, 'default', 'messages'))) === 0,
+      async () => (await redis.zcard(queueKey(prefix, 'default', 'active'))) + (await storedCount(redis, prefix, 'default')) === 0,
       'the queue to hold no message',
     );
     expect(await readMarks(redis, prefix, 'late')).toHaveLength(3);
     expect((await readMarks(redis, prefix, 'early')).map((m) => [m.event, m.pid])).toEqual([['start', first.pid]]);
     expect(await early.state()).toBe('STARTED');
     expect(await redis.zcard(queueKey(prefix, 'default', 'active'))).toBe(0);
-    expect(await redis.hlen(queueKey(prefix, 'default', 'messages'))).toBe(0);
+    expect(await storedCount(redis, prefix, 'default')).toBe(0);
     expect(second.isRunning()).toBe(true);
   });
 
@@ -93,7 +94,7 @@ describe('a worker process dies in the middle of a task', () => {
     const probe = await producer.client.delay(ReliabilityTasks, 'whereAmI', 'probe');
     await expect(probe.get({ timeout: 15_000 })).resolves.toEqual({ pid: survivor.pid, deliveries: 1 });
     expect(survivor.isRunning()).toBe(true);
-    expect(await redis.hexists(queueKey(prefix, 'default', 'messages'), poison.id)).toBe(0);
+    expect(await isStored(redis, prefix, 'default', poison.id)).toBe(false);
     // Its task ends FAILURE (it used to stay STARTED forever), so whoever waits for it is told.
     await waitFor(async () => (await readResult(redis, prefix, poison.id))?.state === 'FAILURE', 'the poison task to end FAILURE');
     expect(await readResult(redis, prefix, poison.id)).toMatchObject({ state: 'FAILURE', error: { name: 'DeadLetteredError' } });

@@ -4,6 +4,7 @@ import { createBeatApp, FAST_BEAT } from './support/beat-apps';
 import { runsOf } from './support/probe.tasks';
 import { leaderStepped, Resources } from './support/resources';
 import { waitFor } from './support/wait';
+import { storedCount } from '../support/stored-messages';
 
 /**
  * A leader that dies between claiming a tick and confirming it leaves the tick pending.
@@ -63,7 +64,7 @@ describe('ticks a lost leader claimed but did not confirm', () => {
     const beat = resources.app(await createBeatApp(options));
     await beat.get(TaskScheduler).start();
     await waitFor(async () => (await redis.hlen(pendingKey)) === 0, 'the new leader to resend and confirm the tick');
-    expect((await redis.hlen(`${options.prefix}:{default}:messages`))).toBe(1);
+    expect(await storedCount(redis, options.prefix, 'default')).toBe(1);
     const worker = resources.app(await createBeatApp(options));
     await worker.get(TaskWorker).start();
     await waitFor(() => runsOf('still-queued').length === 1, 'the tick to run');

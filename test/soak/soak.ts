@@ -6,6 +6,7 @@ import { chordMarksKey, compute, FLAKY_MAX_RETRIES, SoakTasks, soakRunsKey } fro
 import { Harness, queueKey, readMarks, waitFor, type WorkerProcess } from '../reliability/harness';
 import type { RedisServerHandle } from '../support/redis-server';
 import { uniquePrefix } from '../support/redis-url';
+import { storedBody, storedCount } from '../support/stored-messages';
 
 /**
  * The chaos soak: a producer sends a mix of tasks (noop, sleeps, failures with retries
@@ -421,14 +422,14 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
         redis.zcard(q('prio')),
         redis.zcard(q('delayed')),
         redis.zcard(q('active')),
-        redis.hlen(q('messages')),
+        storedCount(redis, prefix, 'default'),
         redis.hlen(q('lost')),
         redis.llen(q('dead')),
       ]);
       // A unique lock is free once its holder's message is gone (publish-unique.lua), so no lock is held when no message is stored.
       // Rate-waiting entries whose message is gone are stale bookkeeping (seen to linger ~1 min after a kill), not work.
       const waitingIds = await redis.zrange(`${prefix}:{default}:rate-waiting:SoakTasks.limited`, 0, -1);
-      const bodies = waitingIds.length ? await redis.hmget(queueKey(prefix, 'default', 'messages'), ...waitingIds) : [];
+      const bodies = await Promise.all(waitingIds.map((id) => storedBody(redis, prefix, 'default', id)));
       const rateWaiting = bodies.filter((b) => b !== null).length;
       staleRateWaiting = Math.max(staleRateWaiting, waitingIds.length - rateWaiting);
       return { ready, prio, delayed, active, messages, lost, dead, rateWaiting };

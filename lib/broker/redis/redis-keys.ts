@@ -1,5 +1,6 @@
 import { ID_TAG_LENGTH } from './cluster/aligned-id';
 import { queueHashTag } from './cluster/shard-tag';
+import { messageBucket } from '../../utils/task-id';
 
 /** The scheduler's keys, all under `<prefix>:{beat}:`: one hash tag, so its scripts stay in one Cluster slot. */
 export interface BeatKeys {
@@ -22,7 +23,10 @@ export interface QueueKeys {
   readonly prio: string;
   readonly delayed: string;
   readonly active: string;
+  /** The base of the message buckets (scripts/includes/queue-helpers.lua); itself, messages stored before 0.3. */
   readonly messages: string;
+  /** The bucket hash that stores the message of `id`: `<messages>:<messageBucket(id)>`. */
+  message(id: string): string;
   readonly wake: string;
   readonly dead: string;
 }
@@ -82,6 +86,7 @@ export class RedisKeys {
         delayed: list[2],
         active: list[3],
         messages: list[4],
+        message: (id) => `${list[4]}:${messageBucket(id)}`,
         wake: list[6],
         dead: list[7],
       };

@@ -116,12 +116,18 @@ export class RedisQueueAdmin implements QueueAdmin {
       etas.push(Number(flat[i + 1]));
     }
     if (ids.length === 0) return [];
-    const bodies = await this.redis.hmget(k.messages, ...ids);
+    const bodies = await Promise.all(ids.map((id) => this.storedBody(queue, id)));
     return ids.map((id, i) => ({ id, queue, eta: etas[i], message: tryDecodeStored(bodies[i], id, queue) }));
   }
 
   async message(queue: string, id: string): Promise<TaskMessage | null> {
-    return tryDecodeStored(await this.redis.hget(this.keys.queue(queue).messages, id), id, queue);
+    return tryDecodeStored(await this.storedBody(queue, id), id, queue);
+  }
+
+  /** The stored message of `id`: in its bucket, or in the hash of messages stored before 0.3. */
+  private async storedBody(queue: string, id: string): Promise<string | null> {
+    const k = this.keys.queue(queue);
+    return (await this.redis.hget(k.message(id), id)) ?? this.redis.hget(k.messages, id);
   }
 
   async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {

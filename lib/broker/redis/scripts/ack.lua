@@ -23,7 +23,7 @@ if #done > 0 then
       signalWork()
     end
   end
-  redis.call('HDEL', KEYS[5], unpack(done))
+  dropBodies(done)
   redis.call('HDEL', KEYS[6], unpack(done))
   if redis.call('HLEN', KEYS[9]) > 0 then
     redis.call('HDEL', KEYS[9], unpack(done))

@@ -11,13 +11,13 @@
 ]]
 -- @include queue-helpers
 local id, priority = ARGV[2], tonumber(ARGV[4])
-if redis.call('HEXISTS', KEYS[5], id) == 1 then
+if isStored(id) then
   return -1
 end
 if redis.call('LREM', KEYS[8], 1, ARGV[1]) == 0 then
   return 0
 end
-redis.call('HSET', KEYS[5], id, ARGV[3])
+storeBody(id, ARGV[3])
 redis.call('HDEL', KEYS[6], id)
 if priority > 0 then
   redis.call('HSET', KEYS[9], id, priority)

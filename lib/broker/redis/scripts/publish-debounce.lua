@@ -32,7 +32,7 @@ if holder and first and given and holder ~= ARGV[8] and tonumber(redis.call('ZSC
     due = first + maxWait
   end
   local firstDue = firstDueTime()
-  redis.call('HSET', KEYS[5], holder, body)
+  storeBody(holder, body)
   if priority > 0 then
     redis.call('HSET', KEYS[9], holder, priority)
   else

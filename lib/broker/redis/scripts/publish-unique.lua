@@ -16,7 +16,7 @@
 -- @include queue-helpers
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local holder = redis.call('GET', KEYS[11])
-if holder and holder ~= id and holder ~= ARGV[7] and redis.call('HEXISTS', KEYS[5], holder) == 1 then
+if holder and holder ~= id and holder ~= ARGV[7] and isStored(holder) then
   return holder
 end
 if enqueueOne(id, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now, ARGV[8]) then

@@ -22,7 +22,7 @@ local now, id, eta = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[5])
 if not endLease(id, ARGV[3]) then
   return 0
 end
-redis.call('HSET', KEYS[5], id, ARGV[4])
+storeBody(id, ARGV[4])
 redis.call('HDEL', KEYS[6], id)
 if tonumber(redis.call('HGET', KEYS[12], ARGV[7]) or '0') > tonumber(ARGV[6]) then
   pushReady(id, true)

@@ -20,7 +20,7 @@ if not endLease(id, ARGV[3]) then
   return 0
 end
 if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[5], id, ARGV[4])
+  storeBody(id, ARGV[4])
 end
 if mode == 'retry' then
   redis.call('HDEL', KEYS[6], id)

@@ -32,7 +32,7 @@ for _, member in ipairs(expired) do
   if lost >= maxDeliveries then
     local reason = 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')'
     dead[#dead + 1] = id
-    dead[#dead + 1] = redis.call('HGET', KEYS[5], id)
+    dead[#dead + 1] = bodyOf(id)
     dead[#dead + 1] = reason
     deadLetter(id, now, reason)
   else
@@ -88,7 +88,7 @@ if #ids > 0 then
     end
     redis.call('ZADD', KEYS[4], unpack(lease))
   end
-  local bodies = redis.call('HMGET', KEYS[5], unpack(ids))
+  local bodies = bodiesOf(ids)
   local lost = redis.call('HMGET', KEYS[6], unpack(ids))
   for i, id in ipairs(ids) do
     out[#out + 1] = id

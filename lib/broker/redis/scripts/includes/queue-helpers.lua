@@ -4,7 +4,10 @@
 --   3 delayed   sorted set of ids by eta (ms)
 --   4 active    sorted set of leases by deadline (ms): members are `id|token`, a token no
 --               other delivery of the id has (reserve.lua); who presents it holds the lease
---   5 messages  hash id -> encoded message
+--   5 messages  the base of the message buckets: `<messages>:<n>`, n = 0..1023, are hashes
+--               id -> encoded message, n = bucketOf(id) (small, so Redis keeps them as
+--               listpacks). The hash `messages` itself holds only messages written before
+--               0.3, read and deleted as they are met.
 --   6 lost      hash id -> deliveries whose lease ran out
 --   7 wake      list holding one token while there may be work (workers BLPOP it)
 --   8 dead      list of dead letters (JSON), newest first
@@ -72,6 +75,133 @@ local function priorityScore(priority, front)
     return (10 - priority) * BAND - seq
   end
   return (10 - priority) * BAND + seq
+end
+
+-- ---- stored messages ------------------------------------------------------------------
+
+-- A character's index in the task-id alphabet (A-Z a-z 0-9 - _); any other, its code mod 64.
+local function charIndex(code)
+  if code >= 97 then
+    return code <= 122 and code - 71 or code % 64
+  elseif code >= 65 then
+    if code <= 90 then
+      return code - 65
+    end
+    return code == 95 and 63 or code % 64
+  elseif code >= 48 then
+    return code <= 57 and code + 4 or code % 64
+  end
+  return code == 45 and 62 or code % 64
+end
+
+-- The bucket of `id` (0-1023), from its last two characters: messageBucket in
+-- lib/utils/task-id.ts, which gives generated ids their bucket there.
+local function bucketOf(id)
+  local n = #id
+  if n < 2 then
+    return n == 0 and 0 or charIndex(string.byte(id, 1))
+  end
+  local a, b = string.byte(id, n - 1, n)
+  return (charIndex(a) % 16) * 64 + charIndex(b)
+end
+
+local function bucketKey(bucket)
+  return KEYS[5] .. ':' .. bucket
+end
+
+local function messageKey(id)
+  return bucketKey(bucketOf(id))
+end
+
+local legacyUsed = nil
+-- Whether messages written before 0.3 are left in the `messages` hash (one EXISTS per run).
+local function legacyMessages()
+  if legacyUsed == nil then
+    legacyUsed = redis.call('EXISTS', KEYS[5]) == 1
+  end
+  return legacyUsed
+end
+
+-- The stored message of `id`, or false.
+local function bodyOf(id)
+  local body = redis.call('HGET', messageKey(id), id)
+  if not body and legacyMessages() then
+    body = redis.call('HGET', KEYS[5], id)
+  end
+  return body
+end
+
+local function isStored(id)
+  return redis.call('HEXISTS', messageKey(id), id) == 1 or (legacyMessages() and redis.call('HEXISTS', KEYS[5], id) == 1)
+end
+
+-- Stores `body` as the message of `id`, over what was there.
+local function storeBody(id, body)
+  redis.call('HSET', messageKey(id), id, body)
+  if legacyMessages() then
+    redis.call('HDEL', KEYS[5], id)
+  end
+end
+
+local function dropBody(id)
+  redis.call('HDEL', messageKey(id), id)
+  if legacyMessages() then
+    redis.call('HDEL', KEYS[5], id)
+  end
+end
+
+-- `ids` by bucket: { [bucket] = { id, ... } }, and the buckets in the order first met.
+local function byBucket(ids)
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    local bucket = bucketOf(id)
+    local group = groups[bucket]
+    if not group then
+      group = {}
+      groups[bucket] = group
+      order[#order + 1] = bucket
+    end
+    group[#group + 1] = id
+  end
+  return groups, order
+end
+
+-- The stored messages of `ids`, in their order (false where none is stored).
+local function bodiesOf(ids)
+  local bodies = {}
+  if #ids == 0 then
+    return bodies
+  end
+  local groups, order = byBucket(ids)
+  local found = {}
+  for _, bucket in ipairs(order) do
+    local group = groups[bucket]
+    local values = redis.call('HMGET', bucketKey(bucket), unpack(group))
+    for i, id in ipairs(group) do
+      found[id] = values[i]
+    end
+  end
+  for i, id in ipairs(ids) do
+    local body = found[id]
+    if not body and legacyMessages() then
+      body = redis.call('HGET', KEYS[5], id)
+    end
+    bodies[i] = body or false
+  end
+  return bodies
+end
+
+local function dropBodies(ids)
+  if #ids == 0 then
+    return
+  end
+  local groups, order = byBucket(ids)
+  for _, bucket in ipairs(order) do
+    redis.call('HDEL', bucketKey(bucket), unpack(groups[bucket]))
+  end
+  if legacyMessages() then
+    redis.call('HDEL', KEYS[5], unpack(ids))
+  end
 end
 
 -- Makes `id` ready to fetch: the priority set when it has one, else the ready list.
@@ -192,7 +322,7 @@ local function admitWaiting(key, running)
       break
     end
     local limit = keyOf(id)
-    if limit and redis.call('HEXISTS', KEYS[5], id) == 1 then
+    if limit and isStored(id) then
       if running >= limit then
         -- Its own limit is lower than the slot freed: it stays first in line.
         redis.call('LPUSH', line, id)
@@ -256,7 +386,11 @@ end
 -- now) appended to `readyBatch` for one LPUSH by the caller. Returns false when the id exists,
 -- else true and whether waiting workers should be woken.
 local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, keyed)
-  if redis.call('HSETNX', KEYS[5], id, body) == 0 then
+  if redis.call('HSETNX', messageKey(id), id, body) == 0 then
+    return false, false
+  end
+  if legacyMessages() and redis.call('HEXISTS', KEYS[5], id) == 1 then
+    redis.call('HDEL', messageKey(id), id)
     return false, false
   end
   if priority > 0 then
@@ -327,7 +461,7 @@ end
 
 -- Drops everything stored of `id`; returns how many ids of its key became ready.
 local function forget(id)
-  redis.call('HDEL', KEYS[5], id)
+  dropBody(id)
   redis.call('HDEL', KEYS[6], id)
   redis.call('HDEL', KEYS[9], id)
   return dropKey(id)
@@ -336,7 +470,7 @@ end
 local function deadLetter(id, now, reason, raw)
   local body = raw
   if body == nil or body == '' then
-    body = redis.call('HGET', KEYS[5], id)
+    body = bodyOf(id)
   end
   local entry = { id = id, reason = reason, at = now }
   if body then
