@@ -8,9 +8,11 @@ import {
   TaskEventPublisher,
   TaskEventTail,
   TaskWorker,
+  TASK_MONITORING_STORE,
   type StoredEvent,
   type TaskEvent,
 } from '../../lib/internal';
+import type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { OpsHarness, waitFor } from './support/ops-harness';
@@ -110,10 +112,15 @@ describe('events on the Redis stream', () => {
     await client.delayMany(OpsTasks, 'add', Array.from({ length: 3000 }, (_, i) => [i, i] as [number, number]));
     await app.get(TaskEventPublisher).flush();
     const redis = harness.redis(testRedisUrl());
-    const length = await redis.xlen(`${prefix}:events`);
-    // Approximate trimming keeps whole radix-tree nodes (100 entries each by default).
-    expect(length).toBeGreaterThanOrEqual(100);
-    expect(length).toBeLessThan(400);
+    // Entries hold a flush's events by up to 64 (a JSON array under `b`); the trim keeps about
+    // 100 events, as whole entries (and, MAXLEN ~, whole radix-tree nodes).
+    const entries = (await redis.xrange(`${prefix}:events`, '-', '+')) as Array<[string, string[]]>;
+    expect(entries.every(([, fields]) => fields[0] === 'b')).toBe(true);
+    const kept = entries.reduce((sum, [, fields]) => sum + (JSON.parse(fields[1]) as unknown[]).length, 0);
+    expect(kept).toBeGreaterThanOrEqual(100);
+    expect(kept).toBeLessThan(400);
+    expect(entries.length).toBeLessThan(kept);
+    expect(await app.get(TaskAdmin).recentEvents(1000)).toHaveLength(kept);
 
     const quiet = uniquePrefix('ops-quiet');
     const off = await harness.app({ broker: testRedisUrl(), prefix: quiet }, [OpsTasks]);
@@ -122,6 +129,38 @@ describe('events on the Redis stream', () => {
     await off.get(TaskEventPublisher).flush();
     expect(off.get(TaskEventPublisher).enabled).toBe(false);
     expect(await redis.exists(`${quiet}:events`)).toBe(0);
+  });
+
+  it('a flush is packed by 64 events per entry; an id inside an entry resumes after it; a 0.2 entry (one event under `e`) is read too', async () => {
+    const prefix = uniquePrefix('ops-packed');
+    const app = await harness.app({ broker: testRedisUrl(), prefix, events: true }, [OpsTasks]);
+    const redis = harness.redis(testRedisUrl());
+    const key = `${prefix}:events`;
+    await redis.xadd(key, '*', 'e', JSON.stringify({ type: 'sent', at: Date.now(), taskId: 'from-0.2', task: 'OpsTasks.add', queue: 'default' }));
+    const sent = await app.get(TaskClient).delayMany(OpsTasks, 'add', Array.from({ length: 150 }, (_, i) => [i, i] as [number, number]));
+    await app.get(TaskEventPublisher).flush();
+
+    const entries = (await redis.xrange(key, '-', '+')) as Array<[string, string[]]>;
+    expect(entries.map(([, fields]) => (fields[0] === 'b' ? (JSON.parse(fields[1]) as unknown[]).length : fields[0]))).toEqual(['e', 64, 64, 22]);
+    const recent = await app.get(TaskAdmin).recentEvents(1000);
+    expect(recent).toHaveLength(151);
+    expect(recent[0]).toMatchObject({ type: 'sent', taskId: sent[149].id, id: `${entries[3][0]}.21` });
+    expect(recent[150]).toMatchObject({ type: 'sent', taskId: 'from-0.2', id: entries[0][0] });
+    expect((await app.get(TaskAdmin).recentEvents(2)).map((e) => e.id)).toEqual([`${entries[3][0]}.21`, `${entries[3][0]}.20`]);
+
+    const store = app.get<MonitoringStore>(TASK_MONITORING_STORE).events;
+    const rest = await store.readAfter(`${entries[1][0]}.61`, 10, 0);
+    expect(rest.map((e) => e.taskId)).toEqual([sent[62].id, sent[63].id]);
+    const following = await store.readAfter(rest[1].id, 100, 0);
+    expect(following.map((e) => e.taskId)).toEqual(sent.slice(64).map((r) => r.id));
+    expect(await store.readAfter(following.at(-1)!.id, 10, 0)).toEqual([]);
+    // `count` counts events: a read cut inside an entry resumes there.
+    const cut = await store.readAfter(entries[0][0], 70, 0);
+    expect(cut.map((e) => e.taskId)).toEqual(sent.slice(0, 70).map((r) => r.id));
+    expect(cut.at(-1)!.id).toBe(`${entries[2][0]}.5`);
+    expect((await store.readAfter(cut.at(-1)!.id, 3, 0)).map((e) => e.taskId)).toEqual(sent.slice(70, 73).map((r) => r.id));
+    expect((await store.forTask(sent[100].id)).map((e) => [e.type, e.id])).toEqual([['sent', `${entries[2][0]}.36`]]);
+    expect((await store.forTask('from-0.2')).map((e) => e.type)).toEqual(['sent']);
   });
 
   it('TaskEventTail follows the stream from now on, across processes', async () => {

@@ -17,6 +17,22 @@ export function encodeEvent(event: TaskEvent): string {
   return JSON.stringify({ ...event, args: kept });
 }
 
+/** The events of a packed entry `id` (a JSON array), the i-th as `<id>.<i>`; what cannot be read is skipped. */
+export function decodeEventBatch(id: string, json: string): StoredEvent[] {
+  let batch: unknown;
+  try {
+    batch = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(batch)) return [];
+  const events: StoredEvent[] = [];
+  batch.forEach((event: unknown, i) => {
+    if (event && typeof event === 'object' && typeof (event as TaskEvent).type === 'string') events.push({ ...(event as TaskEvent), id: `${id}.${i}` });
+  });
+  return events;
+}
+
 export function decodeEvent(id: string, json: string): StoredEvent | null {
   try {
     const event = JSON.parse(json) as TaskEvent;

@@ -2,7 +2,7 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { duplicateClient, type RedisClient } from './redis-client';
 import type { ScriptRunner } from './script-runner';
 import { byTime } from '../ports/by-time';
-import { decodeEvent, encodeEvent } from '../ports/event-codec';
+import { decodeEvent, decodeEventBatch, encodeEvent } from '../ports/event-codec';
 import type { EventStore } from '../ports/event-store';
 import type { StoredEvent } from '../ports/stored-event';
 
@@ -10,9 +10,16 @@ type StreamEntry = [id: string, fields: string[]];
 
 const SCAN_PAGE = 1000;
 const APPEND_CHUNK = 1000;
+/** Events per stream entry: one XADD carries a flush's events by this many. */
+export const EVENTS_PER_ENTRY = 64;
 const FIRST_EVENT_SLACK_MS = 5000;
 
-/** Events in a capped stream: `XADD <prefix>:events MAXLEN ~ n * e <json>`. */
+/**
+ * Events in a capped stream, packed: an entry `b` holds a JSON array of up to 64 events of
+ * one flush (`XADD <prefix>:events * b [<json>,...]`); the i-th event of entry `<id>` has
+ * the id `<id>.<i>`. Entries `e` (one event, written by 0.2) are read as well, under the
+ * entry's id.
+ */
 export class RedisEventStore implements EventStore {
   private blocking?: RedisClient;
 
@@ -28,14 +35,26 @@ export class RedisEventStore implements EventStore {
     if (events.length === 0) return;
     const calls: Promise<unknown>[] = [];
     for (let start = 0; start < events.length; start += APPEND_CHUNK) {
-      const json = events.slice(start, start + APPEND_CHUNK).map(encodeEvent);
-      calls.push(this.scripts.run('ntEventsAppend', [this.key], [this.maxLen, ...json]));
+      const chunk = events.slice(start, start + APPEND_CHUNK);
+      const entries: string[] = [];
+      for (let i = 0; i < chunk.length; i += EVENTS_PER_ENTRY) entries.push(`[${chunk.slice(i, i + EVENTS_PER_ENTRY).map(encodeEvent).join(',')}]`);
+      calls.push(this.scripts.run('ntEventsAppend', [this.key], [this.maxLen, chunk.length, ...entries]));
     }
     await Promise.all(calls);
   }
 
   async recent(limit: number): Promise<StoredEvent[]> {
-    return decodeAll((await this.redis.xrevrange(this.key, '+', '-', 'COUNT', limit)) as StreamEntry[]);
+    const newest: StoredEvent[] = [];
+    let end = '+';
+    // Entries hold up to EVENTS_PER_ENTRY events: read pages of entries until `limit` events.
+    while (newest.length < limit) {
+      const want = limit - newest.length;
+      const page = (await this.redis.xrevrange(this.key, end, '-', 'COUNT', want)) as StreamEntry[];
+      for (const entry of page) newest.push(...decodeEntry(entry).reverse());
+      if (page.length < want) break;
+      end = `(${page[page.length - 1][0]}`;
+    }
+    return newest.slice(0, limit);
   }
 
   async forTask(taskId: string): Promise<StoredEvent[]> {
@@ -47,15 +66,16 @@ export class RedisEventStore implements EventStore {
     let end = '+';
     for (;;) {
       const page = (await this.redis.xrevrange(this.key, end, '-', 'COUNT', SCAN_PAGE)) as StreamEntry[];
-      for (const [id, fields] of page) {
+      for (const entry of page) {
+        const id = entry[0];
         if (Number(id.slice(0, id.indexOf('-'))) < stopBefore) return byTime(found);
-        const json = fieldValue(fields);
-        if (!json?.includes(needle)) continue;
-        const event = decodeEvent(id, json);
-        if (event?.taskId !== taskId) continue;
-        found.push(event);
-        // An operator's re-send has a reason; the producer's does not.
-        if (event.type === 'sent' && !event.reason) stopBefore = event.at - FIRST_EVENT_SLACK_MS;
+        if (!entryText(entry[1])?.includes(needle)) continue;
+        for (const event of decodeEntry(entry).reverse()) {
+          if (event.taskId !== taskId) continue;
+          found.push(event);
+          // An operator's re-send has a reason; the producer's does not.
+          if (event.type === 'sent' && !event.reason) stopBefore = event.at - FIRST_EVENT_SLACK_MS;
+        }
       }
       if (page.length < SCAN_PAGE) return byTime(found);
       end = `(${page[page.length - 1][0]}`;
@@ -63,18 +83,28 @@ export class RedisEventStore implements EventStore {
   }
 
   async readAfter(afterId: string, count: number, blockMs: number): Promise<StoredEvent[]> {
+    const dot = afterId.indexOf('.');
+    const entryId = dot < 0 ? afterId : afterId.slice(0, dot);
+    if (dot >= 0) {
+      // After an event inside an entry: the rest of that entry first.
+      const index = Number(afterId.slice(dot + 1));
+      const [entry] = (await this.redis.xrange(this.key, entryId, entryId)) as StreamEntry[];
+      const rest = entry ? decodeEntry(entry).filter((event) => Number(event.id.slice(event.id.indexOf('.') + 1)) > index) : [];
+      if (rest.length > 0) return rest.slice(0, count);
+    }
     const connection = blockMs > 0 ? await this.blockingConnection() : this.redis;
     const reply = (
       blockMs > 0
-        ? await connection.xread('COUNT', count, 'BLOCK', Math.max(1, Math.round(blockMs)), 'STREAMS', this.key, afterId)
-        : await connection.xread('COUNT', count, 'STREAMS', this.key, afterId)
+        ? await connection.xread('COUNT', count, 'BLOCK', Math.max(1, Math.round(blockMs)), 'STREAMS', this.key, entryId)
+        : await connection.xread('COUNT', count, 'STREAMS', this.key, entryId)
     ) as Array<[string, StreamEntry[]]> | null;
-    return reply ? decodeAll(reply[0][1]) : [];
+    // `count` entries hold at least `count` events: cut at `count`; the next read resumes inside the entry.
+    return reply ? reply[0][1].flatMap(decodeEntry).slice(0, count) : [];
   }
 
   async lastId(): Promise<string> {
     const [last] = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
-    return last ? last[0] : '0-0';
+    return last ? (decodeEntry(last).at(-1)?.id ?? last[0]) : '0-0';
   }
 
   async close(): Promise<void> {
@@ -94,17 +124,20 @@ export class RedisEventStore implements EventStore {
   }
 }
 
-function fieldValue(fields: string[]): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'e') return fields[i + 1];
+/** The entry's events as text: a `b` array, or a 0.2 `e` event. */
+function entryText(fields: string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'b' || fields[i] === 'e') return fields[i + 1];
   return undefined;
 }
 
-function decodeAll(entries: StreamEntry[]): StoredEvent[] {
-  const out: StoredEvent[] = [];
-  for (const [id, fields] of entries) {
-    const json = fieldValue(fields);
-    const event = json ? decodeEvent(id, json) : null;
-    if (event) out.push(event);
+/** An entry's events, oldest first; what cannot be read is skipped. */
+function decodeEntry([id, fields]: StreamEntry): StoredEvent[] {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'e') {
+      const event = decodeEvent(id, fields[i + 1]);
+      return event ? [event] : [];
+    }
+    if (fields[i] === 'b') return decodeEventBatch(id, fields[i + 1]);
   }
-  return out;
+  return [];
 }

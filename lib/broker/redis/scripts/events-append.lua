@@ -1,13 +1,17 @@
 --[[
-  Appends a batch of events to the capped event stream: one entry per event, then
-  one approximate trim. One call per batch keeps the cost off the hot path.
+  Appends a flush of events to the capped event stream: each ARGV entry is a JSON array
+  of up to 64 events, written as one stream entry (field `b`), then one approximate trim
+  that keeps about `maxLen` events (entries kept = maxLen x entries / events of this call).
   KEYS[1] the event stream
-  ARGV[1] entries to keep (approximately: MAXLEN ~)
-  ARGV[2..] events, JSON
+  ARGV[1] events to keep (approximately: MAXLEN ~)
+  ARGV[2] how many events the entries below hold
+  ARGV[3..] entries: JSON arrays of events
   Returns the number of entries added.
 ]]
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+for i = 3, #ARGV do
+  redis.call('XADD', KEYS[1], '*', 'b', ARGV[i])
 end
-redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[1])
-return #ARGV - 1
+local entries = #ARGV - 2
+local keep = math.ceil(tonumber(ARGV[1]) * entries / math.max(1, tonumber(ARGV[2])))
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', keep)
+return entries
