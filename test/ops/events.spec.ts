@@ -13,6 +13,7 @@ import {
   type TaskEvent,
 } from '../../lib/internal';
 import type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
+import { decodeEventBatch, encodeEventBatch } from '../../lib/broker/ports/event-codec';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { OpsHarness, waitFor } from './support/ops-harness';
@@ -161,6 +162,34 @@ describe('events on the Redis stream', () => {
     expect((await store.readAfter(cut.at(-1)!.id, 3, 0)).map((e) => e.taskId)).toEqual(sent.slice(70, 73).map((r) => r.id));
     expect((await store.forTask(sent[100].id)).map((e) => [e.type, e.id])).toEqual([['sent', `${entries[2][0]}.36`]]);
     expect((await store.forTask('from-0.2')).map((e) => e.type)).toEqual(['sent']);
+  });
+
+  it("a stored entry keeps one record per task attempt (its events share task, queue, worker and retries), and reads back every event as emitted", () => {
+    const at = 1_796_000_000_000;
+    const base = { taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1' };
+    const emitted: TaskEvent[] = [
+      { type: 'worker-heartbeat', at, worker: 'w1' },
+      { type: 'received', at: at + 1, ...base, retries: 0, args: [1, 2] },
+      { type: 'received', at: at + 1, taskId: 't2', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, args: ['x'.repeat(3000)] },
+      { type: 'started', at: at + 2, ...base, retries: 0 },
+      { type: 'retried', at: at + 3, ...base, retries: 0, eta: at + 1000, error: { name: 'Error', message: 'again' } },
+      { type: 'started', at: at + 4, ...base, retries: 1 },
+      { type: 'succeeded', at: at + 5, ...base, retries: 1, runtime: 1 },
+    ];
+    const json = encodeEventBatch(emitted);
+    const records = JSON.parse(json) as Array<Record<string, unknown>>;
+    // The heartbeat; t1's first attempt (3 events); t2; t1's second attempt (2 events).
+    expect(records.map((r) => (Array.isArray(r.seq) ? (r.seq as Array<{ type: string }>).map((s) => s.type) : r.type))).toEqual([
+      'worker-heartbeat',
+      ['received', 'started', 'retried'],
+      'received',
+      ['started', 'succeeded'],
+    ]);
+    const read = decodeEventBatch('5-0', json);
+    const long = emitted[2].args![0] as string;
+    expect(read).toEqual(
+      emitted.map((event, i) => ({ ...event, ...(i === 2 ? { args: `${JSON.stringify([long]).slice(0, 2048)}… (${JSON.stringify([long]).length} chars)` } : {}), id: `5-0.${i}` })),
+    );
   });
 
   it('TaskEventTail follows the stream from now on, across processes', async () => {

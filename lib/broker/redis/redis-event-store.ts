@@ -2,7 +2,7 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { duplicateClient, type RedisClient } from './redis-client';
 import type { ScriptRunner } from './script-runner';
 import { byTime } from '../ports/by-time';
-import { decodeEvent, decodeEventBatch, encodeEvent } from '../ports/event-codec';
+import { decodeEvent, decodeEventBatch, encodeEventBatch } from '../ports/event-codec';
 import type { EventStore } from '../ports/event-store';
 import type { StoredEvent } from '../ports/stored-event';
 
@@ -15,9 +15,9 @@ export const EVENTS_PER_ENTRY = 64;
 const FIRST_EVENT_SLACK_MS = 5000;
 
 /**
- * Events in a capped stream, packed: an entry `b` holds a JSON array of up to 64 events of
- * one flush (`XADD <prefix>:events * b [<json>,...]`); the i-th event of entry `<id>` has
- * the id `<id>.<i>`. Entries `e` (one event, written by 0.2) are read as well, under the
+ * Events in a capped stream, packed: an entry `b` holds up to 64 events of one flush
+ * (`XADD <prefix>:events * b <encodeEventBatch>`); the i-th event of entry `<id>`, oldest
+ * first, has the id `<id>.<i>`. Entries `e` (one event, written by 0.2) are read as well, under the
  * entry's id.
  */
 export class RedisEventStore implements EventStore {
@@ -37,7 +37,7 @@ export class RedisEventStore implements EventStore {
     for (let start = 0; start < events.length; start += APPEND_CHUNK) {
       const chunk = events.slice(start, start + APPEND_CHUNK);
       const entries: string[] = [];
-      for (let i = 0; i < chunk.length; i += EVENTS_PER_ENTRY) entries.push(`[${chunk.slice(i, i + EVENTS_PER_ENTRY).map(encodeEvent).join(',')}]`);
+      for (let i = 0; i < chunk.length; i += EVENTS_PER_ENTRY) entries.push(encodeEventBatch(chunk.slice(i, i + EVENTS_PER_ENTRY)));
       calls.push(this.scripts.run('ntEventsAppend', [this.key], [this.maxLen, chunk.length, ...entries]));
     }
     await Promise.all(calls);
