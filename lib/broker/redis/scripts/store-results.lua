@@ -15,6 +15,19 @@
 local paired = ARGV[2] == '1'
 local step = paired and 2 or 1
 local stored = 0
+-- With waiter marks, one EXISTS over all of them first: in a backlog nobody waits, and no
+-- record then costs a call of its own for its mark.
+local anyWaiter = false
+if paired then
+  local marks = {}
+  for i = 2, #KEYS, 2 do
+    marks[#marks + 1] = KEYS[i]
+    if #marks == 1000 or i + 2 > #KEYS then
+      anyWaiter = anyWaiter or redis.call('EXISTS', unpack(marks)) > 0
+      marks = {}
+    end
+  end
+end
 for i = 1, #KEYS / step do
   local key = KEYS[(i - 1) * step + 1]
   local j = 4 * i - 1
@@ -31,7 +44,7 @@ for i = 1, #KEYS / step do
   end
   if write then
     redis.call('SET', key, ARGV[j + 1], 'PX', ARGV[j + 2])
-    if mode % 2 == 1 and (not paired or redis.call('EXISTS', KEYS[i * 2]) == 1) then
+    if mode % 2 == 1 and (not paired or (anyWaiter and redis.call('EXISTS', KEYS[i * 2]) == 1)) then
       redis.call('PUBLISH', ARGV[1] .. ARGV[j], ARGV[j + 1])
     end
     stored = stored + 1
