@@ -1,3 +1,4 @@
+import { decodeEventBatch } from '../../lib/broker/ports/event-codec';
 import { BENCH_KEY_LIMIT, BENCH_KEYS, BENCH_QUEUE } from '../adapters/bench.tasks';
 import type { LibraryVariant } from '../child/protocol';
 import type { BenchContext } from './bench-context';
@@ -21,16 +22,24 @@ export async function runVariantScenario(ctx: BenchContext, variant: LibraryVari
   ctx.record(`${variant}.rate`, lib, rateOf(result));
   ctx.record(`${variant}.cpuPerTask`, lib, cpuPerTask(result));
   ctx.record(`${variant}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
-  // Proof that the set-up did what it says: stream entries written, spans recorded.
+  // Proof that the set-up did what it says: events written, spans recorded.
   const proof =
     variant === 'events'
-      ? `${await ctx.admin.xlen(`${ctx.prefixOf(lib)}:events`)} entries in the events stream`
+      ? await eventsWritten(ctx, `${ctx.prefixOf(lib)}:events`)
       : variant === 'keys'
         ? `${BENCH_KEYS} keys of limit ${BENCH_KEY_LIMIT}; key slots still held after: ${await ctx.admin.hlen(`${ctx.prefixOf(lib)}:{${BENCH_QUEUE}}:ck:run`)}`
         : `${((result.spans ?? 0) / tasks).toFixed(2)} spans exported per task`;
   ctx.log(`  processing, ${variant.padEnd(9)} on   ${lib.padEnd(13)} ${formatRate(result)}; Redis CPU ${Math.round(redis.cpuMs)} ms; ${proof}`);
   await ctx.clean(lib);
   if (variant === 'keys') await measureLoneBehindFlood(ctx);
+}
+
+/** How many events the stream holds, and in how many entries (a flush's events are packed). */
+async function eventsWritten(ctx: BenchContext, key: string): Promise<string> {
+  const entries = (await ctx.admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
+  let events = 0;
+  for (const [id, fields] of entries) events += fields[0] === 'b' ? decodeEventBatch(id, fields[1]).length : 1;
+  return `${events} events in ${entries.length} entries of the events stream`;
 }
 
 /** Tasks of one key flooding the queue ahead of a lone task of another. */
