@@ -1,9 +1,9 @@
-import { taskContextStorage, type RetryOptions, type TaskContext } from '../context/task-context';
+import { taskContextStorage, type TaskContext } from '../context/task-context';
+import { requestRetry } from './request-retry';
 import {
   BatchResultError,
   ResultTooLargeError,
   TaskResultError,
-  TaskRetryRequest,
   TaskTerminatedError,
   UnexpectedKwargsError,
   UnknownTaskError,
@@ -15,7 +15,6 @@ import type { TaskRegistry } from '../registry/task-registry';
 import { serializeError } from '../serialization/error-serializer';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { TaskMessage } from '../serialization/task-message';
-import { assertDuration, toTimestamp } from '../utils/validate';
 import type { ExecutionOutcome } from './execution-outcome';
 import { RunAbort } from './run-abort';
 import type { TaskHooks } from './task-hooks';
@@ -126,11 +125,7 @@ function batchContext(messages: readonly TaskMessage[], running: readonly number
     get signal() {
       return abort.signal;
     },
-    retry: (retryOptions: RetryOptions = {}): never => {
-      assertDuration('retry().countdown', retryOptions.countdown);
-      const eta = toTimestamp('retry().eta', retryOptions.eta);
-      throw new TaskRetryRequest(retryOptions.countdown, eta, retryOptions.cause, retryOptions.maxRetries);
-    },
+    retry: requestRetry,
     batch: { id: run.batchId, items },
   };
 }

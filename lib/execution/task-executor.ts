@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TaskConfig } from '../config/task-config';
 import { TASK_CONFIG } from '../constants';
-import { taskContextStorage, type RetryOptions, type TaskContext } from '../context/task-context';
+import { taskContextStorage, type TaskContext } from '../context/task-context';
+import { requestRetry } from './request-retry';
 import {
   MaxRetriesExceededError,
   TaskConfigError,
@@ -16,7 +17,6 @@ import { TaskRegistry } from '../registry/task-registry';
 import { serializeError } from '../serialization/error-serializer';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { TaskMessage } from '../serialization/task-message';
-import { assertDuration, toTimestamp } from '../utils/validate';
 import { TaskEventBus } from '../events/task-event-bus';
 import { TaskTelemetry } from '../telemetry/task-telemetry';
 import type { ExecutionOutcome } from './execution-outcome';
@@ -110,11 +110,7 @@ export class TaskExecutor {
       get signal() {
         return abort.signal;
       },
-      retry: (retryOptions: RetryOptions = {}): never => {
-        assertDuration('retry().countdown', retryOptions.countdown);
-        const eta = toTimestamp('retry().eta', retryOptions.eta);
-        throw new TaskRetryRequest(retryOptions.countdown, eta, retryOptions.cause, retryOptions.maxRetries);
-      },
+      retry: requestRetry,
     };
 
     const timers = armTimeLimits(options, abort);
