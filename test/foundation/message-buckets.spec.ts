@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { TaskClient, TaskWorker } from '../../lib';
+import { TaskAdmin, TaskClient, TaskWorker } from '../../lib';
 import { encodeMessageJson } from '../../lib/serialization/task-message';
 import { BUCKET_RUN, MESSAGE_BUCKETS, messageBucket, newTaskId, TASK_ID_LENGTH } from '../../lib/utils/task-id';
 import { FoundationTasks } from '../fixtures/foundation-tasks';
@@ -93,6 +93,19 @@ describe('messages stored in buckets', () => {
     expect(await redis.hget(messageKey(prefix, 'default', 'old-2'), 'old-2')).toBeNull();
     expect(await storedBody(redis, prefix, 'default', 'old-2')).toContain('"old-2"');
     const fresh = await client.delay(FoundationTasks, 'greet', 'fresh');
+    // Inspect reads both places: a 0.2 message due later beside a 0.3 one.
+    const due = Date.now() + 60_000;
+    await redis.hset(legacy, 'old-later', encodeMessageJson({ v: 1, id: 'old-later', task: 'FoundationTasks.greet', args: ['later'], queue: 'default', sentAt: Date.now(), retries: 0 }));
+    await redis.zadd(queueKey(prefix, 'default', 'delayed'), due, 'old-later');
+    const later = await client.applyAsync(FoundationTasks, 'greet', ['new-later'], { countdown: 60_000 });
+    const scheduled = await app.get(TaskAdmin).scheduled({ queue: 'default' });
+    expect(scheduled.map((s) => [s.id, s.message?.args])).toEqual([
+      ['old-later', ['later']],
+      [later.id, ['new-later']],
+    ]);
+    await redis.zrem(queueKey(prefix, 'default', 'delayed'), 'old-later', later.id);
+    await redis.hdel(legacy, 'old-later');
+    await redis.hdel(messageKey(prefix, 'default', later.id), later.id);
 
     await app.get(TaskWorker).start();
     await expect(fresh.get({ timeout: 10_000 })).resolves.toBe('hello, fresh');

@@ -116,7 +116,7 @@ export class RedisQueueAdmin implements QueueAdmin {
       etas.push(Number(flat[i + 1]));
     }
     if (ids.length === 0) return [];
-    const bodies = await Promise.all(ids.map((id) => this.storedBody(queue, id)));
+    const bodies = await this.storedBodies(queue, ids);
     return ids.map((id, i) => ({ id, queue, eta: etas[i], message: tryDecodeStored(bodies[i], id, queue) }));
   }
 
@@ -126,8 +126,32 @@ export class RedisQueueAdmin implements QueueAdmin {
 
   /** The stored message of `id`: in its bucket, or in the hash of messages stored before 0.3. */
   private async storedBody(queue: string, id: string): Promise<string | null> {
+    return (await this.storedBodies(queue, [id]))[0];
+  }
+
+  /** The stored messages of `ids`, in order: one HMGET per bucket, then one on the pre-0.3 hash for those not found. */
+  private async storedBodies(queue: string, ids: string[]): Promise<Array<string | null>> {
     const k = this.keys.queue(queue);
-    return (await this.redis.hget(k.message(id), id)) ?? this.redis.hget(k.messages, id);
+    const byBucket = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      const key = k.message(id);
+      const at = byBucket.get(key);
+      if (at) at.push(i);
+      else byBucket.set(key, [i]);
+    });
+    const bodies: Array<string | null> = ids.map(() => null);
+    await Promise.all(
+      [...byBucket].map(async ([key, at]) => {
+        const found = await this.redis.hmget(key, ...at.map((i) => ids[i]));
+        at.forEach((i, j) => (bodies[i] = found[j]));
+      }),
+    );
+    const missing = ids.flatMap((_, i) => (bodies[i] === null ? [i] : []));
+    if (missing.length > 0) {
+      const old = await this.redis.hmget(k.messages, ...missing.map((i) => ids[i]));
+      missing.forEach((i, j) => (bodies[i] = old[j]));
+    }
+    return bodies;
   }
 
   async deadLetters(queue: string, offset: number, limit: number): Promise<DeadLetterEntry[]> {
