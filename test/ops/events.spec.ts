@@ -14,6 +14,10 @@ import {
 } from '../../lib/internal';
 import type { MonitoringStore } from '../../lib/broker/ports/monitoring-store';
 import { decodeEventBatch, encodeEventBatch } from '../../lib/broker/ports/event-codec';
+import { createBroker } from '../../lib/broker/create-broker';
+import { resolveTaskConfig } from '../../lib/config/task-config';
+import { resolveMonitoringConfig } from '../../lib/config/monitoring-options';
+import { EVENT_FLUSH_DELAY_MS } from '../../lib/monitoring/events/task-event-publisher';
 import { OpsTasks } from './fixtures/ops.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { OpsHarness, waitFor } from './support/ops-harness';
@@ -190,6 +194,45 @@ describe('events on the Redis stream', () => {
     expect(read).toEqual(
       emitted.map((event, i) => ({ ...event, ...(i === 2 ? { args: `${JSON.stringify([long]).slice(0, 2048)}… (${JSON.stringify([long]).length} chars)` } : {}), id: `5-0.${i}` })),
     );
+  });
+
+  it('events wait up to EVENT_FLUSH_DELAY_MS to travel in one write, and 1,000 pending travel at once', async () => {
+    // Only setTimeout is faked (the flush delay); the memory store answers on promises.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'Date', 'hrtime', 'performance'] });
+    try {
+      const broker = createBroker(resolveTaskConfig({ broker: 'memory://' }));
+      await broker.connect();
+      const store = broker.openMonitoringStore({ eventsMaxLen: 10_000 });
+      const appended: number[] = [];
+      const append = store.events.append.bind(store.events);
+      store.events.append = (events) => {
+        appended.push(events.length);
+        return append(events);
+      };
+      const bus = new TaskEventBus();
+      const publisher = new TaskEventPublisher(resolveMonitoringConfig({ events: true }), store, bus);
+      const sent = (i: number): TaskEvent => ({ type: 'sent', at: 1_796_000_000_000 + i, taskId: `t${i}`, task: 'OpsTasks.add', queue: 'default', args: [i] });
+      // Ten events, each in a tick of its own: none is written before the delay is over.
+      for (let i = 0; i < 10; i++) {
+        bus.emit(sent(i));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      jest.advanceTimersByTime(EVENT_FLUSH_DELAY_MS - 1);
+      expect(appended).toEqual([]);
+      jest.advanceTimersByTime(1);
+      await publisher.flush();
+      expect(appended).toEqual([10]);
+      // A thousand pending go at once, without waiting for the delay.
+      for (let i = 10; i < 1010; i++) bus.emit(sent(i));
+      expect(appended).toEqual([10, 1000]);
+      await publisher.flush();
+      expect((await store.events.recent(2000)).map((e) => e.taskId)).toEqual(Array.from({ length: 1010 }, (_, i) => `t${1009 - i}`));
+      await publisher.beforeApplicationShutdown();
+      await store.close();
+      await broker.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('TaskEventTail follows the stream from now on, across processes', async () => {

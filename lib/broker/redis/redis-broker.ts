@@ -136,14 +136,14 @@ export class RedisBroker implements Broker {
 
   openMonitoringStore(options: MonitoringStoreOptions): MonitoringStore {
     const { redis, scripts, keys } = this.commands;
-    const events = new RedisEventStore(redis, scripts, keys.events, options.eventsMaxLen, this.commands.watch);
+    const events = new RedisEventStore(this.commands, keys.events, options.eventsMaxLen, this.commands.watch);
     const replies = new RedisReplyChannel(redis, keys, this.commands.watch);
     return {
       admin: new RedisQueueAdmin(redis, keys, scripts, this.celery),
       events,
       workers: new RedisWorkerDirectory(redis, keys.workers),
       replies,
-      stats: new RedisMinuteStats(redis, scripts, keys),
+      stats: new RedisMinuteStats(this.commands),
       close: async () => {
         await Promise.allSettled([events.close(), replies.close()]);
       },

@@ -1,6 +1,6 @@
 import type { TaskEvent } from '../../serialization/task-event';
 import { duplicateClient, type RedisClient } from './redis-client';
-import type { ScriptRunner } from './script-runner';
+import type { RedisCommands } from './redis-commands';
 import { byTime } from '../ports/by-time';
 import { decodeEvent, decodeEventBatch, encodeEventBatch } from '../ports/event-codec';
 import type { EventStore } from '../ports/event-store';
@@ -23,13 +23,17 @@ const FIRST_EVENT_SLACK_MS = 5000;
 export class RedisEventStore implements EventStore {
   private blocking?: RedisClient;
 
+  private readonly redis: RedisClient;
+
   constructor(
-    private readonly redis: RedisClient,
-    private readonly scripts: ScriptRunner,
+    /** Appends travel in the command connection's corked write of their tick. */
+    private readonly commands: RedisCommands,
     private readonly key: string,
     private readonly maxLen: number,
     private readonly watch: (connection: RedisClient, role: string) => void,
-  ) {}
+  ) {
+    this.redis = commands.redis;
+  }
 
   async append(events: TaskEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -38,7 +42,7 @@ export class RedisEventStore implements EventStore {
       const chunk = events.slice(start, start + APPEND_CHUNK);
       const entries: string[] = [];
       for (let i = 0; i < chunk.length; i += EVENTS_PER_ENTRY) entries.push(encodeEventBatch(chunk.slice(i, i + EVENTS_PER_ENTRY)));
-      calls.push(this.scripts.run('ntEventsAppend', [this.key], [this.maxLen, chunk.length, ...entries]));
+      calls.push(this.commands.call('ntEventsAppend', [this.key], [this.maxLen, chunk.length, ...entries]));
     }
     await Promise.all(calls);
   }

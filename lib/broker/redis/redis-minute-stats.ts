@@ -1,15 +1,12 @@
 import type { MinuteFields, MinuteStatsStore, MinuteUpdate } from '../ports/minute-stats';
-import type { RedisClient } from './redis-client';
-import type { RedisKeys } from './redis-keys';
-import type { ScriptRunner } from './script-runner';
+import type { RedisCommands } from './redis-commands';
 
-/** A hash per series and minute, each update one run of stats-record.lua (counters and highest gauges). */
+/**
+ * A hash per series and minute, each update one run of stats-record.lua (counters and
+ * highest gauges); the updates of one call travel in one corked write.
+ */
 export class RedisMinuteStats implements MinuteStatsStore {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly scripts: ScriptRunner,
-    private readonly keys: RedisKeys,
-  ) {}
+  constructor(private readonly commands: RedisCommands) {}
 
   async record(updates: readonly MinuteUpdate[], ttlMs: number): Promise<void> {
     await Promise.all(
@@ -18,7 +15,7 @@ export class RedisMinuteStats implements MinuteStatsStore {
         const args: Array<string | number> = [ttlMs, counters.length];
         for (const [field, value] of counters) args.push(field, Math.round(value));
         for (const [field, value] of Object.entries(max)) args.push(field, value);
-        return this.scripts.run('ntStatsRecord', [this.keys.minuteStats(series, minute)], args);
+        return this.commands.call('ntStatsRecord', [this.commands.keys.minuteStats(series, minute)], args);
       }),
     );
   }
@@ -27,8 +24,8 @@ export class RedisMinuteStats implements MinuteStatsStore {
     if (to < from) return [];
     const minutes: number[] = [];
     for (let minute = from; minute <= to; minute++) minutes.push(minute);
-    const pipeline = this.redis.pipeline();
-    for (const minute of minutes) pipeline.hgetall(this.keys.minuteStats(series, minute));
+    const pipeline = this.commands.redis.pipeline();
+    for (const minute of minutes) pipeline.hgetall(this.commands.keys.minuteStats(series, minute));
     const results = (await pipeline.exec()) ?? [];
     const out: MinuteFields[] = [];
     results.forEach(([error, hash], i) => {

@@ -15,19 +15,34 @@ export const STATS_TTL_MS = 2 * 60 * 60 * 1000;
 
 /** What a batch of events adds to the minute counters: outcomes per minute, and runtimes per task. */
 export function updatesForEvents(events: readonly TaskEvent[]): MinuteUpdate[] {
-  const counters = new Map<string, { series: string; minute: number; add: Record<string, number> }>();
+  const updates: Array<{ series: string; minute: number; add: Record<string, number> }> = [];
+  // Per series, its entry per minute (a batch spans a minute or two).
+  const bySeries = new Map<string, Map<number, Record<string, number>>>();
   const bump = (series: string, minute: number, field: string) => {
-    const key = `${series}\n${minute}`;
-    let entry = counters.get(key);
-    if (!entry) counters.set(key, (entry = { series, minute, add: {} }));
-    entry.add[field] = (entry.add[field] ?? 0) + 1;
+    let minutes = bySeries.get(series);
+    if (!minutes) bySeries.set(series, (minutes = new Map()));
+    let add = minutes.get(minute);
+    if (!add) {
+      add = {};
+      minutes.set(minute, add);
+      updates.push({ series, minute, add });
+    }
+    add[field] = (add[field] ?? 0) + 1;
   };
+  let lastTask: string | undefined;
+  let lastRuntimeSeries = '';
   for (const event of events) {
     const minute = epochMinute(event.at);
     switch (event.type) {
       case 'succeeded':
         bump(SERIES.throughput, minute, 'succeeded');
-        if (event.task && event.runtime !== undefined) bump(SERIES.runtime(event.task), minute, String(runtimeBucket(event.runtime)));
+        if (event.task && event.runtime !== undefined) {
+          if (event.task !== lastTask) {
+            lastTask = event.task;
+            lastRuntimeSeries = SERIES.runtime(event.task);
+          }
+          bump(lastRuntimeSeries, minute, String(runtimeBucket(event.runtime)));
+        }
         break;
       case 'failed':
         bump(SERIES.throughput, minute, 'failed');
@@ -39,5 +54,5 @@ export function updatesForEvents(events: readonly TaskEvent[]): MinuteUpdate[] {
         break;
     }
   }
-  return [...counters.values()];
+  return updates;
 }
