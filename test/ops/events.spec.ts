@@ -168,7 +168,7 @@ describe('events on the Redis stream', () => {
     expect((await store.forTask('from-0.2')).map((e) => e.type)).toEqual(['sent']);
   });
 
-  it("a stored entry keeps one record per task attempt (its events share task, queue, worker and retries), and reads back every event as emitted", () => {
+  it("a stored entry keeps one short array per task attempt (its events share task, queue, worker and retries), and reads back every event as emitted", () => {
     const at = 1_796_000_000_000;
     const base = { taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1' };
     const emitted: TaskEvent[] = [
@@ -177,23 +177,39 @@ describe('events on the Redis stream', () => {
       { type: 'received', at: at + 1, taskId: 't2', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, args: ['x'.repeat(3000)] },
       { type: 'started', at: at + 2, ...base, retries: 0 },
       { type: 'retried', at: at + 3, ...base, retries: 0, eta: at + 1000, error: { name: 'Error', message: 'again' } },
-      { type: 'started', at: at + 4, ...base, retries: 1 },
+      { type: 'sent', at: at + 3, taskId: 't3', task: 'OpsTasks.add', queue: 'default', args: [], reason: 'requeued by an operator' },
+      { type: 'started', at: at + 4, ...base, retries: 1, batch: 'b1' },
       { type: 'succeeded', at: at + 5, ...base, retries: 1, runtime: 1 },
     ];
     const json = encodeEventBatch(emitted);
-    const records = JSON.parse(json) as Array<Record<string, unknown>>;
-    // The heartbeat; t1's first attempt (3 events); t2; t1's second attempt (2 events).
-    expect(records.map((r) => (Array.isArray(r.seq) ? (r.seq as Array<{ type: string }>).map((s) => s.type) : r.type))).toEqual([
+    const records = JSON.parse(json) as unknown[];
+    // The heartbeat as it is; t1's first attempt (3 events); t2; t3; t1's second attempt (2 events).
+    expect(records.map((r) => (Array.isArray(r) ? [r[0], r.slice(6).map((p) => (p as unknown[])[0])] : (r as TaskEvent).type))).toEqual([
       'worker-heartbeat',
-      ['received', 'started', 'retried'],
-      'received',
-      ['started', 'succeeded'],
+      ['t1', ['received', 'started', 'retried']],
+      ['t2', ['received']],
+      ['t3', ['sent']],
+      ['t1', ['started', 'succeeded']],
     ]);
+    // No field name is written per task event.
+    expect(json).not.toContain('"taskId"');
     const read = decodeEventBatch('5-0', json);
     const long = emitted[2].args![0] as string;
     expect(read).toEqual(
       emitted.map((event, i) => ({ ...event, ...(i === 2 ? { args: `${JSON.stringify([long]).slice(0, 2048)}… (${JSON.stringify([long]).length} chars)` } : {}), id: `5-0.${i}` })),
     );
+  });
+
+  it('an entry written in the object form of 0.3 development (`{ taskId, ..., seq }`) reads back too', () => {
+    const json = JSON.stringify([
+      { type: 'worker-online', at: 10, worker: 'w1' },
+      { taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, seq: [{ type: 'received', at: 11, args: [1] }, { type: 'succeeded', at: 12, runtime: 1 }] },
+    ]);
+    expect(decodeEventBatch('7-0', json)).toEqual([
+      { type: 'worker-online', at: 10, worker: 'w1', id: '7-0.0' },
+      { type: 'received', at: 11, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, args: [1], id: '7-0.1' },
+      { type: 'succeeded', at: 12, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, runtime: 1, id: '7-0.2' },
+    ]);
   });
 
   it('events wait up to EVENT_FLUSH_DELAY_MS to travel in one write, and 1,000 pending travel at once', async () => {

@@ -32,64 +32,79 @@ export function encodeEvent(event: TaskEvent): string {
   return JSON.stringify({ ...event, args: keptArgs(args) });
 }
 
-/** Fields a task's events share; a run of its events in one batch stores them once. */
-interface TaskEventRun {
+/**
+ * The events of one task attempt in an entry, as an array:
+ * `[taskId, task, queue, worker, retries, at, part, part, ...]`, each part
+ * `[type, at - the first at, args, runtime, error, eta, reason, batch]` cut after its last
+ * value (null fills a gap; a shared field that is absent is null). Arrays, not objects:
+ * no field name is written per event, and stringifying them is cheap.
+ */
+type RunRecord = [taskId: string, task: string | null, queue: string | null, worker: string | null, retries: number | null, at: number, ...parts: unknown[][]];
+
+/** An earlier form of a run (0.3 development): `{ taskId, task, queue, worker, retries, seq: [event less those] }`. */
+interface ObjectRun {
   taskId: string;
-  task?: string;
-  queue?: string;
-  worker?: string;
-  retries?: number;
-  /** Each event less the shared fields, oldest first. */
-  seq: Array<Omit<TaskEvent, 'taskId' | 'task' | 'queue' | 'worker' | 'retries'>>;
+  seq: unknown[];
 }
 
-type OwnFields = TaskEventRun['seq'][number];
-
-/** The event less the fields its run shares, field by field (a rest pattern or a spread is a slow copy in V8). */
-function own(event: TaskEvent): OwnFields {
-  const part: OwnFields = { type: event.type, at: event.at };
-  if (event.args !== undefined) part.args = keptArgs(event.args) as unknown[];
-  if (event.runtime !== undefined) part.runtime = event.runtime;
-  if (event.error !== undefined) part.error = event.error;
-  if (event.eta !== undefined) part.eta = event.eta;
-  if (event.reason !== undefined) part.reason = event.reason;
-  if (event.batch !== undefined) part.batch = event.batch;
-  return part;
+function part(event: TaskEvent, first: number): unknown[] {
+  const out: unknown[] = [event.type, event.at - first];
+  const extras = [event.args === undefined ? undefined : keptArgs(event.args), event.runtime, event.error, event.eta, event.reason, event.batch];
+  let last = -1;
+  for (let i = 0; i < extras.length; i++) if (extras[i] !== undefined) last = i;
+  for (let i = 0; i <= last; i++) out.push(extras[i] ?? null);
+  return out;
 }
 
-/** The event with its arguments as stored: itself unless they were cut. */
-function withKeptArgs(event: TaskEvent): TaskEvent {
-  if (event.args === undefined) return event;
-  const kept = keptArgs(event.args);
-  return kept === event.args ? event : { ...event, args: kept as unknown[] };
+function sameAttempt(a: TaskEvent, b: TaskEvent): boolean {
+  return a.task === b.task && a.queue === b.queue && a.worker === b.worker && a.retries === b.retries;
 }
 
 /**
  * Events as one stored entry: a JSON array in which the events of one task attempt
- * (same task, queue, worker and retries) are one record `{ taskId, task, queue, worker,
- * retries, seq: [...] }` (a worker's received, started and succeeded cost one record, not
- * three); other events are stored as they are.
+ * (same task, queue, worker and retries) are one run record (RunRecord: a worker's received,
+ * started and succeeded are one short array), and events of no task (a worker's) are
+ * stored as they are.
  */
 export function encodeEventBatch(events: readonly TaskEvent[]): string {
-  const records: Array<TaskEvent | TaskEventRun> = [];
-  // Per task id, its latest record: where it is, and its first event (a run once a second joins).
-  const latest = new Map<string, { at: number; first: TaskEvent; run?: TaskEventRun }>();
+  const records: Array<TaskEvent | RunRecord> = [];
+  // Per task id, its latest run and the event that opened it.
+  const latest = new Map<string, { first: TaskEvent; run: RunRecord }>();
   for (const event of events) {
     const id = event.taskId;
-    const last = id === undefined ? undefined : latest.get(id);
-    const first = last?.first;
-    if (id === undefined || !first || first.task !== event.task || first.queue !== event.queue || first.worker !== event.worker || first.retries !== event.retries) {
-      if (id !== undefined) latest.set(id, { at: records.length, first: event });
-      records.push(withKeptArgs(event));
+    if (id === undefined) {
+      records.push(event);
       continue;
     }
-    if (!last.run) {
-      last.run = { taskId: id, task: first.task, queue: first.queue, worker: first.worker, retries: first.retries, seq: [own(first)] };
-      records[last.at] = last.run;
+    const last = latest.get(id);
+    if (last && sameAttempt(last.first, event)) {
+      last.run.push(part(event, last.first.at));
+      continue;
     }
-    last.run.seq.push(own(event));
+    const run: RunRecord = [id, event.task ?? null, event.queue ?? null, event.worker ?? null, event.retries ?? null, event.at, part(event, event.at)];
+    latest.set(id, { first: event, run });
+    records.push(run);
   }
   return JSON.stringify(records);
+}
+
+const EXTRA_FIELDS = ['args', 'runtime', 'error', 'eta', 'reason', 'batch'] as const;
+
+function fromRun(record: unknown[], into: TaskEvent[]): void {
+  const [taskId, task, queue, worker, retries, at] = record;
+  if (typeof taskId !== 'string' || typeof at !== 'number') return;
+  for (let i = 6; i < record.length; i++) {
+    const p = record[i];
+    if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number') continue;
+    const event: TaskEvent = { type: p[0] as TaskEvent['type'], at: at + p[1], taskId };
+    if (task !== null) event.task = task as string;
+    if (queue !== null) event.queue = queue as string;
+    if (worker !== null) event.worker = worker as string;
+    if (retries !== null) event.retries = retries as number;
+    const fields = event as unknown as Record<string, unknown>;
+    for (let j = 0; j < EXTRA_FIELDS.length && j + 2 < p.length; j++) if (p[j + 2] !== null) fields[EXTRA_FIELDS[j]] = p[j + 2];
+    into.push(event);
+  }
 }
 
 /** The events of a packed entry `id` (encodeEventBatch), oldest first, the i-th as `<id>.<i>`; what cannot be read is skipped. */
@@ -103,11 +118,15 @@ export function decodeEventBatch(id: string, json: string): StoredEvent[] {
   if (!Array.isArray(records)) return [];
   const events: TaskEvent[] = [];
   for (const record of records as unknown[]) {
+    if (Array.isArray(record)) {
+      fromRun(record, events);
+      continue;
+    }
     if (!record || typeof record !== 'object') continue;
-    const { seq, ...shared } = record as Partial<TaskEventRun> & Record<string, unknown>;
+    const { seq, ...shared } = record as Partial<ObjectRun> & Record<string, unknown>;
     if (Array.isArray(seq)) {
-      for (const part of seq as unknown[]) {
-        if (part && typeof part === 'object' && typeof (part as TaskEvent).type === 'string') events.push({ ...shared, ...(part as TaskEvent) });
+      for (const one of seq) {
+        if (one && typeof one === 'object' && typeof (one as TaskEvent).type === 'string') events.push({ ...shared, ...(one as TaskEvent) });
       }
     } else if (typeof (record as TaskEvent).type === 'string') {
       events.push(record as TaskEvent);
@@ -116,6 +135,12 @@ export function decodeEventBatch(id: string, json: string): StoredEvent[] {
   // Stable: events of one ms keep the order they were emitted in within their task.
   events.sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
   return events.map((event, i) => ({ ...event, id: `${id}.${i}` }));
+}
+
+/** Text an entry holds when it holds an event of `taskId` (it may hold others that match). */
+export function taskNeedles(taskId: string): string[] {
+  const json = JSON.stringify(taskId);
+  return [`[${json},`, `"taskId":${json}`];
 }
 
 export function decodeEvent(id: string, json: string): StoredEvent | null {

@@ -2,7 +2,7 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { duplicateClient, type RedisClient } from './redis-client';
 import type { RedisCommands } from './redis-commands';
 import { byTime } from '../ports/by-time';
-import { decodeEvent, decodeEventBatch, encodeEventBatch } from '../ports/event-codec';
+import { decodeEvent, decodeEventBatch, encodeEventBatch, taskNeedles } from '../ports/event-codec';
 import type { EventStore } from '../ports/event-store';
 import type { StoredEvent } from '../ports/stored-event';
 
@@ -16,7 +16,7 @@ const FIRST_EVENT_SLACK_MS = 5000;
 
 /**
  * Events in a capped stream, packed: an entry `b` holds up to 64 events of one flush
- * (`XADD <prefix>:events * b <encodeEventBatch>`); the i-th event of entry `<id>`, oldest
+ * (`XADD <prefix>:events * b <encodeEventBatch>`, a task attempt's events one array); the i-th event of entry `<id>`, oldest
  * first, has the id `<id>.<i>`. Entries `e` (one event, written by 0.2) are read as well, under the
  * entry's id.
  */
@@ -62,7 +62,7 @@ export class RedisEventStore implements EventStore {
   }
 
   async forTask(taskId: string): Promise<StoredEvent[]> {
-    const needle = `"taskId":${JSON.stringify(taskId)}`;
+    const needles = taskNeedles(taskId);
     const found: StoredEvent[] = [];
     // Set at the task's first event: a few seconds older still may belong to it (a worker
     // can write 'received' before the producer writes 'sent'), nothing older does.
@@ -73,7 +73,8 @@ export class RedisEventStore implements EventStore {
       for (const entry of page) {
         const id = entry[0];
         if (Number(id.slice(0, id.indexOf('-'))) < stopBefore) return byTime(found);
-        if (!entryText(entry[1])?.includes(needle)) continue;
+        const text = entryText(entry[1]);
+        if (text === undefined || !needles.some((needle) => text.includes(needle))) continue;
         for (const event of decodeEntry(entry).reverse()) {
           if (event.taskId !== taskId) continue;
           found.push(event);
