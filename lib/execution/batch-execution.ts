@@ -1,5 +1,5 @@
 import { taskContextStorage, type TaskContext } from '../context/task-context';
-import { requestRetry } from './request-retry';
+import { RunContext } from './run-context';
 import {
   BatchResultError,
   ResultTooLargeError,
@@ -114,20 +114,10 @@ async function refusal(deps: BatchExecutionDeps, message: TaskMessage): Promise<
 function batchContext(messages: readonly TaskMessage[], running: readonly number[], run: BatchRun, abort: RunAbort): TaskContext {
   const items = running.map((i) => ({ id: messages[i].id, retries: messages[i].retries, deliveries: run.deliveries[i] ?? 1 }));
   const first = messages[running[0]];
-  return {
-    id: run.batchId,
-    name: first.task,
-    args: running.map((i) => messages[i].args),
-    kwargs: {},
-    queue: first.queue,
-    retries: Math.max(...items.map((item) => item.retries)),
-    deliveries: Math.max(...items.map((item) => item.deliveries)),
-    get signal() {
-      return abort.signal;
-    },
-    retry: requestRetry,
-    batch: { id: run.batchId, items },
-  };
+  const retries = Math.max(...items.map((item) => item.retries));
+  const deliveries = Math.max(...items.map((item) => item.deliveries));
+  const args = running.map((i) => messages[i].args);
+  return new RunContext(run.batchId, first.task, args, {}, first.queue, retries, deliveries, abort, { id: run.batchId, items });
 }
 
 /** The outcome of one message from its element of the returned list. */

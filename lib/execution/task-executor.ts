@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TaskConfig } from '../config/task-config';
 import { TASK_CONFIG } from '../constants';
-import { taskContextStorage, type TaskContext } from '../context/task-context';
-import { requestRetry } from './request-retry';
+import { taskContextStorage } from '../context/task-context';
+import { RunContext } from './run-context';
 import {
   MaxRetriesExceededError,
   TaskConfigError,
@@ -99,19 +99,7 @@ export class TaskExecutor {
     }
     const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
     const abort = run.abort ?? new RunAbort();
-    const context: TaskContext = {
-      id: message.id,
-      name: message.task,
-      args: message.args,
-      kwargs,
-      queue: message.queue,
-      retries: message.retries,
-      deliveries: run.delivery,
-      get signal() {
-        return abort.signal;
-      },
-      retry: requestRetry,
-    };
+    const context = new RunContext(message.id, message.task, message.args, kwargs, message.queue, message.retries, run.delivery, abort);
 
     const timers = armTimeLimits(options, abort);
     let removeStop: (() => void) | undefined;
