@@ -4,7 +4,7 @@ import { monotonicMicros, probe, wallClock } from './probe';
 import type { ChildResult, MemoryFigures, Timed } from './protocol';
 
 /** Untimed calls before a producer measurement, so neither library is timed cold. */
-const PRODUCER_WARMUP = 500;
+const PRODUCER_WARMUP = 5000;
 
 /** `tasks` single enqueues with `inFlight` of them outstanding at any time. */
 export async function measureEnqueue(producer: BenchProducer, tasks: number, inFlight: number): Promise<ChildResult> {
