@@ -181,6 +181,24 @@ forEachBackend('results', ({ open }) => {
       expect((await broker.getResult('fresh'))?.state).toBe('STARTED');
     });
 
+    it('one call mixing ttls and modes (keep-ready, plain, announced) treats each write by its own', async () => {
+      const { broker } = await open();
+      await broker.storeResults([{ record: record('done', 'SUCCESS'), ttl: LONG }]);
+      const waiting = broker.waitForResult('plain', 5000);
+      await broker.storeResults([
+        { record: record('done', 'STARTED'), ttl: LONG, keepReady: true },
+        { record: record('plain', 'SUCCESS', { result: 1 }), ttl: LONG },
+        { record: record('fresh', 'STARTED'), ttl: 100, keepReady: true },
+        { record: record('again', 'RECEIVED'), ttl: LONG },
+      ]);
+      expect(await waiting).toEqual(record('plain', 'SUCCESS', { result: 1 }));
+      expect((await broker.getResult('done'))?.state).toBe('SUCCESS');
+      expect((await broker.getResult('again'))?.state).toBe('RECEIVED');
+      expect((await broker.getResult('fresh'))?.state).toBe('STARTED');
+      await waitFor(async () => (await broker.getResult('fresh')) === null, 'the short-lived record to expire', 3000, 10);
+      expect((await broker.getResult('plain'))?.state).toBe('SUCCESS');
+    });
+
     it('an expired ready record no longer blocks a write', async () => {
       const { broker } = await open();
       await broker.storeResults([{ record: record('a', 'SUCCESS'), ttl: 80 }]);
