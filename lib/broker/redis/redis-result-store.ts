@@ -55,23 +55,10 @@ export class RedisResultStore implements ResultStore {
     const resultKeys: string[] = [];
     // On a Cluster, with each result key its waiter mark: a ready result is announced only to someone waiting.
     const args: Array<string | number> = [keys.resultChannel(''), cluster ? '1' : '0'];
-    // Runs of records that share their ttl and mode: those two go once per run, not per record.
-    let run = -1;
-    let runTtl = -1;
-    let runMode = -1;
     for (const { record, ttl, keepReady } of writes) {
       resultKeys.push(keys.result(record.id));
       if (cluster) resultKeys.push(keys.resultWaiter(record.id));
-      const ms = Math.ceil(ttl);
-      const mode = (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0);
-      if (ms !== runTtl || mode !== runMode) {
-        run = args.length;
-        runTtl = ms;
-        runMode = mode;
-        args.push(0, ms, mode);
-      }
-      (args[run] as number)++;
-      args.push(record.id, JSON.stringify(record));
+      args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
     await this.commands.call('ntStoreResults', resultKeys, args);
   }

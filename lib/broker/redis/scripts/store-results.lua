@@ -8,8 +8,7 @@
           to every node, so a ready record is announced only when someone waits)
   ARGV[1] the prefix of the pub/sub channels on which ready results are announced
   ARGV[2] '1': KEYS come in pairs (result, waiter mark); '0': result keys only
-  ARGV[3..] runs of records that share their ttl and mode, each: count, ttl (ms), mode,
-          then per record its task id and record (JSON), in the order of KEYS
+  ARGV[3..] groups of four per record: task id, record (JSON), ttl (ms), mode
           mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce
   Returns the number of records stored.
 ]]
@@ -29,31 +28,26 @@ if paired then
     end
   end
 end
-local a, i = 3, 0
-while a <= #ARGV do
-  local count, ttl, mode = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
-  a = a + 3
-  for _ = 1, count do
-    i = i + 1
-    local key, id, value = KEYS[(i - 1) * step + 1], ARGV[a], ARGV[a + 1]
-    a = a + 2
-    local write = true
-    if mode >= 2 then
-      local current = redis.call('GET', key)
-      if current then
-        local ok, record = pcall(cjson.decode, current)
-        if ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED') then
-          write = false
-        end
+for i = 1, #KEYS / step do
+  local key = KEYS[(i - 1) * step + 1]
+  local j = 4 * i - 1
+  local mode = tonumber(ARGV[j + 3])
+  local write = true
+  if mode >= 2 then
+    local current = redis.call('GET', key)
+    if current then
+      local ok, record = pcall(cjson.decode, current)
+      if ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED') then
+        write = false
       end
     end
-    if write then
-      redis.call('SET', key, value, 'PX', ttl)
-      if mode % 2 == 1 and (not paired or (anyWaiter and redis.call('EXISTS', KEYS[i * 2]) == 1)) then
-        redis.call('PUBLISH', ARGV[1] .. id, value)
-      end
-      stored = stored + 1
+  end
+  if write then
+    redis.call('SET', key, ARGV[j + 1], 'PX', ARGV[j + 2])
+    if mode % 2 == 1 and (not paired or (anyWaiter and redis.call('EXISTS', KEYS[i * 2]) == 1)) then
+      redis.call('PUBLISH', ARGV[1] .. ARGV[j], ARGV[j + 1])
     end
+    stored = stored + 1
   end
 end
 return stored
