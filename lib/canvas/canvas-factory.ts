@@ -2,7 +2,7 @@ import type { TaskOptions } from '../config/task-options.interface';
 import type { TaskDispatcher } from '../dispatch/task-dispatcher';
 import { TaskArgumentError, TaskConfigError } from '../errors';
 import { refuseDebounce } from '../flow/debounce/refuse-debounce';
-import { findJsonProblem } from '../serialization/json-safety';
+import { findArgumentProblem } from '../serialization/json-safety';
 import type { StepTaskOptions } from '../serialization/workflow-spec';
 import { Chain } from './chain';
 import { Chord } from './chord';
@@ -55,10 +55,8 @@ export class CanvasFactory {
   private make(name: string, options: TaskOptions, args: unknown): Signature {
     refuseDebounce('signature', { name, options }, undefined, 'a workflow step has a fixed id and runs once');
     if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
-    for (let i = 0; i < args.length; i++) {
-      const problem = findJsonProblem(args[i], `args[${i}]`);
-      if (problem) throw new TaskArgumentError(name, i, problem.path, problem.reason);
-    }
+    const problem = findArgumentProblem(args);
+    if (problem) throw new TaskArgumentError(name, problem.index, problem.path, problem.reason);
     let end = args.length;
     while (end > 0 && args[end - 1] === undefined) end--;
     return new Signature(this.engine, name, args.slice(0, end), captureTaskOptions(options));

@@ -5,7 +5,7 @@ import type { TaskConfig } from '../config/task-config';
 import type { DebounceWindow } from '../broker/ports/message-queue';
 import { resolveDebounce } from '../flow/debounce/resolve-debounce';
 import type { RouteMatcher } from '../routing/route-matcher';
-import { findJsonProblem } from '../serialization/json-safety';
+import { findArgumentProblem } from '../serialization/json-safety';
 import type { CreationTrace } from '../telemetry/task-telemetry';
 import { encodeMessage, type ConcurrencyKey, type TaskMessage } from '../serialization/task-message';
 import { toTimestamp } from '../utils/validate';
@@ -54,10 +54,8 @@ export class MessageBuilder {
   build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
     if (!Array.isArray(args)) throw new TaskArgumentError(name, 0, '$', 'arguments must be an array');
     validateSendOptions(options);
-    for (let i = 0; i < args.length; i++) {
-      const problem = findJsonProblem(args[i], `args[${i}]`);
-      if (problem) throw new TaskArgumentError(name, i, problem.path, problem.reason);
-    }
+    const problem = findArgumentProblem(args);
+    if (problem) throw new TaskArgumentError(name, problem.index, problem.path, problem.reason);
     const now = Date.now();
     const route = this.routes.match(name);
     const expires = options.expires instanceof Date ? options.expires.getTime() : options.expires !== undefined ? now + options.expires : undefined;
