@@ -103,16 +103,23 @@ export class TaskDispatcher {
       return built.map(({ message }) => message.id);
     }
     const ids = this.telemetry.enabled ? await this.telemetry.send(built, () => this.publish(built)) : await this.publish(built);
-    this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
+    if (this.events.active) this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
     return ids;
   }
 
+  /** Plain messages in one broker publish; unique and debounced ones each their own call, all at once. */
   private async publish(built: BuiltMessage[]): Promise<string[]> {
-    const plain = built.filter((b) => !b.lock && !b.debounce);
-    const [ids] = await Promise.all([
-      Promise.all(built.map((b) => (b.lock ? this.publishUnique(b, b.lock) : b.debounce ? this.publishDebounced(b, b.debounce) : b.message.id))),
-      plain.length > 0 ? this.broker.publish(plain.map((b) => this.toRequest(b))) : undefined,
-    ]);
+    const ids = built.map((b) => b.message.id);
+    const plain: PublishRequest[] = [];
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < built.length; i++) {
+      const b = built[i];
+      if (b.lock) calls.push(this.publishUnique(b, b.lock).then((id) => (ids[i] = id)));
+      else if (b.debounce) calls.push(this.publishDebounced(b, b.debounce).then((id) => (ids[i] = id)));
+      else plain.push(this.toRequest(b));
+    }
+    if (plain.length > 0) calls.push(this.broker.publish(plain));
+    await (calls.length === 1 ? calls[0] : Promise.all(calls));
     return ids;
   }
 
