@@ -22,6 +22,14 @@ export function keyedArg(request: Pick<PublishRequest, 'concurrency'>): string {
   return request.concurrency ? `${request.concurrency.limit}|${request.concurrency.key}` : '';
 }
 
+/** A message's options for publish.lua: '' when due now with no priority and no key, else '<eta>|<priority>|<key>'. */
+function publishOptions(request: PublishRequest, now: number): string {
+  const eta = request.eta && request.eta > now ? request.eta : 0;
+  const priority = request.priority ?? 0;
+  if (eta === 0 && priority === 0 && !request.concurrency) return '';
+  return `${eta}|${priority}|${keyedArg(request)}`;
+}
+
 /**
  * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
  * tag per queue); idle workers block on the queue's wake list on a connection of
@@ -83,9 +91,7 @@ export class RedisMessageQueue implements MessageQueue {
       if (known) calls.push(known);
       for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
         const args: Array<string | number> = [now];
-        for (const r of list.slice(start, start + PUBLISH_CHUNK)) {
-          args.push(r.id, r.body, r.eta && r.eta > now ? r.eta : 0, r.priority ?? 0, keyedArg(r));
-        }
+        for (const r of list.slice(start, start + PUBLISH_CHUNK)) args.push(r.id, r.body, publishOptions(r, now));
         calls.push(this.commands.queueScript('ntPublish', queue, args));
       }
     }
