@@ -93,8 +93,9 @@ describe('messages stored in buckets', () => {
     expect(await redis.hget(messageKey(prefix, 'default', 'old-2'), 'old-2')).toBeNull();
     expect(await storedBody(redis, prefix, 'default', 'old-2')).toContain('"old-2"');
     const fresh = await client.delay(FoundationTasks, 'greet', 'fresh');
-    // Inspect reads both places: a 0.2 message due later beside a 0.3 one.
-    const due = Date.now() + 60_000;
+    // Inspect reads both places: a 0.2 message due later beside a 0.3 one (due after it: in
+    // the same millisecond the delayed set would order the two by id).
+    const due = Date.now() + 30_000;
     await redis.hset(legacy, 'old-later', encodeMessageJson({ v: 1, id: 'old-later', task: 'FoundationTasks.greet', args: ['later'], queue: 'default', sentAt: Date.now(), retries: 0 }));
     await redis.zadd(queueKey(prefix, 'default', 'delayed'), due, 'old-later');
     const later = await client.applyAsync(FoundationTasks, 'greet', ['new-later'], { countdown: 60_000 });
