@@ -96,7 +96,7 @@ function writeProfileSummary(dir: string, label: string, result: ChildResult): v
   const file = join(dir, `${label}.cpuprofile`);
   if (!existsSync(file)) return;
   try {
-    writeFileSync(join(dir, `${label}.txt`), `${summarize(readProfile(file), 40, 'window' in result ? result.window : undefined)}\n`);
+    writeFileSync(join(dir, `${label}.txt`), `${summarize(readProfile(file), Number(process.env.BENCH_PROFILE_TOP ?? 40), 'window' in result ? result.window : undefined)}\n`);
   } catch (error) {
     console.error(`warning: could not summarize ${file}: ${(error as Error).message}`);
   }

@@ -6,7 +6,7 @@ import { deleteKeysWithPrefix } from './redis/key-cleanup';
 import { startPrivateCluster, type PrivateCluster } from './redis/private-cluster';
 import { startPrivateRedis, type PrivateRedis } from './redis/private-redis';
 import { median } from './report/stats';
-import { rateOf } from './scenarios/enqueue.scenario';
+import { cpuPerTask, rateOf } from './scenarios/enqueue.scenario';
 
 /** Options of `npm run bench -- --cluster`. */
 export interface ClusterBenchOptions {
@@ -17,6 +17,8 @@ export interface ClusterBenchOptions {
   masters: number;
   shards: number;
   libs: readonly LibraryName[];
+  /** Children run with --cpu-prof into this folder. */
+  profileDir?: string;
 }
 
 type Target = 'one node' | 'cluster';
@@ -31,10 +33,12 @@ interface Figure {
 
 const QUEUE = 'bench';
 
-async function cpuMs(node: Redis): Promise<number> {
-  const info = await node.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+/** A node's CPU time so far, ms, and the calls it has served (scripts' own calls left out). */
+async function usage(node: Redis): Promise<{ cpuMs: number; calls: number }> {
+  const [cpu, stats] = await Promise.all([node.info('cpu'), node.info('commandstats')]);
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  const calls = /^cmdstat_evalsha:calls=(\d+)/m.exec(stats);
+  return { cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000, calls: Number(calls?.[1] ?? 0) };
 }
 
 /**
@@ -65,16 +69,18 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<voi
           const prefix = lib === 'bullmq' ? (target === 'cluster' ? `{bench-bull-${tag}}` : `bench-bull-${tag}`) : `bench-nt-${tag}`;
           const shards = lib === 'nestjs-tasks' && target === 'cluster' ? options.shards : 1;
           const base = { lib, redisUrl: urls[target], prefix, queue: QUEUE, shards };
-          await startChild({ ...base, kind: 'fill', tasks: options.tasks, chunk: options.chunk, priorities: false } as ChildJob, { label: `cluster-fill-${lib}`, timeoutMs: 300_000 }).result;
+          await startChild({ ...base, kind: 'fill', tasks: options.tasks, chunk: options.chunk, priorities: false } as ChildJob, { label: `cluster-fill-${lib}`, timeoutMs: 300_000, profileDir: options.profileDir }).result;
           const nodes = nodeConnections[target];
-          const before = await Promise.all(nodes.map(cpuMs));
-          const result = await startChild({ ...base, kind: 'process', tasks: options.tasks, concurrency: options.concurrency } as ChildJob, { label: `cluster-process-${lib}`, timeoutMs: 300_000 }).result;
-          const used = (await Promise.all(nodes.map(cpuMs))).map((after, i) => after - before[i]);
+          const before = await Promise.all(nodes.map(usage));
+          const result = await startChild({ ...base, kind: 'process', tasks: options.tasks, concurrency: options.concurrency } as ChildJob, { label: `${round}-${target.replace(' ', '-')}-process-${lib}`, timeoutMs: 300_000, profileDir: options.profileDir }).result;
+          const after = await Promise.all(nodes.map(usage));
+          const used = after.map((a, i) => a.cpuMs - before[i].cpuMs);
+          const scriptCalls = after.reduce((sum, a, i) => sum + a.calls - before[i].calls, 0);
           const total = used.reduce((a, b) => a + b, 0);
           const figure: Figure = { rate: rateOf(result), redisCpuPerTask: (total * 1000) / options.tasks, shares: used.map((ms) => (total > 0 ? ms / total : 0)) };
           const key = `${target}|${lib}`;
           figures.set(key, [...(figures.get(key) ?? []), figure]);
-          log(`  ${target.padEnd(8)} ${lib.padEnd(13)} ${Math.round(figure.rate).toLocaleString('en-US')} tasks/s, Redis CPU ${figure.redisCpuPerTask.toFixed(1)} µs/task, per node ${figure.shares.map((s) => `${Math.round(s * 100)}%`).join(' / ')}`);
+          log(`  ${target.padEnd(8)} ${lib.padEnd(13)} ${Math.round(figure.rate).toLocaleString('en-US')} tasks/s, Redis CPU ${figure.redisCpuPerTask.toFixed(1)} µs/task, per node ${figure.shares.map((s) => `${Math.round(s * 100)}%`).join(' / ')}; ${(scriptCalls / options.tasks).toFixed(3)} script calls per task; worker CPU ${cpuPerTask(result).toFixed(1)} µs/task`);
           for (const connection of nodes) await deleteKeysWithPrefix(connection, prefix.startsWith('{') ? prefix : `${prefix}:`);
         }
       }

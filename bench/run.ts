@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   }
   if (options.cluster) {
     const { tasks, concurrency, chunk, rounds, masters, shards, libs } = options;
-    await runClusterBench({ tasks, concurrency, chunk, rounds, masters, shards, libs });
+    if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+    await runClusterBench({ tasks, concurrency, chunk, rounds, masters, shards, libs, profileDir: options.profileDir });
     return;
   }
   const loadAtStart = loadavg()[0];

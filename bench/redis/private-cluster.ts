@@ -43,14 +43,27 @@ export async function startPrivateCluster(masters: number): Promise<PrivateClust
   const ports: number[] = [];
   for (let i = 0; i < masters; i++) ports.push(await clusterPort(taken));
   const servers: PrivateRedis[] = await Promise.all(
-    ports.map((port) => startPrivateRedis({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)] })),
+    ports.map((port) => startPrivateRedis({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-announce-ip', '127.0.0.1'] })),
   );
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    if (masters >= 3) {
+      await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    } else {
+      // redis-cli wants three masters: fewer are joined and given their slots by hand.
+      for (const [i, port] of ports.entries()) {
+        const node = new IORedis({ port, lazyConnect: true });
+        await node.connect();
+        if (i > 0) await node.call('CLUSTER', 'MEET', '127.0.0.1', ports[0]);
+        const first = Math.floor((16384 * i) / masters);
+        const last = Math.floor((16384 * (i + 1)) / masters) - 1;
+        await node.call('CLUSTER', 'ADDSLOTSRANGE', first, last);
+        node.disconnect();
+      }
+    }
     for (const port of ports) {
       const node = new IORedis({ port, lazyConnect: true });
       await node.connect();
