@@ -57,6 +57,17 @@ forEachBackend('queue', ({ open }) => {
       expect(ids(await broker.reserve(Q, 10, LONG))).toEqual(['x', 'y', 'z', 'a', 'b', 'c']);
     });
 
+    it('keeps the order of publish calls when a large one leaves in several script calls', async () => {
+      const { broker } = await open();
+      const many = Array.from({ length: 1200 }, (_, i) => msg(`m${i}`));
+      const first = broker.publish(many);
+      // The large publish has started leaving when this one is made.
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = broker.publish([msg('last')]);
+      await Promise.all([first, second]);
+      expect(ids(await broker.reserve(Q, 2000, LONG))).toEqual([...many.map((m) => m.id), 'last']);
+    });
+
     it('serves priorities 9 down to 0, the higher first', async () => {
       const { broker } = await open();
       const priorities = [0, 3, 9, 1, 5, 0, 7, 2, 8, 4, 6];

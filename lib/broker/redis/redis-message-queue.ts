@@ -11,7 +11,10 @@ import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
 import { duplicateClient, type RedisClient } from './redis-client';
 
+/** Most messages one publish script call takes. */
 const PUBLISH_CHUNK = 1000;
+/** A publish of more messages leaves in calls of this many, one tick each (see publishNow). */
+const PUBLISH_SLICE = 250;
 const MAX_BLOCK_MS = 5000;
 /** The BLPOP outlasts the local timer that ends a wait by this much. */
 const BLOCK_SLACK_MS = 250;
@@ -41,6 +44,8 @@ export class RedisMessageQueue implements MessageQueue {
   private readonly leaseId = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
   private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
+  /** Set while a large publish leaves in slices, one per tick. */
+  private sliced?: Promise<void>;
   private blocking?: RedisClient;
   private clusterWaiter?: ClusterWakeWaiter;
   private blockingId?: number;
@@ -78,6 +83,8 @@ export class RedisMessageQueue implements MessageQueue {
   }
 
   private async publishNow(requests: PublishRequest[]): Promise<void> {
+    // A large publish still leaving in slices goes first: calls reach Redis in the order made.
+    while (this.sliced) await this.sliced;
     const now = Date.now();
     const byQueue = new Map<string, PublishRequest[]>();
     for (const request of requests) {
@@ -86,13 +93,35 @@ export class RedisMessageQueue implements MessageQueue {
       list.push(request);
     }
     const calls: Promise<unknown>[] = [];
-    for (const [queue, list] of byQueue) {
-      const known = this.remember(queue);
-      if (known) calls.push(known);
-      for (let start = 0; start < list.length; start += PUBLISH_CHUNK) {
-        const args: Array<string | number> = [now];
-        for (const r of list.slice(start, start + PUBLISH_CHUNK)) args.push(r.id, r.body, publishOptions(r, now));
-        calls.push(this.commands.queueScript('ntPublish', queue, args));
+    const slice = requests.length > PUBLISH_SLICE ? PUBLISH_SLICE : PUBLISH_CHUNK;
+    let endSlicing: (() => void) | undefined;
+    try {
+      let unsent = 0;
+      for (const [queue, list] of byQueue) {
+        const known = this.remember(queue);
+        if (known) calls.push(known);
+        for (let start = 0; start < list.length; start += slice) {
+          if (unsent >= slice) {
+            // The socket is corked until the next tick: let the calls so far leave, and
+            // Redis run them while the next one is put together.
+            if (!endSlicing) this.sliced = new Promise<void>((resolve) => (endSlicing = resolve));
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            unsent = 0;
+          }
+          const end = Math.min(list.length, start + slice);
+          const args: Array<string | number> = [now];
+          for (let i = start; i < end; i++) args.push(list[i].id, list[i].body, publishOptions(list[i], now));
+          const call = this.commands.queueScript('ntPublish', queue, args);
+          // Awaited below, with the others; until then a failure must not count as unhandled.
+          call.catch(() => undefined);
+          calls.push(call);
+          unsent += end - start;
+        }
+      }
+    } finally {
+      if (endSlicing) {
+        this.sliced = undefined;
+        endSlicing();
       }
     }
     if (this.replicationTimeout > 0) calls.push(this.replicated([...byQueue.keys()], requests.map((r) => r.id)));
