@@ -12,7 +12,7 @@ describe('key layout', () => {
     const redis = new IORedis({ ...node, lazyConnect: true });
     await redis.connect();
     try {
-      const keys = ['', 'a', 'tasks:{default}:ready', 'x{}y', '{}', '{a', 'a}b{c}', 'a{b}{c}', 'päckchen:{ü}', '{{x}}', ...Array.from({ length: 200 }, () => randomBytes(12).toString('base64'))];
+      const keys = ['', 'a', 'tasks:{default}:ready', 'x{}y', '{}', '{a', 'a}b{c}', 'a{b}{c}', 'päckchen:{ü}', 'ü:{abc}x', 'grüße', '{{x}}', ...Array.from({ length: 200 }, () => randomBytes(12).toString('base64'))];
       for (const key of keys) expect([key, keySlot(key)]).toEqual([key, Number(await redis.call('CLUSTER', 'KEYSLOT', key))]);
     } finally {
       redis.disconnect();

@@ -27,6 +27,22 @@ export function asciiTagSlot(tag: string): number {
  * the first `{` and the next `}` is hashed when that part is not empty.
  */
 export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+  const tagged = close > open + 1;
+  const start = tagged ? open + 1 : 0;
+  const end = tagged ? close : key.length;
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const code = key.charCodeAt(i);
+    // Anything past ASCII is hashed as its UTF-8 bytes.
+    if (code > 0x7f) return utf8KeySlot(key);
+    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ code) & 0xff];
+  }
+  return crc % SLOT_COUNT;
+}
+
+function utf8KeySlot(key: string): number {
   const bytes = Buffer.from(key, 'utf8');
   const open = bytes.indexOf(0x7b);
   if (open >= 0) {
