@@ -52,6 +52,11 @@ export class RedisKeys {
   private readonly bases = new Map<string, string>();
 
   readonly beat: BeatKeys;
+  /** What every result key starts with, and its UTF-8 length. */
+  private readonly resultPrefix: string;
+  readonly resultPrefixBytes: number;
+  /** What every waiter mark (resultWaiter) starts with. */
+  readonly resultWaiterPrefix: string;
 
   /**
    * `cluster`: result keys carry a hash tag, the first five characters of the task id
@@ -61,6 +66,9 @@ export class RedisKeys {
     readonly prefix: string,
     private readonly cluster = false,
   ) {
+    this.resultPrefix = `${prefix}:result:`;
+    this.resultPrefixBytes = Buffer.byteLength(this.resultPrefix);
+    this.resultWaiterPrefix = `${prefix}:waiting:`;
     const beat = `${prefix}:{beat}`;
     this.beat = {
       leader: `${beat}:leader`,
@@ -172,13 +180,18 @@ export class RedisKeys {
   }
 
   result(id: string): string {
-    return this.cluster ? `${this.prefix}:result:{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}` : `${this.prefix}:result:${id}`;
+    return this.cluster ? `${this.resultPrefix}{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}` : `${this.resultPrefix}${id}`;
   }
 
-  /** On a Cluster: set while someone waits for `id`'s result, in its slot (store-results.lua announces only then). */
+
+  /**
+   * On a Cluster: set while someone waits for `id`'s result, in its slot (store-results.lua
+   * announces only then). It is the result key with `resultWaiterPrefix` for its prefix.
+   */
   resultWaiter(id: string): string {
-    return `${this.prefix}:waiting:{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}`;
+    return `${this.resultWaiterPrefix}${this.result(id).slice(this.resultPrefix.length)}`;
   }
+
 
   /** Pub/sub channel on which a task's ready result is announced. */
   resultChannel(id: string): string {

@@ -53,11 +53,10 @@ export class RedisResultStore implements ResultStore {
   private async storeSlot(writes: ResultWrite[]): Promise<void> {
     const { keys, cluster } = this.commands;
     const resultKeys: string[] = [];
-    // On a Cluster, with each result key its waiter mark: a ready result is announced only to someone waiting.
-    const args: Array<string | number> = [keys.resultChannel(''), cluster ? '1' : '0'];
+    // On a Cluster the script finds each result's waiter mark from its key: a ready result is announced only to someone waiting.
+    const args: Array<string | number> = [keys.resultChannel(''), cluster ? keys.resultWaiterPrefix : '', keys.resultPrefixBytes];
     for (const { record, ttl, keepReady } of writes) {
       resultKeys.push(keys.result(record.id));
-      if (cluster) resultKeys.push(keys.resultWaiter(record.id));
       args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
     }
     await this.commands.call('ntStoreResults', resultKeys, args);
