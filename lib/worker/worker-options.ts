@@ -11,7 +11,11 @@ export interface WorkerStartOptions {
   queues?: QueueSpec[];
   /** Tasks run at once. Default 10. */
   concurrency?: number;
-  /** Messages held at once, running or waiting to run (>= concurrency). Default: concurrency. */
+  /**
+   * Messages held at once, running or waiting to run (>= concurrency). Default: adaptive,
+   * `2 × concurrency` while tasks run under 10 ms, else `concurrency` (what waits beyond the
+   * slots then goes back to the queue); with the process pool, `concurrency`.
+   */
   prefetch?: number;
   /** On stop, how long running tasks may take to finish before they are released, ms. Default 30 s. */
   shutdownGrace?: number;
@@ -33,7 +37,10 @@ export interface ResolvedWorkerOptions {
   rotation: string[];
   weights: Map<string, number>;
   concurrency: number;
+  /** The `prefetch` given, or `concurrency`. */
   prefetch: number;
+  /** No `prefetch` was given and tasks run inline: the worker holds more while tasks run short (PrefetchPolicy). */
+  adaptivePrefetch: boolean;
   shutdownGrace: number;
   beat: boolean;
   pool: 'inline' | 'process';
@@ -75,6 +82,7 @@ export function resolveWorkerOptions(options: WorkerStartOptions = {}): Resolved
     weights,
     concurrency,
     prefetch: options.prefetch ?? concurrency,
+    adaptivePrefetch: options.prefetch === undefined && options.pool !== 'process',
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
     beat: options.beat ?? false,
     pool: options.pool ?? 'inline',

@@ -133,6 +133,35 @@ describe('no prefetch starvation (redis)', () => {
     await expect(long.get({ timeout: 5000 })).resolves.toBe('long');
   });
 
+  it('without a prefetch given, a worker holds twice its slots while tasks run short, and gives back what waits once one runs long', async () => {
+    const prefix = uniquePrefix('fair');
+    const a = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
+    const b = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
+    const client = a.get(TaskClient);
+    const tasksA = a.get(OrderTasks);
+    await a.get(TaskWorker).start({ concurrency: 1 });
+    // Short runs first: the worker learns that its tasks run short.
+    const warm = await client.delayMany(OrderTasks, 'work', [['warm-0'], ['warm-1'], ['warm-2']]);
+    await Promise.all(warm.map((r) => r.get({ timeout: 5000 })));
+    const [long, held, rest] = await Promise.all([
+      client.applyAsync(OrderTasks, 'held', ['long']),
+      client.applyAsync(OrderTasks, 'work', ['held']),
+      client.applyAsync(OrderTasks, 'work', ['rest']),
+    ]);
+    // One fetch took two: 'long' runs in the one slot, 'held' waits beyond it (RECEIVED); 'rest' stays queued.
+    await waitFor(async () => (await held.state()) === 'RECEIVED', "'held' to wait in worker A");
+    expect(await rest.state()).toBe('PENDING');
+    expect(await long.state()).toBe('STARTED');
+    // Worker B takes 'rest' at once, and 'held' once A gives it back (its one slot runs long).
+    await b.get(TaskWorker).start({ concurrency: 1 });
+    await expect(Promise.all([held.get({ timeout: 5000 }), rest.get({ timeout: 5000 })])).resolves.toEqual(['held', 'rest']);
+    expect([...b.get(OrderTasks).finished].sort()).toEqual(['held', 'rest']);
+    expect(tasksA.started).toEqual(['warm-0', 'warm-1', 'warm-2', 'long']);
+    expect(await long.state()).toBe('STARTED');
+    tasksA.release('long');
+    await expect(long.get({ timeout: 5000 })).resolves.toBe('long');
+  });
+
   it('within one worker, a long task leaves the other slots free for short ones', async () => {
     const a = await h.taskApp({ broker: testRedisUrl(), prefix: uniquePrefix('fair') }, [OrderTasks]);
     const client = a.get(TaskClient);

@@ -50,7 +50,7 @@ export class Fetcher {
           await blocked;
           continue;
         }
-        const free = this.slots.free(this.options.prefetch);
+        const free = this.slots.free();
         if (free <= 0) {
           await this.slots.untilFreed();
           // Let the tasks finishing in this turn finish too: one fetch for all their slots.

@@ -1,4 +1,5 @@
 import type { Job } from './job';
+import { GIVE_BACK_AFTER_MS, type PrefetchPolicy } from './prefetch-policy';
 
 /**
  * The jobs a worker holds: running, starting (a slot is theirs, they start a few per
@@ -12,9 +13,12 @@ export class JobSlots {
   private readonly waiting: Job[] = [];
   private startScheduled = false;
   private freed?: () => void;
+  /** Armed while jobs wait beyond the slots under the adaptive prefetch. */
+  private watch?: NodeJS.Timeout;
 
   constructor(
     private readonly concurrency: number,
+    private readonly prefetch: PrefetchPolicy,
     /** Runs a job in its slot; resolves when the job is settled, and logs its own errors. */
     private readonly run: (job: Job) => Promise<void>,
     /** Gives a job back without running it (the worker is stopping). */
@@ -27,9 +31,15 @@ export class JobSlots {
     return this.starting.length + this.waiting.length;
   }
 
-  /** Slots a fetch may fill, up to `prefetch` held in all. */
-  free(prefetch: number): number {
-    return prefetch - this.running.size - this.queued;
+  /** Slots a fetch may fill, up to the prefetch policy's limit held in all. */
+  free(): number {
+    return this.prefetch.limit(this.longestRunningSince(), Date.now()) - this.running.size - this.queued;
+  }
+
+  /** When the job running longest started (jobs start in order); undefined when none has started. */
+  private longestRunningSince(): number | undefined {
+    for (const job of this.running) return job.startedAt > 0 ? job.startedAt : undefined;
+    return undefined;
   }
 
   /**
@@ -52,7 +62,25 @@ export class JobSlots {
       return true;
     }
     byPriority(this.waiting, job);
+    this.watchWaiting();
     return false;
+  }
+
+  /**
+   * Under the adaptive prefetch, jobs wait beyond the slots while tasks run short; once the
+   * longest-running task has run GIVE_BACK_AFTER_MS, what waits goes back to the queue,
+   * where an idle worker can take it.
+   */
+  private watchWaiting(): void {
+    if (this.watch || !this.prefetch.adaptive) return;
+    this.watch = setTimeout(() => {
+      this.watch = undefined;
+      if (this.waiting.length === 0) return;
+      if (!this.prefetch.holdsTooLong(this.longestRunningSince(), Date.now())) return this.watchWaiting();
+      // The last first: each goes to the front of the queue, so they keep their order there.
+      for (const job of this.waiting.splice(0).reverse()) this.giveBack(job);
+    }, GIVE_BACK_AFTER_MS);
+    this.watch.unref();
   }
 
   /** Resolves when a slot frees up (or `wake()` is called). */
@@ -85,9 +113,15 @@ export class JobSlots {
     this.running.add(job);
     const done = () => {
       this.running.delete(job);
+      if (job.startedAt > 0) this.prefetch.observe(Date.now() - job.startedAt);
       const next = this.waiting.shift();
-      if (next && this.isRunning()) this.start(next);
-      else if (next) this.giveBack(next);
+      if (next && !this.isRunning()) this.giveBack(next);
+      else if (next && this.starting.length > 0) {
+        // The freed slot goes to the job whose turn it is: the first still starting (it came
+        // before any that wait); the waiting one joins the end of the starting line.
+        this.starting.push(next);
+        this.start(this.starting.shift()!);
+      } else if (next) this.start(next);
       this.wake();
     };
     this.run(job).then(done, done);

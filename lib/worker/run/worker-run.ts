@@ -25,6 +25,7 @@ import { Fetcher } from './fetcher';
 import type { Job, RateWaitingMessage } from './job';
 import { JobSettler, type WorkerStats } from './job-settler';
 import { JobSlots } from './job-slots';
+import { PrefetchPolicy, SHORT_TASK_MS } from './prefetch-policy';
 import { LeaseKeeper } from './lease-keeper';
 import { ShardDirectory } from './shard-directory';
 
@@ -52,6 +53,9 @@ export class WorkerRun {
   private readonly buffer: SettleBuffer;
   private readonly settler: JobSettler;
   private readonly slots: JobSlots;
+  /** Held jobs whose RECEIVED record waits for recordReceivedSoon's timer. */
+  private readonly waitingToRecord: Job[] = [];
+  private receivedTimer?: NodeJS.Timeout;
   private readonly batches: BatchCollector;
   private readonly leases: LeaseKeeper;
   private readonly control: WorkerControl;
@@ -72,7 +76,8 @@ export class WorkerRun {
     const { config, broker, registry, executor, events, dispatcher, logger } = deps;
     this.buffer = new SettleBuffer(broker, logger);
     this.settler = new JobSettler(info.id, this.buffer, new OutcomeSettler(executor, events, config.resultExpires), dispatcher, registry, config.resultExpires, logger, config.maxDeliveries);
-    this.slots = new JobSlots(options.concurrency, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
+    const prefetch = new PrefetchPolicy(options.concurrency, options.adaptivePrefetch ? undefined : options.prefetch);
+    this.slots = new JobSlots(options.concurrency, prefetch, (job) => this.execute(job), (job) => this.settler.release(job), () => this.state === 'running');
     this.batches = new BatchCollector((lead) => this.offer(lead));
     this.leases = new LeaseKeeper(broker, () => [...this.slots.held(), ...this.batches.held()], config.visibilityTimeout, logger);
     this.shards = new ShardDirectory(options.queues, new QueueShards(config.queues), broker);
@@ -202,9 +207,24 @@ export class WorkerRun {
     this.offer(job);
   }
 
-  /** Into a slot, or the waiting line (RECEIVED); a formed batch takes one slot. */
+  /** Into a slot, or the waiting line (RECEIVED, once it has waited a moment); a formed batch takes one slot. */
   private offer(job: Job): void {
-    if (!this.slots.offer(job) && !job.batch) this.settler.record(job, TaskState.RECEIVED);
+    if (!this.slots.offer(job) && !job.batch) this.recordReceivedSoon(job);
+  }
+
+  /**
+   * A held job's RECEIVED record, written only if it still waits SHORT_TASK_MS later: held
+   * briefly (a short task's next message), it would be a write that STARTED overwrites at once.
+   */
+  private recordReceivedSoon(job: Job): void {
+    this.waitingToRecord.push(job);
+    if (this.receivedTimer) return;
+    this.receivedTimer = setTimeout(() => {
+      this.receivedTimer = undefined;
+      for (const held of this.waitingToRecord.splice(0)) {
+        if (held.startedAt === 0 && !held.released && !held.acked) this.settler.record(held, TaskState.RECEIVED);
+      }
+    }, SHORT_TASK_MS);
   }
 
   /** Runs a job in its slot; never rejects. */
