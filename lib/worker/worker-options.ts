@@ -13,8 +13,9 @@ export interface WorkerStartOptions {
   concurrency?: number;
   /**
    * Messages held at once, running or waiting to run (>= concurrency). Default: adaptive,
-   * `2 × concurrency` while tasks run under 10 ms, else `concurrency` (what waits beyond the
-   * slots then goes back to the queue); with the process pool, `concurrency`.
+   * `2 × concurrency` while tasks run under 10 ms, else `concurrency`, and what waits beyond
+   * the slots goes back to the queue once a task has run a second; with the process pool,
+   * `concurrency`.
    */
   prefetch?: number;
   /** On stop, how long running tasks may take to finish before they are released, ms. Default 30 s. */

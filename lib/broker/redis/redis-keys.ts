@@ -183,7 +183,6 @@ export class RedisKeys {
     return this.cluster ? `${this.resultPrefix}{${id.slice(0, ID_TAG_LENGTH)}}${id.slice(ID_TAG_LENGTH)}` : `${this.resultPrefix}${id}`;
   }
 
-
   /**
    * On a Cluster: set while someone waits for `id`'s result, in its slot (store-results.lua
    * announces only then). It is the result key with `resultWaiterPrefix` for its prefix.
@@ -191,7 +190,6 @@ export class RedisKeys {
   resultWaiter(id: string): string {
     return `${this.resultWaiterPrefix}${this.result(id).slice(this.resultPrefix.length)}`;
   }
-
 
   /** Pub/sub channel on which a task's ready result is announced. */
   resultChannel(id: string): string {

@@ -21,7 +21,7 @@ export class JobSlots {
     private readonly prefetch: PrefetchPolicy,
     /** Runs a job in its slot; resolves when the job is settled, and logs its own errors. */
     private readonly run: (job: Job) => Promise<void>,
-    /** Gives a job back without running it (the worker is stopping). */
+    /** Gives a job back without running it (the worker is stopping, or it held the job too long under the adaptive prefetch). */
     private readonly giveBack: (job: Job) => void,
     private readonly isRunning: () => boolean,
   ) {}

@@ -7,7 +7,7 @@ export const GIVE_BACK_AFTER_MS = 1000;
  * How many messages a worker holds, running or waiting. Given `prefetch`, that many.
  * Without it, `concurrency` while tasks run long and twice that while they run short: the
  * next messages are then in hand while a fetch travels (a backlog of short tasks drains
- * about a fifth faster), and a message held beyond the slots waits a few milliseconds at
+ * a tenth to a fifth faster), and a message held beyond the slots waits a few milliseconds at
  * most. As soon as a running task passes SHORT_TASK_MS, the worker fetches no more than its
  * slots, and once one has run GIVE_BACK_AFTER_MS, JobSlots gives back what waits beyond them
  * (another worker may be idle).
