@@ -15,11 +15,21 @@ function crc16(bytes: Uint8Array, start: number, end: number): number {
   return crc;
 }
 
+/** CRC16 of the characters `start`..`end` of `text`, as their bytes; -1 when one is not ASCII. */
+function asciiCrc16(text: string, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ code) & 0xff];
+  }
+  return crc;
+}
+
 /** The slot of a hash tag made only of ASCII characters (no braces), without allocating. */
 export function asciiTagSlot(tag: string): number {
-  let crc = 0;
-  for (let i = 0; i < tag.length; i++) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ tag.charCodeAt(i)) & 0xff];
-  return crc % SLOT_COUNT;
+  const crc = asciiCrc16(tag, 0, tag.length);
+  return crc >= 0 ? crc % SLOT_COUNT : keySlot(`{${tag}}`);
 }
 
 /**
@@ -30,16 +40,9 @@ export function keySlot(key: string): number {
   const open = key.indexOf('{');
   const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
   const tagged = close > open + 1;
-  const start = tagged ? open + 1 : 0;
-  const end = tagged ? close : key.length;
-  let crc = 0;
-  for (let i = start; i < end; i++) {
-    const code = key.charCodeAt(i);
-    // Anything past ASCII is hashed as its UTF-8 bytes.
-    if (code > 0x7f) return utf8KeySlot(key);
-    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ code) & 0xff];
-  }
-  return crc % SLOT_COUNT;
+  const crc = tagged ? asciiCrc16(key, open + 1, close) : asciiCrc16(key, 0, key.length);
+  // Anything past ASCII in the hashed part is hashed as its UTF-8 bytes.
+  return crc >= 0 ? crc % SLOT_COUNT : utf8KeySlot(key);
 }
 
 function utf8KeySlot(key: string): number {
