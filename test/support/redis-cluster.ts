@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import IORedis from 'ioredis';
-import { freePort, startRedisServer, type RedisServerHandle } from './redis-server';
+import { freePort, isAddressInUse, startRedisServer, type RedisServerHandle } from './redis-server';
 import { waitFor } from './wait';
 
 const run = promisify(execFile);
@@ -41,11 +41,24 @@ async function isFree(port: number): Promise<boolean> {
 /** Starts `masters` cluster-enabled redis-servers and joins them with `redis-cli --cluster create`. */
 export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
   const taken = new Set<number>();
-  const ports: number[] = [];
-  for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
-  const servers = await Promise.all(
-    ports.map((port) => startRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] })),
-  );
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
+    const started = await Promise.allSettled(ports.map(startClusterNode));
+    const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (!failure) return joinCluster(ports, servers);
+    await Promise.all(servers.map((server) => server.stop()));
+    // a node's port or bus port was bound by another process in the meantime: take new ones
+    if (attempt === 5 || !isAddressInUse(failure.reason)) throw failure.reason;
+  }
+}
+
+function startClusterNode(port: number): Promise<RedisServerHandle> {
+  return startRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] });
+}
+
+async function joinCluster(ports: number[], servers: RedisServerHandle[]): Promise<RedisClusterHandle> {
   try {
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });

@@ -19,7 +19,25 @@ export interface RedisServerHandle {
   resume(): Promise<void>;
 }
 
+/** Ports this process has handed out, so that two starts in one process never share one. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await askKernelForPort();
+    // port ± 10000: a cluster node's bus port, or the node whose bus port this is
+    if (handedOut.has(port) || handedOut.has(port - 10000) || handedOut.has(port + 10000)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/** Another process may bind the port between `freePort()` and redis-server's own bind. */
+export function isAddressInUse(error: unknown): boolean {
+  return error instanceof Error && /Address already in use/.test(error.message);
+}
+
+async function askKernelForPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -39,8 +57,19 @@ export interface RedisServerOptions {
   extraArgs?: string[];
 }
 
+const BIND_ATTEMPTS = 5;
+
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(options.port ?? (await freePort()), options);
+    } catch (error) {
+      if (options.port !== undefined || attempt === BIND_ATTEMPTS || !isAddressInUse(error)) throw error;
+    }
+  }
+}
+
+async function startOnPort(port: number, options: RedisServerOptions): Promise<RedisServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'nestjs-tasks-redis-'));
   let child: ChildProcess;
   const launch = async () => {
@@ -72,7 +101,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       child.kill(signal);
     });
   };
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
