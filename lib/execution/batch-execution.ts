@@ -20,6 +20,7 @@ import { RunAbort } from './run-abort';
 import type { TaskHooks } from './task-hooks';
 import { toJson } from './to-json';
 import { armTimeLimits } from './time-limits';
+import { isThenable } from '../utils/is-thenable';
 
 /** One run of a batch method over several messages of its task. */
 export interface BatchRun {
@@ -134,6 +135,3 @@ function failure(error: Error, message: TaskMessage, startedAt: number): Executi
   return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}

@@ -18,7 +18,8 @@ import { serializeError } from '../serialization/error-serializer';
 import { findJsonProblem } from '../serialization/json-safety';
 import type { TaskMessage } from '../serialization/task-message';
 import { TaskEventBus } from '../events/task-event-bus';
-import { TaskTelemetry } from '../telemetry/task-telemetry';
+import { TaskTelemetry, type ProcessTrace } from '../telemetry/task-telemetry';
+import { isThenable } from '../utils/is-thenable';
 import type { ExecutionOutcome } from './execution-outcome';
 import { isAutoRetryable, retryDelay } from './retry-policy';
 import { RunAbort } from './run-abort';
@@ -61,10 +62,18 @@ export class TaskExecutor {
     return this.telemetry.within(traceparent, () => this.hooks.runOutcome(message, outcome));
   }
 
-  /** Runs one message (in its `process` span, when telemetry is on). */
-  async execute(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
+  /**
+   * Runs one message (in its `process` span, when telemetry is on). The outcome of a task
+   * that returns no promise comes back at once, without a promise: most tasks of a busy
+   * worker make none, and each one made is a cost on the hot path.
+   */
+  execute(message: TaskMessage, run: ExecutionRun): ExecutionOutcome | Promise<ExecutionOutcome> {
     const trace = this.telemetry.process(message, run.worker);
     if (!trace) return this.executeRun(message, run);
+    return this.executeTraced(trace, message, run);
+  }
+
+  private async executeTraced(trace: ProcessTrace, message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
     const outcome = await trace.run(() => this.executeRun(message, run));
     const traceparent = trace.end({ kind: outcome.kind, errorType: outcome.kind === 'failure' || outcome.kind === 'retry' ? outcome.error.name : undefined });
     if (traceparent !== undefined) {
@@ -74,15 +83,19 @@ export class TaskExecutor {
     return outcome;
   }
 
-  private async executeRun(message: TaskMessage, run: ExecutionRun): Promise<ExecutionOutcome> {
+  private executeRun(message: TaskMessage, run: ExecutionRun): ExecutionOutcome | Promise<ExecutionOutcome> {
     if (message.expires !== undefined && Date.now() > message.expires) {
       return { kind: 'revoked', reason: `expired at ${new Date(message.expires).toISOString()} before it started` };
     }
     if (this.hooks.hasBeforeRunHooks) {
       const answer = this.hooks.runBeforeRun(message);
-      const reason = answer instanceof Promise ? await answer : answer;
-      if (reason) return { kind: 'revoked', reason };
+      if (answer instanceof Promise) return answer.then((reason) => (reason ? { kind: 'revoked', reason } : this.runHandler(message, run)));
+      if (answer) return { kind: 'revoked', reason: answer };
     }
+    return this.runHandler(message, run);
+  }
+
+  private runHandler(message: TaskMessage, run: ExecutionRun): ExecutionOutcome | Promise<ExecutionOutcome> {
     const startedAt = Date.now();
     if (this.events.active) {
       this.events.emit({ type: 'started', at: startedAt, taskId: message.id, task: message.task, queue: message.queue, worker: run.worker, retries: message.retries });
@@ -100,20 +113,44 @@ export class TaskExecutor {
     const maxRetries = message.maxRetries ?? options.maxRetries ?? 0;
     const abort = run.abort ?? new RunAbort();
     const context = new RunContext(message.id, message.task, message.args, kwargs, message.queue, message.retries, run.delivery, abort);
+    const ended: RunEnded = { message, startedAt, maxRetries, options, timers: armTimeLimits(options, abort) };
 
-    const timers = armTimeLimits(options, abort);
-    let removeStop: (() => void) | undefined;
-
+    let returned: unknown;
     try {
-      // An async task is waited for until it settles, or until the run is stopped (time limit,
-      // terminate, shutdown): the slot is freed even if the task ignores its signal.
-      const returned = taskContextStorage.run(context, () => definition.handler(...message.args));
-      const value = isThenable(returned)
-        ? await new Promise<unknown>((resolve, reject) => {
-            removeStop = abort.onStop(reject);
-            returned.then(resolve, reject);
-          })
-        : returned;
+      returned = taskContextStorage.run(context, () => definition.handler(...message.args));
+    } catch (thrown) {
+      clearTimers(ended.timers);
+      return this.outcomeOfThrow(ended, thrown);
+    }
+    if (isThenable(returned)) return this.outcomeLater(ended, returned, abort);
+    clearTimers(ended.timers);
+    return this.outcomeOfValue(ended, returned);
+  }
+
+  /**
+   * An async task is waited for until it settles, or until the run is stopped (time limit,
+   * terminate, shutdown): the slot is freed even if the task ignores its signal.
+   */
+  private async outcomeLater(ended: RunEnded, returned: PromiseLike<unknown>, abort: RunAbort): Promise<ExecutionOutcome> {
+    let removeStop: (() => void) | undefined;
+    let value: unknown;
+    try {
+      value = await new Promise<unknown>((resolve, reject) => {
+        removeStop = abort.onStop(reject);
+        returned.then(resolve, reject);
+      });
+    } catch (thrown) {
+      return this.outcomeOfThrow(ended, thrown);
+    } finally {
+      clearTimers(ended.timers);
+      removeStop?.();
+    }
+    return this.outcomeOfValue(ended, value);
+  }
+
+  /** Success with the value as JSON, or failure when it is not JSON-safe or too large. */
+  private outcomeOfValue({ message, startedAt, maxRetries, options }: RunEnded, value: unknown): ExecutionOutcome {
+    try {
       const problem = findJsonProblem(value);
       if (problem) {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
@@ -126,12 +163,14 @@ export class TaskExecutor {
       }
       return { kind: 'success', value: json, startedAt, finishedAt: Date.now() };
     } catch (thrown) {
-      if (thrown instanceof TaskTerminatedError) return { kind: 'revoked', reason: thrown.message };
+      // A toJSON() that throws, say: as if the task had thrown it.
       return this.afterError(message, thrown, maxRetries, startedAt, options);
-    } finally {
-      for (const timer of timers) clearTimeout(timer);
-      removeStop?.();
     }
+  }
+
+  private outcomeOfThrow({ message, startedAt, maxRetries, options }: RunEnded, thrown: unknown): ExecutionOutcome {
+    if (thrown instanceof TaskTerminatedError) return { kind: 'revoked', reason: thrown.message };
+    return this.afterError(message, thrown, maxRetries, startedAt, options);
   }
 
   /** True for a batch task (`@Task({ batch })`). */
@@ -178,8 +217,17 @@ export class TaskExecutor {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+/** What the end of a run needs to make its outcome. */
+interface RunEnded {
+  message: TaskMessage;
+  startedAt: number;
+  maxRetries: number;
+  options: Parameters<typeof retryDelay>[0];
+  timers: NodeJS.Timeout[];
+}
+
+function clearTimers(timers: readonly NodeJS.Timeout[]): void {
+  for (const timer of timers) clearTimeout(timer);
 }
 
 function nextAttempt(message: TaskMessage): TaskMessage {

@@ -14,7 +14,7 @@ export class InlinePool implements TaskPool {
 
   async start(): Promise<void> {}
 
-  run(message: TaskMessage, run: PoolRun): Promise<PoolResult> {
+  run(message: TaskMessage, run: PoolRun): PoolResult | Promise<PoolResult> {
     return this.executor.execute(message, run);
   }
 

@@ -27,7 +27,8 @@ export interface PoolBatchRun {
 export interface TaskPool {
   readonly kind: 'inline' | 'process';
   start(): Promise<void>;
-  run(message: TaskMessage, run: PoolRun): Promise<PoolResult>;
+  /** The result of a task that made no promise (inline) comes back at once. */
+  run(message: TaskMessage, run: PoolRun): PoolResult | Promise<PoolResult>;
   /** Runs a batch in one slot (one child): one result per message, in order. */
   runBatch(messages: readonly TaskMessage[], run: PoolBatchRun): Promise<PoolResult[]>;
   /** Stops a running task at once (revoke with terminate). */

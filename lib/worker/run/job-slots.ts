@@ -19,8 +19,8 @@ export class JobSlots {
   constructor(
     private readonly concurrency: number,
     private readonly prefetch: PrefetchPolicy,
-    /** Runs a job in its slot; resolves when the job is settled, and logs its own errors. */
-    private readonly run: (job: Job) => Promise<void>,
+    /** Runs a job in its slot and logs its own errors; a promise until the job is settled, nothing when it settled at once. */
+    private readonly run: (job: Job) => Promise<void> | void,
     /** Gives a job back without running it (the worker is stopping, or it held the job too long under the adaptive prefetch). */
     private readonly giveBack: (job: Job) => void,
     private readonly isRunning: () => boolean,
@@ -109,22 +109,40 @@ export class JobSlots {
     return [...this.starting.splice(0), ...this.waiting.splice(0)];
   }
 
+  /** Starts `job`, and each job its slot passes to while they settle at once (a loop, not recursion). */
   private start(job: Job): void {
-    this.running.add(job);
-    const done = () => {
-      this.running.delete(job);
-      if (job.startedAt > 0) this.prefetch.observe(Date.now() - job.startedAt);
-      const next = this.waiting.shift();
-      if (next && !this.isRunning()) this.giveBack(next);
-      else if (next && this.starting.length > 0) {
-        // The freed slot goes to the job whose turn it is: the first still starting (it came
-        // before any that wait); the waiting one joins the end of the starting line.
-        this.starting.push(next);
-        this.start(this.starting.shift()!);
-      } else if (next) this.start(next);
-      this.wake();
-    };
-    this.run(job).then(done, done);
+    for (let next: Job | undefined = job; next; ) {
+      const current: Job = next;
+      this.running.add(current);
+      const settled = this.run(current);
+      if (settled) {
+        const done = () => {
+          const after = this.done(current);
+          if (after) this.start(after);
+        };
+        settled.then(done, done);
+        return;
+      }
+      next = this.done(current);
+    }
+  }
+
+  /** Frees `job`'s slot; returns the job that takes it, for the caller to start. */
+  private done(job: Job): Job | undefined {
+    this.running.delete(job);
+    if (job.startedAt > 0) this.prefetch.observe(Date.now() - job.startedAt);
+    const next = this.waiting.shift();
+    this.wake();
+    if (!next) return undefined;
+    if (!this.isRunning()) {
+      this.giveBack(next);
+      return undefined;
+    }
+    if (this.starting.length === 0) return next;
+    // The freed slot goes to the job whose turn it is: the first still starting (it came
+    // before any that wait); the waiting one joins the end of the starting line.
+    this.starting.push(next);
+    return this.starting.shift();
   }
 
   private scheduleStart(): void {

@@ -227,35 +227,54 @@ export class WorkerRun {
     }, SHORT_TASK_MS);
   }
 
-  /** Runs a job in its slot; never rejects. */
-  private execute(job: Job): Promise<void> {
-    return this.executeJob(job).catch((error: Error) => this.deps.logger.error(`Settling task ${job.message.id} failed: ${error.message}`));
+  /** Runs a job in its slot; never rejects. Returns no promise when the job ran and settled at once. */
+  private execute(job: Job): Promise<void> | void {
+    try {
+      const settled = this.executeJob(job);
+      if (settled) return settled.catch((error: Error) => this.settleFailed(job, error));
+    } catch (error) {
+      this.settleFailed(job, error as Error);
+    }
   }
 
-  private async executeJob(job: Job): Promise<void> {
+  private settleFailed(job: Job, error: Error): void {
+    this.deps.logger.error(`Settling task ${job.message.id} failed: ${error.message}`);
+  }
+
+  private executeJob(job: Job): Promise<void> | void {
     if (job.batch) return this.executeBatch(job, job.batch);
-    const { message, reserved } = job;
+    const { message } = job;
     // Revoked while this worker held it (prefetched): it still never starts.
     if (this.control.isRevoked(message.id)) return this.settler.finish(job, { kind: 'revoked', reason: 'revoked' });
     const definition = this.deps.registry.get(message.task);
     const rate = this.control.rateFor(message.task, definition?.options.rateLimit);
     const expired = message.expires !== undefined && Date.now() > message.expires;
-    if (rate && !expired) {
-      // A start slot shared by every worker; while waiting for it the message sits in the delayed
-      // set (no lease, no slot held here), carrying the ticket of the slot reserved for it.
-      const waiting = message as RateWaitingMessage;
-      const { wait, ticket } = await this.deps.broker.acquireRateSlot(message.task, rate.intervalMs / rate.count, waiting.rateTicket);
-      if (wait > 0) {
-        const body = encodeMessage({ ...message, rateTicket: ticket } as RateWaitingMessage);
-        this.settler.rateWait(job, body, Date.now() + wait, ticket!.issued);
-        return;
-      }
-      delete waiting.rateTicket;
+    if (rate && !expired) return this.startWhenRateAllows(job, rate.intervalMs / rate.count, definition?.options.acksLate);
+    return this.startJob(job, definition?.options.acksLate);
+  }
+
+  /**
+   * A start slot shared by every worker; while waiting for it the message sits in the delayed
+   * set (no lease, no slot held here), carrying the ticket of the slot reserved for it.
+   */
+  private async startWhenRateAllows(job: Job, spacingMs: number, acksLate: boolean | undefined): Promise<void> {
+    const waiting = job.message as RateWaitingMessage;
+    const { wait, ticket } = await this.deps.broker.acquireRateSlot(waiting.task, spacingMs, waiting.rateTicket);
+    if (wait > 0) {
+      const body = encodeMessage({ ...waiting, rateTicket: ticket } as RateWaitingMessage);
+      this.settler.rateWait(job, body, Date.now() + wait, ticket!.issued);
+      return;
     }
+    delete waiting.rateTicket;
+    return this.startJob(job, acksLate);
+  }
+
+  private startJob(job: Job, acksLate: boolean | undefined): Promise<void> | void {
     job.startedAt = Date.now();
-    if (definition?.options.acksLate === false) this.settler.ackEarly(job);
+    if (acksLate === false) this.settler.ackEarly(job);
     this.settler.record(job, TaskState.STARTED);
-    const result = await this.pool.run(message, { delivery: reserved.delivery, abort: job.abort, worker: this.info.id });
+    const result = this.pool.run(job.message, { delivery: job.reserved.delivery, abort: job.abort, worker: this.info.id });
+    if (result instanceof Promise) return result.then((outcome) => this.settler.finish(job, outcome));
     return this.settler.finish(job, result);
   }
 
