@@ -15,6 +15,11 @@ import { duplicateClient, type RedisClient } from './redis-client';
 const PUBLISH_CHUNK = 1000;
 /** A publish of more messages leaves in calls of this many, one tick each (see publishNow). */
 const PUBLISH_SLICE = 250;
+/**
+ * Most messages one reserve, acknowledgement or lease extension call names: Lua's unpack()
+ * stops at about 8,000 values, and a reserve of 4,000 (two values each for its leases) failed.
+ */
+const IDS_PER_CALL = 1000;
 const MAX_BLOCK_MS = 5000;
 /** The BLPOP outlasts the local timer that ends a wait by this much. */
 const BLOCK_SLACK_MS = 250;
@@ -174,7 +179,8 @@ export class RedisMessageQueue implements MessageQueue {
 
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
     const lease = `${this.leaseId}.${(++this.reserveCalls).toString(36)}`;
-    const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), max, leaseMs, this.maxDeliveries, lease])) as
+    const count = Math.min(max, IDS_PER_CALL);
+    const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), count, leaseMs, this.maxDeliveries, lease])) as
       | Array<string | number | null>;
     const dead: ReserveResult['dead'] = [];
     const deadEnd = 2 + 3 * Number(reply[1]);
@@ -285,15 +291,21 @@ export class RedisMessageQueue implements MessageQueue {
           break;
       }
     }
-    for (const [queue, args] of acks) calls.push(this.commands.queueScript('ntAck', queue, args));
+    for (const [queue, args] of acks) {
+      for (let at = 0; at < args.length; at += 2 * IDS_PER_CALL) calls.push(this.commands.queueScript('ntAck', queue, args.slice(at, at + 2 * IDS_PER_CALL)));
+    }
     await Promise.all(calls);
   }
 
   async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
-    if (leases.length === 0) return;
-    const args: Array<string | number> = [Date.now() + leaseMs];
-    for (const { id, lease } of leases) args.push(id, lease);
-    await this.commands.queueScript('ntExtendLeases', queue, args);
+    const deadline = Date.now() + leaseMs;
+    const calls: Promise<unknown>[] = [];
+    for (let at = 0; at < leases.length; at += IDS_PER_CALL) {
+      const args: Array<string | number> = [deadline];
+      for (const { id, lease } of leases.slice(at, at + IDS_PER_CALL)) args.push(id, lease);
+      calls.push(this.commands.queueScript('ntExtendLeases', queue, args));
+    }
+    await Promise.all(calls);
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
