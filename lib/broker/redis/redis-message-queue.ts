@@ -16,8 +16,9 @@ const PUBLISH_CHUNK = 1000;
 /** A publish of more messages leaves in calls of this many, one tick each (see publishNow). */
 const PUBLISH_SLICE = 250;
 /**
- * Most messages one reserve, acknowledgement or lease extension call names: Lua's unpack()
- * stops at about 8,000 values, and a reserve of 4,000 (two values each for its leases) failed.
+ * Most messages one reserve, acknowledgement or lease extension script call names: Lua's
+ * unpack() stops at about 8,000 values, and a reserve of 4,000 (two values each for its
+ * leases) failed. A larger reserve makes several calls.
  */
 const IDS_PER_CALL = 1000;
 const MAX_BLOCK_MS = 5000;
@@ -178,8 +179,21 @@ export class RedisMessageQueue implements MessageQueue {
   // ---- consuming -------------------------------------------------------------------------
 
   async reserve(queue: string, max: number, leaseMs: number): Promise<ReserveResult> {
+    const first = await this.reserveOnce(queue, Math.min(max, IDS_PER_CALL), leaseMs);
+    if (max <= IDS_PER_CALL) return first;
+    // More than one call leases: further calls while each fills up.
+    const { messages, dead } = first;
+    let last = first;
+    while (last.messages.length === IDS_PER_CALL && messages.length < max) {
+      last = await this.reserveOnce(queue, Math.min(max - messages.length, IDS_PER_CALL), leaseMs);
+      messages.push(...last.messages);
+      dead.push(...last.dead);
+    }
+    return { messages, dead, wakeAt: last.wakeAt };
+  }
+
+  private async reserveOnce(queue: string, count: number, leaseMs: number): Promise<ReserveResult> {
     const lease = `${this.leaseId}.${(++this.reserveCalls).toString(36)}`;
-    const count = Math.min(max, IDS_PER_CALL);
     const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), count, leaseMs, this.maxDeliveries, lease])) as
       | Array<string | number | null>;
     const dead: ReserveResult['dead'] = [];
