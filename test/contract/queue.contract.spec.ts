@@ -68,6 +68,16 @@ forEachBackend('queue', ({ open }) => {
       expect(ids(await broker.reserve(Q, 2000, LONG))).toEqual([...many.map((m) => m.id), 'last']);
     });
 
+    it('keeps the order of many calls of one tick (they may leave in two halves) and of a call made while they leave', async () => {
+      const { broker } = await open();
+      const many = Array.from({ length: 100 }, (_, i) => msg(`m${i}`));
+      const calls = many.map((m) => broker.publish([m]));
+      // Made after the tick's calls have started to leave, before a second half could have.
+      const later = new Promise<void>((resolve, reject) => process.nextTick(() => process.nextTick(() => broker.publish([msg('last')]).then(resolve, reject))));
+      await Promise.all([...calls, later]);
+      expect(ids(await broker.reserve(Q, 200, LONG))).toEqual([...many.map((m) => m.id), 'last']);
+    });
+
     it('serves priorities 9 down to 0, the higher first', async () => {
       const { broker } = await open();
       const priorities = [0, 3, 9, 1, 5, 0, 7, 2, 8, 4, 6];

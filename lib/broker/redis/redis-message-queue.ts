@@ -15,6 +15,8 @@ import { duplicateClient, type RedisClient } from './redis-client';
 const PUBLISH_CHUNK = 1000;
 /** A publish of more messages leaves in calls of this many, one tick each (see publishNow). */
 const PUBLISH_SLICE = 250;
+/** A tick's publishes of more messages than this leave in two halves when no other publish is on its way (see publish). */
+const SPLIT_AFTER = 32;
 /**
  * Most messages one reserve, acknowledgement or lease extension script call names: Lua's
  * unpack() stops at about 8,000 values, and a reserve of 4,000 (two values each for its
@@ -44,14 +46,26 @@ function publishOptions(request: PublishRequest, now: number): string {
  * tag per queue); idle workers block on the queue's wake list on a connection of
  * their own (on a Cluster, one per slot: cluster/cluster-wake-waiter.ts).
  */
+/** One publish call waiting for the end of its tick. */
+interface PendingPublish {
+  requests: PublishRequest[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class RedisMessageQueue implements MessageQueue {
   private readonly remembered = new Set<string>();
   /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
   private readonly leaseId = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
-  private pendingPublish?: { requests: PublishRequest[]; done: Promise<void> };
+  /** The publish calls of this tick, sent at its end. */
+  private pendingPublish?: PendingPublish[];
+  /** Script calls of publishes sent and not yet answered. */
+  private publishing = 0;
   /** Set while a large publish leaves in slices, one per tick. */
   private sliced?: Promise<void>;
+  /** Set while the second half of a tick's publishes waits for its tick. */
+  private splitting?: Promise<void>;
   private blocking?: RedisClient;
   private clusterWaiter?: ClusterWakeWaiter;
   private blockingId?: number;
@@ -70,27 +84,62 @@ export class RedisMessageQueue implements MessageQueue {
 
   /**
    * Publishes of one tick travel together: one script call per queue, however many
-   * `delay()` calls made them.
+   * `delay()` calls made them. When no other publish is on its way, a tick's calls of more
+   * than SPLIT_AFTER messages leave in two halves, a tick apart: the callers of the first
+   * half go on while Redis runs the second, and the pipeline stays two deep from then on.
    */
   publish(requests: PublishRequest[]): Promise<void> {
     if (requests.length === 0) return Promise.resolve();
     if (!this.pendingPublish) {
-      const batch: PublishRequest[] = [];
-      const done = new Promise<void>((resolve, reject) =>
-        process.nextTick(() => {
-          this.pendingPublish = undefined;
-          this.publishNow(batch).then(resolve, reject);
-        }),
-      );
-      this.pendingPublish = { requests: batch, done };
+      const tick: PendingPublish[] = (this.pendingPublish = []);
+      process.nextTick(() => {
+        this.pendingPublish = undefined;
+        this.sendTick(tick);
+      });
     }
-    for (const request of requests) this.pendingPublish.requests.push(request);
-    return this.pendingPublish.done;
+    return new Promise<void>((resolve, reject) => this.pendingPublish!.push({ requests, resolve, reject }));
+  }
+
+  private sendTick(calls: PendingPublish[]): void {
+    let count = 0;
+    for (const call of calls) count += call.requests.length;
+    let split = calls.length;
+    if (this.publishing === 0 && count > SPLIT_AFTER) {
+      // The first call that takes the first half past half the messages ends it.
+      let first = 0;
+      split = 0;
+      while (split < calls.length && first < count / 2) first += calls[split++].requests.length;
+    }
+    this.sendCalls(calls.slice(0, split));
+    if (split === calls.length) return;
+    // Publishes made meanwhile wait for the second half.
+    let issued!: () => void;
+    this.splitting = new Promise<void>((resolve) => (issued = resolve));
+    setImmediate(() => {
+      this.splitting = undefined;
+      issued();
+      this.sendCalls(calls.slice(split));
+    });
+  }
+
+  private sendCalls(calls: PendingPublish[]): void {
+    const requests = calls.length === 1 ? calls[0].requests : calls.flatMap((call) => call.requests);
+    this.publishing++;
+    this.publishNow(requests).then(
+      () => {
+        this.publishing--;
+        for (const call of calls) call.resolve();
+      },
+      (error: unknown) => {
+        this.publishing--;
+        for (const call of calls) call.reject(error);
+      },
+    );
   }
 
   private async publishNow(requests: PublishRequest[]): Promise<void> {
-    // A large publish still leaving in slices goes first: calls reach Redis in the order made.
-    while (this.sliced) await this.sliced;
+    // A large publish still leaving in slices, or a second half, goes first: calls reach Redis in the order made.
+    while (this.sliced || this.splitting) await (this.sliced ?? this.splitting);
     const now = Date.now();
     const byQueue = new Map<string, PublishRequest[]>();
     for (const request of requests) {
