@@ -41,11 +41,6 @@ function publishOptions(request: PublishRequest, now: number): string {
   return `${eta}|${priority}|${keyedArg(request)}`;
 }
 
-/**
- * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
- * tag per queue); idle workers block on the queue's wake list on a connection of
- * their own (on a Cluster, one per slot: cluster/cluster-wake-waiter.ts).
- */
 /** One publish call waiting for the end of its tick. */
 interface PendingPublish {
   requests: PublishRequest[];
@@ -53,6 +48,11 @@ interface PendingPublish {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Queues in Redis: every transition is one Lua script over the queue's keys (one hash
+ * tag per queue); idle workers block on the queue's wake list on a connection of
+ * their own (on a Cluster, one per slot: cluster/cluster-wake-waiter.ts).
+ */
 export class RedisMessageQueue implements MessageQueue {
   private readonly remembered = new Set<string>();
   /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
