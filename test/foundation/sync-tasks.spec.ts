@@ -1,4 +1,5 @@
 import { TaskClient, TaskWorker } from '../../lib';
+import { MESSAGE_VERSION } from '../../lib/constants';
 import { TaskExecutor } from '../../lib/internal';
 import type { TaskMessage } from '../../lib/serialization/task-message';
 import { FoundationTasks } from '../fixtures/foundation-tasks';
@@ -7,7 +8,7 @@ import { Harness } from './harness';
 
 /** A message of `task`, as a worker would decode it. */
 function messageOf(task: string, args: unknown[]): TaskMessage {
-  return { v: 1, id: `sync-${task}-${Math.random()}`, task, args, queue: 'default', sentAt: Date.now(), retries: 0 };
+  return { v: MESSAGE_VERSION, id: `sync-${task}-${Math.random()}`, task, args, queue: 'default', sentAt: Date.now(), retries: 0 };
 }
 
 describe('tasks that return no promise', () => {
