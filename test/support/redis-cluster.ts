@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import IORedis from 'ioredis';
-import { freePort, isAddressInUse, startRedisServer, type RedisServerHandle } from './redis-server';
+import { BIND_ATTEMPTS, freePort, isAddressInUse, startRedisServer, type RedisServerHandle } from './redis-server';
 import { waitFor } from './wait';
 
 const run = promisify(execFile);
@@ -15,16 +15,11 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
 }
 
-/** A free port whose cluster bus port (port + 10000) is free too. */
-async function freeClusterPort(taken: Set<number>): Promise<number> {
+/** A free port whose cluster bus port (port + 10000) is free too; freePort() never hands one out twice. */
+async function freeClusterPort(): Promise<number> {
   for (;;) {
     const port = await freePort();
-    if (port + 10000 > 65535 || taken.has(port)) continue;
-    const bus = await isFree(port + 10000);
-    if (bus) {
-      taken.add(port);
-      return port;
-    }
+    if (port + 10000 <= 65535 && (await isFree(port + 10000))) return port;
   }
 }
 
@@ -40,17 +35,16 @@ async function isFree(port: number): Promise<boolean> {
 
 /** Starts `masters` cluster-enabled redis-servers and joins them with `redis-cli --cluster create`. */
 export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
-  const taken = new Set<number>();
   for (let attempt = 1; ; attempt++) {
     const ports: number[] = [];
-    for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(taken));
+    for (let i = 0; i < masters; i++) ports.push(await freeClusterPort());
     const started = await Promise.allSettled(ports.map(startClusterNode));
     const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (!failure) return joinCluster(ports, servers);
     await Promise.all(servers.map((server) => server.stop()));
     // a node's port or bus port was bound by another process in the meantime: take new ones
-    if (attempt === 5 || !isAddressInUse(failure.reason)) throw failure.reason;
+    if (attempt === BIND_ATTEMPTS || !isAddressInUse(failure.reason)) throw failure.reason;
   }
 }
 

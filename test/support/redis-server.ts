@@ -57,7 +57,8 @@ export interface RedisServerOptions {
   extraArgs?: string[];
 }
 
-const BIND_ATTEMPTS = 5;
+/** Starts on a port taken meanwhile by another process, before giving up. */
+export const BIND_ATTEMPTS = 5;
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   for (let attempt = 1; ; attempt++) {
