@@ -117,10 +117,10 @@ describe('events on the Redis stream', () => {
     await client.delayMany(OpsTasks, 'add', Array.from({ length: 3000 }, (_, i) => [i, i] as [number, number]));
     await app.get(TaskEventPublisher).flush();
     const redis = harness.redis(testRedisUrl());
-    // Entries hold a flush's events by up to 64 (a JSON array under `b`); the trim keeps about
+    // Entries hold a flush's events by up to 64 (a JSON array under `c`); the trim keeps about
     // 100 events, as whole entries (and, MAXLEN ~, whole radix-tree nodes).
     const entries = (await redis.xrange(`${prefix}:events`, '-', '+')) as Array<[string, string[]]>;
-    expect(entries.every(([, fields]) => fields[0] === 'b')).toBe(true);
+    expect(entries.every(([, fields]) => fields[0] === 'c')).toBe(true);
     const kept = entries.reduce((sum, [, fields]) => sum + (JSON.parse(fields[1]) as unknown[]).length, 0);
     expect(kept).toBeGreaterThanOrEqual(100);
     expect(kept).toBeLessThan(400);
@@ -146,7 +146,7 @@ describe('events on the Redis stream', () => {
     await app.get(TaskEventPublisher).flush();
 
     const entries = (await redis.xrange(key, '-', '+')) as Array<[string, string[]]>;
-    expect(entries.map(([, fields]) => (fields[0] === 'b' ? (JSON.parse(fields[1]) as unknown[]).length : fields[0]))).toEqual(['e', 64, 64, 22]);
+    expect(entries.map(([, fields]) => (fields[0] === 'c' ? (JSON.parse(fields[1]) as unknown[]).length : fields[0]))).toEqual(['e', 64, 64, 22]);
     const recent = await app.get(TaskAdmin).recentEvents(1000);
     expect(recent).toHaveLength(151);
     expect(recent[0]).toMatchObject({ type: 'sent', taskId: sent[149].id, id: `${entries[3][0]}.21` });
@@ -191,8 +191,14 @@ describe('events on the Redis stream', () => {
       ['t3', ['sent']],
       ['t1', ['started', 'succeeded']],
     ]);
-    // No field name is written per task event.
+    // No field name is written per task event; a run's task, queue and worker are 0 when the run before has them, its time counts from that run's.
     expect(json).not.toContain('"taskId"');
+    expect((records as unknown[][]).filter(Array.isArray).map((r) => r.slice(0, 6))).toEqual([
+      ['t1', 'OpsTasks.add', 'default', 'w1', 0, at + 1],
+      ['t2', 0, 0, 0, 0, 0],
+      ['t3', 0, 0, null, null, 2],
+      ['t1', 0, 0, 'w1', 1, 1],
+    ]);
     const read = decodeEventBatch('5-0', json);
     const long = emitted[2].args![0] as string;
     expect(read).toEqual(
@@ -200,12 +206,34 @@ describe('events on the Redis stream', () => {
     );
   });
 
+  it('an entry of whole runs (field `b`, written by earlier versions) reads back, through the store too', async () => {
+    const at = 1_796_000_000_000;
+    const json = JSON.stringify([
+      ['t1', 'OpsTasks.add', 'default', 'w1', 0, at, ['received', 0, [1]], ['succeeded', 2, null, 1]],
+      ['t2', 'OpsTasks.add', 'default', 'w1', 0, at + 1, ['received', 0]],
+    ]);
+    const expected = [
+      { type: 'received', at, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, args: [1] },
+      { type: 'received', at: at + 1, taskId: 't2', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0 },
+      { type: 'succeeded', at: at + 2, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, runtime: 1 },
+    ];
+    expect(decodeEventBatch('6-0', json, false)).toEqual(expected.map((event, i) => ({ ...event, id: `6-0.${i}` })));
+
+    const prefix = uniquePrefix('ops-whole-runs');
+    const app = await harness.app({ broker: testRedisUrl(), prefix, events: true }, [OpsTasks]);
+    const redis = harness.redis(testRedisUrl());
+    const id = await redis.xadd(`${prefix}:events`, '*', 'b', json);
+    const store = app.get<MonitoringStore>(TASK_MONITORING_STORE).events;
+    expect(await store.recent(10)).toEqual(expected.map((event, i) => ({ ...event, id: `${id}.${i}` })).reverse());
+    expect((await store.forTask('t1')).map((e) => e.type)).toEqual(['received', 'succeeded']);
+  });
+
   it('an entry written in the object form of 0.3 development (`{ taskId, ..., seq }`) reads back too', () => {
     const json = JSON.stringify([
       { type: 'worker-online', at: 10, worker: 'w1' },
       { taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, seq: [{ type: 'received', at: 11, args: [1] }, { type: 'succeeded', at: 12, runtime: 1 }] },
     ]);
-    expect(decodeEventBatch('7-0', json)).toEqual([
+    expect(decodeEventBatch('7-0', json, false)).toEqual([
       { type: 'worker-online', at: 10, worker: 'w1', id: '7-0.0' },
       { type: 'received', at: 11, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, args: [1], id: '7-0.1' },
       { type: 'succeeded', at: 12, taskId: 't1', task: 'OpsTasks.add', queue: 'default', worker: 'w1', retries: 0, runtime: 1, id: '7-0.2' },

@@ -38,8 +38,13 @@ export function encodeEvent(event: TaskEvent): string {
  * `[type, at - the first at, args, runtime, error, eta, reason, batch]` cut after its last
  * value (null fills a gap; a shared field that is absent is null). Arrays, not objects:
  * no field name is written per event, and stringifying them is cheap.
+ *
+ * In a compact entry (field `c`, encodeEventBatch) a run's task, queue and worker are 0 when
+ * they are those of the run before it, and its `at` counts from that run's `at` (the first
+ * run's is the time itself): a worker's runs share them, and they were most of the bytes.
+ * Entries under `b` (written by earlier versions) hold every run whole.
  */
-type RunRecord = [taskId: string, task: string | null, queue: string | null, worker: string | null, retries: number | null, at: number, ...parts: unknown[][]];
+type RunRecord = [taskId: string, task: string | null | 0, queue: string | null | 0, worker: string | null | 0, retries: number | null, at: number, ...parts: unknown[][]];
 
 /** An earlier form of a run (0.3 development): `{ taskId, task, queue, worker, retries, seq: [event less those] }`. */
 interface ObjectRun {
@@ -47,29 +52,39 @@ interface ObjectRun {
   seq: unknown[];
 }
 
+/** The stream field of compact entries (encodeEventBatch); `b` holds entries of whole runs. */
+export const COMPACT_BATCH_FIELD = 'c';
+
+/** An event's part of its run: no array of the optional fields is made per event (this runs three times a task). */
 function part(event: TaskEvent, first: number): unknown[] {
   const out: unknown[] = [event.type, event.at - first];
-  const extras = [event.args === undefined ? undefined : keptArgs(event.args), event.runtime, event.error, event.eta, event.reason, event.batch];
-  let last = -1;
-  for (let i = 0; i < extras.length; i++) if (extras[i] !== undefined) last = i;
-  for (let i = 0; i <= last; i++) out.push(extras[i] ?? null);
+  const { args, runtime, error, eta, reason, batch } = event;
+  const last = batch !== undefined ? 6 : reason !== undefined ? 5 : eta !== undefined ? 4 : error !== undefined ? 3 : runtime !== undefined ? 2 : args !== undefined ? 1 : 0;
+  if (last === 0) return out;
+  out.push(args === undefined ? null : keptArgs(args));
+  if (last >= 2) out.push(runtime ?? null);
+  if (last >= 3) out.push(error ?? null);
+  if (last >= 4) out.push(eta ?? null);
+  if (last >= 5) out.push(reason ?? null);
+  if (last >= 6) out.push(batch ?? null);
   return out;
 }
 
-function sameAttempt(a: TaskEvent, b: TaskEvent): boolean {
-  return a.task === b.task && a.queue === b.queue && a.worker === b.worker && a.retries === b.retries;
+function sameAttempt(run: RunRecord, event: TaskEvent): boolean {
+  return run[1] === (event.task ?? null) && run[2] === (event.queue ?? null) && run[3] === (event.worker ?? null) && run[4] === (event.retries ?? null);
 }
 
 /**
- * Events as one stored entry: a JSON array in which the events of one task attempt
- * (same task, queue, worker and retries) are one run record (RunRecord: a worker's received,
- * started and succeeded are one short array), and events of no task (a worker's) are
- * stored as they are.
+ * Events as one compact entry (COMPACT_BATCH_FIELD): a JSON array in which the events of one
+ * task attempt (same task, queue, worker and retries) are one run record (RunRecord: a
+ * worker's received, started and succeeded are one short array), and events of no task
+ * (a worker's) are stored as they are.
  */
 export function encodeEventBatch(events: readonly TaskEvent[]): string {
   const records: Array<TaskEvent | RunRecord> = [];
-  // Per task id, its latest run and the event that opened it.
-  const latest = new Map<string, { first: TaskEvent; run: RunRecord }>();
+  const runs: RunRecord[] = [];
+  // Per task id, its latest run.
+  const latest = new Map<string, RunRecord>();
   for (const event of events) {
     const id = event.taskId;
     if (id === undefined) {
@@ -77,29 +92,57 @@ export function encodeEventBatch(events: readonly TaskEvent[]): string {
       continue;
     }
     const last = latest.get(id);
-    if (last && sameAttempt(last.first, event)) {
-      last.run.push(part(event, last.first.at));
+    if (last !== undefined && sameAttempt(last, event)) {
+      last.push(part(event, last[5]));
       continue;
     }
     const run: RunRecord = [id, event.task ?? null, event.queue ?? null, event.worker ?? null, event.retries ?? null, event.at, part(event, event.at)];
-    latest.set(id, { first: event, run });
+    latest.set(id, run);
     records.push(run);
+    runs.push(run);
+  }
+  // Grouping is done: each run now gives what the run before it shares.
+  for (let i = runs.length - 1; i > 0; i--) {
+    const run = runs[i];
+    const before = runs[i - 1];
+    if (run[1] === before[1]) run[1] = 0;
+    if (run[2] === before[2]) run[2] = 0;
+    if (run[3] === before[3]) run[3] = 0;
+    run[5] -= before[5];
   }
   return JSON.stringify(records);
 }
 
 const EXTRA_FIELDS = ['args', 'runtime', 'error', 'eta', 'reason', 'batch'] as const;
 
-function fromRun(record: unknown[], into: TaskEvent[]): void {
-  const [taskId, task, queue, worker, retries, at] = record;
-  if (typeof taskId !== 'string' || typeof at !== 'number') return;
+/** What a compact run leaves out: the previous run's task, queue, worker and time. */
+interface RunContext {
+  task: unknown;
+  queue: unknown;
+  worker: unknown;
+  at: number;
+}
+
+function fromRun(record: unknown[], into: TaskEvent[], context?: RunContext): void {
+  const [taskId, , , , retries] = record;
+  let [, task, queue, worker, , at] = record;
+  if (typeof at !== 'number') return;
+  if (context) {
+    if (task === 0) task = context.task;
+    if (queue === 0) queue = context.queue;
+    if (worker === 0) worker = context.worker;
+    at += context.at;
+    // Kept even when this run is unreadable: the runs after it count from it.
+    Object.assign(context, { task, queue, worker, at });
+  }
+  if (typeof taskId !== 'string') return;
   for (let i = 6; i < record.length; i++) {
     const p = record[i];
     if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number') continue;
     const event: TaskEvent = { type: p[0] as TaskEvent['type'], at: at + p[1], taskId };
-    if (task !== null) event.task = task as string;
-    if (queue !== null) event.queue = queue as string;
-    if (worker !== null) event.worker = worker as string;
+    if (typeof task === 'string') event.task = task;
+    if (typeof queue === 'string') event.queue = queue;
+    if (typeof worker === 'string') event.worker = worker;
     if (retries !== null) event.retries = retries as number;
     const fields = event as unknown as Record<string, unknown>;
     for (let j = 0; j < EXTRA_FIELDS.length && j + 2 < p.length; j++) if (p[j + 2] !== null) fields[EXTRA_FIELDS[j]] = p[j + 2];
@@ -107,8 +150,11 @@ function fromRun(record: unknown[], into: TaskEvent[]): void {
   }
 }
 
-/** The events of a packed entry `id` (encodeEventBatch), oldest first, the i-th as `<id>.<i>`; what cannot be read is skipped. */
-export function decodeEventBatch(id: string, json: string): StoredEvent[] {
+/**
+ * The events of a packed entry `id`, oldest first, the i-th as `<id>.<i>`; what cannot be
+ * read is skipped. `compact`: an entry of encodeEventBatch (field `c`), else one of whole runs (`b`).
+ */
+export function decodeEventBatch(id: string, json: string, compact = true): StoredEvent[] {
   let records: unknown;
   try {
     records = JSON.parse(json);
@@ -117,9 +163,10 @@ export function decodeEventBatch(id: string, json: string): StoredEvent[] {
   }
   if (!Array.isArray(records)) return [];
   const events: TaskEvent[] = [];
+  const context: RunContext | undefined = compact ? { task: null, queue: null, worker: null, at: 0 } : undefined;
   for (const record of records as unknown[]) {
     if (Array.isArray(record)) {
-      fromRun(record, events);
+      fromRun(record, events, context);
       continue;
     }
     if (!record || typeof record !== 'object') continue;

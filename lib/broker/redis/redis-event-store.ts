@@ -2,7 +2,7 @@ import type { TaskEvent } from '../../serialization/task-event';
 import { duplicateClient, type RedisClient } from './redis-client';
 import type { RedisCommands } from './redis-commands';
 import { byTime } from '../ports/by-time';
-import { decodeEvent, decodeEventBatch, encodeEventBatch, taskNeedles } from '../ports/event-codec';
+import { COMPACT_BATCH_FIELD, decodeEvent, decodeEventBatch, encodeEventBatch, taskNeedles } from '../ports/event-codec';
 import type { EventStore } from '../ports/event-store';
 import type { StoredEvent } from '../ports/stored-event';
 
@@ -15,10 +15,10 @@ export const EVENTS_PER_ENTRY = 64;
 const FIRST_EVENT_SLACK_MS = 5000;
 
 /**
- * Events in a capped stream, packed: an entry `b` holds up to 64 events of one flush
- * (`XADD <prefix>:events * b <encodeEventBatch>`, a task attempt's events one array); the i-th event of entry `<id>`, oldest
- * first, has the id `<id>.<i>`. Entries `e` (one event, written by 0.2) are read as well, under the
- * entry's id.
+ * Events in a capped stream, packed: an entry `c` holds up to 64 events of one flush
+ * (`XADD <prefix>:events * c <encodeEventBatch>`, a task attempt's events one array); the i-th event of entry `<id>`, oldest
+ * first, has the id `<id>.<i>`. Entries `b` (runs written whole, by earlier versions) and `e` (one event,
+ * written by 0.2) are read as well.
  */
 export class RedisEventStore implements EventStore {
   private blocking?: RedisClient;
@@ -129,9 +129,9 @@ export class RedisEventStore implements EventStore {
   }
 }
 
-/** The entry's events as text: a `b` array, or a 0.2 `e` event. */
+/** The entry's events as text: a `c` or `b` array, or a 0.2 `e` event. */
 function entryText(fields: string[]): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'b' || fields[i] === 'e') return fields[i + 1];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === COMPACT_BATCH_FIELD || fields[i] === 'b' || fields[i] === 'e') return fields[i + 1];
   return undefined;
 }
 
@@ -142,7 +142,8 @@ function decodeEntry([id, fields]: StreamEntry): StoredEvent[] {
       const event = decodeEvent(id, fields[i + 1]);
       return event ? [event] : [];
     }
-    if (fields[i] === 'b') return decodeEventBatch(id, fields[i + 1]);
+    if (fields[i] === COMPACT_BATCH_FIELD) return decodeEventBatch(id, fields[i + 1]);
+    if (fields[i] === 'b') return decodeEventBatch(id, fields[i + 1], false);
   }
   return [];
 }

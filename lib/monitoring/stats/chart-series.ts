@@ -18,7 +18,7 @@ export function updatesForEvents(events: readonly TaskEvent[]): MinuteUpdate[] {
   const updates: Array<{ series: string; minute: number; add: Record<string, number> }> = [];
   // Per series, its entry per minute (a batch spans a minute or two).
   const bySeries = new Map<string, Map<number, Record<string, number>>>();
-  const bump = (series: string, minute: number, field: string) => {
+  const entry = (series: string, minute: number): Record<string, number> => {
     let minutes = bySeries.get(series);
     if (!minutes) bySeries.set(series, (minutes = new Map()));
     let add = minutes.get(minute);
@@ -27,32 +27,30 @@ export function updatesForEvents(events: readonly TaskEvent[]): MinuteUpdate[] {
       minutes.set(minute, add);
       updates.push({ series, minute, add });
     }
-    add[field] = (add[field] ?? 0) + 1;
+    return add;
   };
+  // The entries the last outcome went to: a batch's events are mostly one task's, in one minute.
+  let minute = NaN;
+  let throughput: Record<string, number> = {};
   let lastTask: string | undefined;
-  let lastRuntimeSeries = '';
+  let runtimes: Record<string, number> | undefined;
   for (const event of events) {
-    const minute = epochMinute(event.at);
-    switch (event.type) {
-      case 'succeeded':
-        bump(SERIES.throughput, minute, 'succeeded');
-        if (event.task && event.runtime !== undefined) {
-          if (event.task !== lastTask) {
-            lastTask = event.task;
-            lastRuntimeSeries = SERIES.runtime(event.task);
-          }
-          bump(lastRuntimeSeries, minute, String(runtimeBucket(event.runtime)));
-        }
-        break;
-      case 'failed':
-        bump(SERIES.throughput, minute, 'failed');
-        break;
-      case 'retried':
-        bump(SERIES.throughput, minute, 'retried');
-        break;
-      default:
-        break;
+    const { type } = event;
+    if (type !== 'succeeded' && type !== 'failed' && type !== 'retried') continue;
+    const at = epochMinute(event.at);
+    if (at !== minute) {
+      minute = at;
+      throughput = entry(SERIES.throughput, minute);
+      lastTask = undefined;
     }
+    throughput[type] = (throughput[type] ?? 0) + 1;
+    if (type !== 'succeeded' || !event.task || event.runtime === undefined) continue;
+    if (event.task !== lastTask) {
+      lastTask = event.task;
+      runtimes = entry(SERIES.runtime(event.task), minute);
+    }
+    const bucket = runtimeBucket(event.runtime);
+    runtimes![bucket] = (runtimes![bucket] ?? 0) + 1;
   }
   return updates;
 }
