@@ -8,17 +8,22 @@ const MAX_REFUSALS = 5;
 
 /**
  * Collects acknowledgements and result writes and sends them together once per
- * tick (pipelined). A failed send is kept and tried again: nothing is dropped
- * while the broker is away. An operation that Redis refuses (bad data written
- * by hand, say) is retried alone, so it never holds back the others, and given
- * up after a few refusals instead of being resent forever.
+ * tick (pipelined); while a send is on its way, what comes meanwhile waits and leaves
+ * as one send when it is answered (one in flight: when the worker runs tasks faster
+ * than Redis settles them, the sends grow rather than queue up). A failed send is kept
+ * and tried again: nothing is dropped while the broker is away. An operation that
+ * Redis refuses (bad data written by hand, say) is retried alone, so it never holds
+ * back the others, and given up after a few refusals instead of being resent forever.
  */
 export class SettleBuffer {
   private ops: SettleOp[] = [];
   /** Keyed by task id: a later state replaces an earlier one not yet sent (STARTED → SUCCESS). */
   private results = new Map<string, ResultWrite>();
   private scheduled = false;
-  private inFlight: Promise<void> = Promise.resolve();
+  /** Settled when every send on its way is answered; undefined when none is. */
+  private sending?: Promise<void>;
+  /** The send that takes what is buffered once `sending` is answered. */
+  private next?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private readonly refusals = new WeakMap<SettleOp | ResultWrite, number>();
   private crossSlotReported = false;
@@ -38,16 +43,44 @@ export class SettleBuffer {
     return this.ops.length + this.results.size;
   }
 
-  /** Sends what is buffered now; resolves when everything buffered so far is sent. */
+  /** Sends what is buffered now, or once the sends on their way are answered; resolves when everything buffered so far is sent. */
   flush(): Promise<void> {
-    if (this.ops.length === 0 && this.results.size === 0) return this.inFlight;
+    if (this.sending) {
+      this.next ??= this.sending.then(() => {
+        this.next = undefined;
+        return this.flush();
+      });
+      return this.next;
+    }
+    if (this.size === 0) return Promise.resolve();
+    return this.sendBuffered();
+  }
+
+  /**
+   * Writes what is buffered now, even while a send is on its way, when it puts a message
+   * back in a queue (a retry, a release, a rate-limit wait). A fetch calls it before it
+   * leaves: on one connection what is written first runs first, so the fetch finds those
+   * messages (a retry of priority 9 is not overtaken by the priority-0 messages it should
+   * precede). Acknowledgements and results alone keep waiting: they change nothing a fetch
+   * returns, and sending them early would make the fetch wait behind them in Redis.
+   */
+  sendBeforeFetch(): void {
+    if (this.ops.some((op) => op.kind !== 'ack')) void this.sendBuffered();
+  }
+
+  /** Sends the buffer; `sending` covers every send on its way. */
+  private sendBuffered(): Promise<void> {
     const ops = this.ops;
     const results = [...this.results.values()];
     this.ops = [];
     this.results = new Map();
-    const previous = this.inFlight;
-    this.inFlight = previous.then(() => this.send(ops, results));
-    return this.inFlight;
+    const sent = this.send(ops, results);
+    const onTheirWay = this.sending ? Promise.all([this.sending, sent]).then(() => undefined) : sent;
+    const sending: Promise<void> = onTheirWay.finally(() => {
+      if (this.sending === sending) this.sending = undefined;
+    });
+    this.sending = sending;
+    return sent;
   }
 
   /** Flushes until the buffer is empty or `deadline` passes. */
@@ -56,7 +89,7 @@ export class SettleBuffer {
       await this.flush();
       if (this.size > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
     }
-    await this.inFlight;
+    await (this.next ?? this.sending);
   }
 
   dispose(): void {

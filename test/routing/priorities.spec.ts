@@ -78,7 +78,8 @@ describe.each([
 
   it('a retried task keeps its priority', async () => {
     const { client, tasks, worker } = await app();
-    await worker.start({ concurrency: 1 });
+    // One message at a time: none of the priority-0 tasks is held by the worker when the retry goes back.
+    await worker.start({ concurrency: 1, prefetch: 1 });
     // Hold the only slot while priority-0 tasks queue up, then a priority-9 task that fails once.
     const blocker = await client.applyAsync(OrderTasks, 'held', ['blocker']);
     await waitFor(() => tasks.started.includes('blocker'), 'the blocker to start');

@@ -283,7 +283,9 @@ export class MemoryBroker implements Broker, MemoryQueues {
   }
 
   async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
-    await this.storeResults(results);
+    // Everything applies at the call, results first, as one Redis connection runs them in the
+    // order written: a reserve made right after this call sees a retry it put back.
+    const stored = this.storeResults(results);
     const now = Date.now();
     const touched = new Set<string>();
     for (const op of ops) {
@@ -338,6 +340,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       }
     }
     this.signal(touched);
+    await stored;
   }
 
   async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {

@@ -39,6 +39,8 @@ export class Fetcher {
     /** A promise to wait on while the worker cannot run tasks (its pool has no process); undefined when it can. */
     private readonly unavailable: () => Promise<void> | undefined = () => undefined,
     private readonly shards: ShardLookup = UNSHARDED,
+    /** Called just before a fetch leaves: writes the settles it must not overtake (SettleBuffer.sendBeforeFetch). */
+    private readonly beforeReserve: () => void = () => undefined,
   ) {}
 
   async run(): Promise<void> {
@@ -57,6 +59,7 @@ export class Fetcher {
           await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
+        this.beforeReserve();
         const got = await this.reserve(free);
         if (got === 0 && this.isRunning()) await this.idle();
       } catch (error) {

@@ -31,9 +31,9 @@ export class JobSlots {
     return this.starting.length + this.waiting.length;
   }
 
-  /** Slots a fetch may fill, up to the prefetch policy's limit held in all. */
+  /** Messages the next fetch may ask for: the prefetch policy's batch, within its limit held in all. */
   free(): number {
-    return this.prefetch.limit(this.longestRunningSince(), Date.now()) - this.running.size - this.queued;
+    return this.prefetch.fetchSize(this.running.size + this.queued, this.longestRunningSince(), Date.now());
   }
 
   /** When the job running longest started (jobs start in order); undefined when none has started. */

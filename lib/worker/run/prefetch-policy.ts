@@ -3,12 +3,18 @@ export const SHORT_TASK_MS = 10;
 /** Jobs held beyond the slots go back to the queue once the longest-running task has run this long, ms. */
 export const GIVE_BACK_AFTER_MS = 1000;
 
+/** Messages one fetch brings per slot while tasks run short: Celery's default prefetch multiplier. */
+export const SHORT_TASK_PREFETCH = 4;
+
 /**
- * How many messages a worker holds, running or waiting. Given `prefetch`, that many.
- * Without it, `concurrency` while tasks run long and twice that while they run short: the
- * next messages are then in hand while a fetch travels (a backlog of short tasks drains
- * a tenth to a fifth faster), and a message held beyond the slots waits a few milliseconds at
- * most. As soon as a running task passes SHORT_TASK_MS, the worker fetches no more than its
+ * How many messages a worker holds, running or waiting, and asks for in one fetch. Given
+ * `prefetch`, that many for both. Without it, `concurrency` while tasks run long; while they
+ * run short, a fetch asks for SHORT_TASK_PREFETCH times `concurrency`, and the worker holds
+ * up to twice that: the next fetch leaves as soon as one arrives, so Redis leases the next
+ * batch while this one runs (no lockstep of run, then fetch), and a fetch and its settles
+ * carry many messages per script call (docs/benchmarks.md). A message held beyond the slots
+ * waits a few milliseconds at most.
+ * As soon as a running task passes SHORT_TASK_MS, the worker fetches no more than its
  * slots, and once one has run GIVE_BACK_AFTER_MS, JobSlots gives back what waits beyond them
  * (another worker may be idle).
  */
@@ -30,10 +36,16 @@ export class PrefetchPolicy {
     this.averageMs += (runtimeMs - this.averageMs) / 8;
   }
 
-  /** Messages to hold, given when the longest-running task started (undefined: none runs). */
-  limit(longestRunningSince: number | undefined, now: number): number {
-    if (this.fixed !== undefined) return this.fixed;
-    return this.short(longestRunningSince, now) ? 2 * this.concurrency : this.concurrency;
+  /**
+   * Messages the next fetch may ask for, with `held` held now (running or waiting), given
+   * when the longest-running task started (undefined: none runs).
+   */
+  fetchSize(held: number, longestRunningSince: number | undefined, now: number): number {
+    if (this.fixed !== undefined) return this.fixed - held;
+    if (!this.short(longestRunningSince, now)) return this.concurrency - held;
+    // One fetch in hand and the next on its way.
+    const batch = SHORT_TASK_PREFETCH * this.concurrency;
+    return Math.min(2 * batch - held, batch);
   }
 
   /** Whether recent runs, and the one running longest now, are short. */

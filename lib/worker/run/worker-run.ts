@@ -138,6 +138,7 @@ export class WorkerRun {
       this.deps.logger,
       () => (this.pool.problem === null ? undefined : Promise.race([this.pool.whenAvailable(), this.stopSignal])),
       this.shards,
+      () => this.buffer.sendBeforeFetch(),
     );
     this.loop = fetcher.run();
   }
