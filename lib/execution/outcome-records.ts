@@ -28,7 +28,9 @@ export function recordForOutcome(
       break;
     case 'retry':
       record = { id, task, queue, worker, state: TaskState.RETRY, error: outcome.error, retries: message.retries, eta: outcome.eta, startedAt: outcome.startedAt };
-      break;
+      // Like STARTED: a RETRY that lands late (sent again after a lost reply while the next attempt
+      // already finished, or from a duplicate delivery) must not hide the final result.
+      return { record, ttl, keepReady: true };
     case 'revoked':
       record = { id, task, queue, worker, state: TaskState.REVOKED, reason: outcome.reason, finishedAt: Date.now() };
       break;

@@ -112,6 +112,28 @@ forEachBackend('queue', ({ open }) => {
       expect((await broker.reserve(Q, 10, LONG)).messages).toEqual([reserved('a', 'body-a', 1)]);
     });
 
+    it("ids of one bucket published together (a producer's run of ids): each new one once, in order, with its options", async () => {
+      const { broker } = await open();
+      // Same last two characters: one message bucket on Redis, so one lookup and one write for the run.
+      await broker.publish([{ id: 'old-AA', queue: Q, body: 'old' }]);
+      await broker.publish([
+        { id: 'one-AA', queue: Q, body: 'b1' },
+        { id: 'old-AA', queue: Q, body: 'again' },
+        { id: 'two-AA', queue: Q, body: 'b2', eta: Date.now() + LONG },
+        { id: 'one-AA', queue: Q, body: 'repeated' },
+        { id: 'three-AA', queue: Q, body: 'b3', priority: 5 },
+        { id: 'four-AA', queue: Q, body: 'b4' },
+      ]);
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 4, delayed: 1, active: 0 });
+      const bodies = (await broker.reserve(Q, 10, LONG)).messages.map((m) => [m.id, m.body]);
+      expect(bodies).toEqual([
+        ['three-AA', 'b3'],
+        ['old-AA', 'old'],
+        ['one-AA', 'b1'],
+        ['four-AA', 'b4'],
+      ]);
+    });
+
     it('queues are separate', async () => {
       const { broker } = await open();
       await broker.publish([msg('a'), { id: 'b', queue: 'other', body: 'body-b' }]);
@@ -291,6 +313,17 @@ forEachBackend('queue', ({ open }) => {
       const due = await reserveSome(broker, 'the retry to come due');
       expect(Date.now()).toBeGreaterThanOrEqual(eta);
       expect(due.messages).toEqual([reserved('a', 'retry-1', 1)]);
+    });
+
+    it('a reserve made right after a settle, before it is answered, finds what the settle put back (a worker fetching after a retry)', async () => {
+      const { broker } = await open();
+      await broker.publish([msg('a', { priority: 9 }), msg('b')]);
+      const a = held(await broker.reserve(Q, 1, LONG), 'a');
+      const record = { id: 'a', state: 'RETRY' as const, task: 't', queue: Q };
+      const settled = broker.settle([{ kind: 'requeue', ...lease(a), body: 'retry-1', eta: 0 }], [{ record, ttl: LONG }]);
+      const next = broker.reserve(Q, 1, LONG);
+      await settled;
+      expect((await next).messages).toEqual([reserved('a', 'retry-1', 1)]);
     });
 
     it("requeue without an eta goes to the back of the queue; '' keeps the body", async () => {

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { TaskEventBus, TaskFailedError, type TaskEvent } from '../../lib/internal';
 import { retryDelay } from '../../lib/execution/retry-policy';
+import { recordForOutcome } from '../../lib/execution/outcome-records';
+import type { ExecutionOutcome } from '../../lib/execution/execution-outcome';
 import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, readMarks, readResult, waitFor, type InProcessWorker } from './harness';
@@ -72,6 +74,18 @@ describe('retries', () => {
     await expect(result.get({ timeout: 10_000 })).resolves.toBe('ok after 2 retries');
     expect(await marks('then-works')).toHaveLength(3);
     expect(await result.info()).toMatchObject({ state: 'SUCCESS', retries: 2 });
+  });
+
+  it("an attempt's RETRY record that lands late (sent again after a lost reply, or from a duplicate delivery) never hides the final result", async () => {
+    const result = await w.client.delay(ReliabilityTasks, 'failsTwiceThenWorks', 'late-retry', 1);
+    await expect(result.get({ timeout: 10_000 })).resolves.toBe('ok after 1 retries');
+    // The write the worker made when the first attempt failed, as it would arrive now.
+    const first = { v: 1, id: result.id, task: 'ReliabilityTasks.failsTwiceThenWorks', args: [], queue: 'default', sentAt: 0, retries: 0 };
+    const outcome: ExecutionOutcome = { kind: 'retry', error: { name: 'TransientError', message: 'late' }, eta: Date.now() + 1000, message: { ...first, retries: 1 }, startedAt: Date.now() };
+    const late = recordForOutcome(first, outcome, 60_000, 'w');
+    await harness.broker(w.app).storeResults([late!]);
+    expect(await result.info()).toMatchObject({ state: 'SUCCESS', retries: 1 });
+    expect(await readResult(redis, prefix, result.id)).toMatchObject({ state: 'SUCCESS', result: 'ok after 1 retries' });
   });
 
   it('retryDelay waits that long between attempts', async () => {

@@ -7,28 +7,76 @@
           priority 0-9; the key as '<limit>|<key>', '' for none)
   Returns the number of messages added. An id already stored is left as it is
   (a repeated taskId does not enqueue twice).
+  A producer's generated ids come in runs of one bucket (lib/utils/task-id.ts): the bodies
+  of such a run are looked up with one HMGET and stored with one HSET, not a HSETNX each.
 ]]
 -- @include queue-helpers
 local now = tonumber(ARGV[1])
 local firstDue = firstDueTime()
 local added, wake = 0, false
 local ready = {}
-for i = 2, #ARGV, 3 do
-  local eta, priority, keyed = 0, 0, ''
+-- Ids in one HMGET / HSET at most (Lua's unpack has a limit).
+local MAX_RUN = 500
+
+local function optionsAt(i)
   local options = ARGV[i + 2]
-  if options ~= '' then
-    local a = string.find(options, '|', 1, true)
-    local b = string.find(options, '|', a + 1, true)
-    eta, priority, keyed = tonumber(string.sub(options, 1, a - 1)), tonumber(string.sub(options, a + 1, b - 1)), string.sub(options, b + 1)
+  if options == '' then
+    return 0, 0, ''
   end
-  local isNew, wakes = enqueueNew(ARGV[i], ARGV[i + 1], eta, priority, now, ready, firstDue, keyed)
-  if isNew then
-    added = added + 1
-    wake = wake or wakes
-    if eta > now and eta < firstDue then
-      firstDue = eta
+  local a = string.find(options, '|', 1, true)
+  local b = string.find(options, '|', a + 1, true)
+  return tonumber(string.sub(options, 1, a - 1)), tonumber(string.sub(options, a + 1, b - 1)), string.sub(options, b + 1)
+end
+
+-- Schedules the message at ARGV[i], stored just now.
+local function scheduleAt(i)
+  local eta, priority, keyed = optionsAt(i)
+  added = added + 1
+  wake = scheduleNew(ARGV[i], eta, priority, now, ready, firstDue, keyed) or wake
+  if eta > now and eta < firstDue then
+    firstDue = eta
+  end
+end
+
+-- Messages of before 0.3 left in the old hash: each id is checked there too, one at a time.
+local oneByOne = legacyMessages()
+local i = 2
+while i <= #ARGV do
+  local bucket = bucketOf(ARGV[i])
+  local last = i
+  while not oneByOne and last + 3 <= #ARGV and last - i < 3 * (MAX_RUN - 1) and bucketOf(ARGV[last + 3]) == bucket do
+    last = last + 3
+  end
+  if last == i then
+    if storeNew(ARGV[i], ARGV[i + 1]) then
+      scheduleAt(i)
+    end
+  else
+    local key = bucketKey(bucket)
+    local ids = {}
+    for j = i, last, 3 do
+      ids[#ids + 1] = ARGV[j]
+    end
+    local stored = redis.call('HMGET', key, unpack(ids))
+    local fields, fresh, taken = {}, {}, {}
+    for k, id in ipairs(ids) do
+      -- The first of a repeated id wins, as with a HSETNX each.
+      if not stored[k] and not taken[id] then
+        taken[id] = true
+        local j = i + 3 * (k - 1)
+        fields[#fields + 1] = id
+        fields[#fields + 1] = ARGV[j + 1]
+        fresh[#fresh + 1] = j
+      end
+    end
+    if #fields > 0 then
+      redis.call('HSET', key, unpack(fields))
+      for _, j in ipairs(fresh) do
+        scheduleAt(j)
+      end
     end
   end
+  i = last + 3
 end
 flushReady(ready, wake)
 return added

@@ -47,6 +47,12 @@ local function lostCount(id)
   return asCount(redis.call('HGET', KEYS[6], id))
 end
 
+-- Whether any message has a lost delivery counted: usually none, and then a run of ids
+-- needs no HMGET of the lost hash (which would convert every id for nothing).
+local function anyLost()
+  return redis.call('EXISTS', KEYS[6]) == 1
+end
+
 -- Counts one more lost delivery of `id`; returns the new count.
 local function countLost(id)
   local lost = lostCount(id) + 1
@@ -381,18 +387,11 @@ local function dropKey(id)
   return admitted
 end
 
--- Stores a new message and schedules it: delayed, prioritised, through its concurrency
--- key's admission (`keyed`: '<limit>|<key>', or '' / nil for none), or (priority 0, due
--- now) appended to `readyBatch` for one LPUSH by the caller. Returns false when the id exists,
--- else true and whether waiting workers should be woken.
-local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, keyed)
-  if redis.call('HSETNX', messageKey(id), id, body) == 0 then
-    return false, false
-  end
-  if legacyMessages() and redis.call('HEXISTS', KEYS[5], id) == 1 then
-    redis.call('HDEL', messageKey(id), id)
-    return false, false
-  end
+-- Schedules a message whose body was just stored: delayed, prioritised, through its
+-- concurrency key's admission (`keyed`: '<limit>|<key>', or '' / nil for none), or (priority
+-- 0, due now) appended to `readyBatch` for one LPUSH by the caller. Returns whether waiting
+-- workers should be woken (it is ready, or due before `firstDue`, the earliest eta so far).
+local function scheduleNew(id, eta, priority, now, readyBatch, firstDue, keyed)
   if priority > 0 then
     redis.call('HSET', KEYS[9], id, priority)
   end
@@ -401,17 +400,39 @@ local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, ke
   end
   if eta > now then
     redis.call('ZADD', KEYS[3], eta, id)
-    return true, eta < firstDue
+    return eta < firstDue
   end
   if keyed and keyed ~= '' then
-    return true, makeReady(id, false, true)
+    return makeReady(id, false, true)
   end
   if priority > 0 then
     redis.call('ZADD', KEYS[2], priorityScore(priority, false), id)
   else
     readyBatch[#readyBatch + 1] = id
   end
-  return true, true
+  return true
+end
+
+-- Stores the message of `id` unless one is stored (in its bucket, or in the hash of before
+-- 0.3); whether it did.
+local function storeNew(id, body)
+  if redis.call('HSETNX', messageKey(id), id, body) == 0 then
+    return false
+  end
+  if legacyMessages() and redis.call('HEXISTS', KEYS[5], id) == 1 then
+    redis.call('HDEL', messageKey(id), id)
+    return false
+  end
+  return true
+end
+
+-- Stores a new message and schedules it (storeNew, scheduleNew). Returns isNew, wake; an id
+-- already stored is left alone (false, false).
+local function enqueueNew(id, body, eta, priority, now, readyBatch, firstDue, keyed)
+  if not storeNew(id, body) then
+    return false, false
+  end
+  return true, scheduleNew(id, eta, priority, now, readyBatch, firstDue, keyed)
 end
 
 local function firstDueTime()
