@@ -52,12 +52,27 @@ export class RedisResultStore implements ResultStore {
 
   private async storeSlot(writes: ResultWrite[]): Promise<void> {
     const { keys, cluster } = this.commands;
+    // Records grouped by ttl and mode (store-results.lua): a flush's records mostly share both.
+    const groups = new Map<number, { ttl: number; mode: number; writes: ResultWrite[] }>();
+    for (const write of writes) {
+      const ttl = Math.ceil(write.ttl);
+      const mode = (write.keepReady ? 2 : 0) + (isReadyState(write.record.state) ? 1 : 0);
+      // One number per (ttl, mode): mode is 0-3.
+      const key = ttl * 4 + mode;
+      const group = groups.get(key);
+      if (group) group.writes.push(write);
+      else groups.set(key, { ttl, mode, writes: [write] });
+    }
     const resultKeys: string[] = [];
     // On a Cluster the script finds each result's waiter mark from its key: a ready result is announced only to someone waiting.
     const args: Array<string | number> = [keys.resultChannel(''), cluster ? keys.resultWaiterPrefix : '', keys.resultPrefixBytes];
-    for (const { record, ttl, keepReady } of writes) {
-      resultKeys.push(keys.result(record.id));
-      args.push(record.id, JSON.stringify(record), Math.ceil(ttl), (keepReady ? 2 : 0) + (isReadyState(record.state) ? 1 : 0));
+    for (const { ttl, mode, writes: members } of groups.values()) {
+      args.push(members.length, ttl, mode);
+      for (const { record } of members) {
+        resultKeys.push(keys.result(record.id));
+        if (mode % 2 === 1) args.push(record.id);
+        args.push(JSON.stringify(record));
+      }
     }
     await this.commands.call('ntStoreResults', resultKeys, args);
   }

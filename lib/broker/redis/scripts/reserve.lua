@@ -81,15 +81,17 @@ for _, value in ipairs(dead) do
 end
 if #ids > 0 then
   if not again then
+    -- The score as Redis would write the number (%.17g), made once rather than per member.
+    local score = string.format('%.17g', deadline)
     local lease = {}
     for i, id in ipairs(ids) do
-      lease[2 * i - 1] = deadline
+      lease[2 * i - 1] = score
       lease[2 * i] = leaseMember(id, token)
     end
     redis.call('ZADD', KEYS[4], unpack(lease))
   end
   local bodies = bodiesOf(ids)
-  local lost = redis.call('HMGET', KEYS[6], unpack(ids))
+  local lost = anyLost() and redis.call('HMGET', KEYS[6], unpack(ids)) or {}
   for i, id in ipairs(ids) do
     out[#out + 1] = id
     out[#out + 1] = bodies[i]

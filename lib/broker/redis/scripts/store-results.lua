@@ -3,7 +3,7 @@
   A record written with keep-ready is stored only if no ready (SUCCESS, FAILURE,
   REVOKED) record is kept: a late STARTED of a duplicate delivery never hides a
   finished result, and in workflows the first outcome wins.
-  KEYS    per record, its result key
+  KEYS    per record, its result key, in the order of the records below
   ARGV[1] the prefix of the pub/sub channels on which ready results are announced
   ARGV[2] '' on one node; on a Cluster, the prefix of the waiter marks: a record's mark
           (a key set by whoever waits for its result: on a Cluster a PUBLISH travels to
@@ -11,17 +11,19 @@
           prefix followed by its result key past its first ARGV[3] bytes (the same hash
           tag, so the same slot)
   ARGV[3] the length of the result keys' prefix, bytes
-  ARGV[4..] groups of four per record: task id, record (JSON), ttl (ms), mode
+  ARGV[4..] groups of records that share their ttl and mode: count, ttl (ms), mode, then
+          per record its JSON, preceded by its task id when the mode announces
           mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce
+  (A flush's records mostly share one ttl and mode: sent once, not once per record.)
   Returns the number of records stored.
 ]]
+local channelPrefix = ARGV[1]
 local markPrefix = ARGV[2]
 local marked = markPrefix ~= ''
 local keyPrefixLength = tonumber(ARGV[3])
 local function markOf(key)
   return markPrefix .. string.sub(key, keyPrefixLength + 1)
 end
-local stored = 0
 -- With waiter marks, one EXISTS over all of them first: in a backlog nobody waits, and no
 -- record then costs a call of its own for its mark.
 local anyWaiter = false
@@ -35,26 +37,39 @@ if marked then
     end
   end
 end
-for i = 1, #KEYS do
-  local key = KEYS[i]
-  local j = 4 * i
-  local mode = tonumber(ARGV[j + 3])
-  local write = true
-  if mode >= 2 then
-    local current = redis.call('GET', key)
-    if current then
-      local ok, record = pcall(cjson.decode, current)
-      if ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED') then
-        write = false
-      end
-    end
+local function keptReady(key)
+  local current = redis.call('GET', key)
+  if not current then
+    return false
   end
-  if write then
-    redis.call('SET', key, ARGV[j + 1], 'PX', ARGV[j + 2])
-    if mode % 2 == 1 and (not marked or (anyWaiter and redis.call('EXISTS', markOf(key)) == 1)) then
-      redis.call('PUBLISH', ARGV[1] .. ARGV[j], ARGV[j + 1])
+  local ok, record = pcall(cjson.decode, current)
+  return ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED')
+end
+local stored = 0
+local k = 0
+local a = 4
+while a <= #ARGV do
+  local count, ttl, mode = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  local announce = mode % 2 == 1
+  local keepReady = mode >= 2
+  a = a + 3
+  for _ = 1, count do
+    k = k + 1
+    local key = KEYS[k]
+    local id
+    if announce then
+      id = ARGV[a]
+      a = a + 1
     end
-    stored = stored + 1
+    local record = ARGV[a]
+    a = a + 1
+    if not (keepReady and keptReady(key)) then
+      redis.call('SET', key, record, 'PX', ttl)
+      if announce and (not marked or (anyWaiter and redis.call('EXISTS', markOf(key)) == 1)) then
+        redis.call('PUBLISH', channelPrefix .. id, record)
+      end
+      stored = stored + 1
+    end
   end
 end
 return stored
