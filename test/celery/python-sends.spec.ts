@@ -12,6 +12,7 @@ import { waitFor } from '../support/wait';
 import type { RedisServerHandle } from '../support/redis-server';
 import { BillingTasks } from './celery-tasks';
 import { pythonProducer, startCeleryWorker, stopCeleryWorkers } from './celery-support';
+import { monitorCommands } from '../support/redis-monitor';
 
 jest.setTimeout(60_000);
 
@@ -108,9 +109,8 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
     const announced: string[] = [];
     listener.on('message', (_channel: string, json: string) => announced.push((JSON.parse(json) as { status: string }).status));
     await listener.subscribe(`celery-task-meta-${id}`);
-    const monitor = await res.redis(server.url).monitor();
     const pushes: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const stopMonitor = await monitorCommands(server.url, (args) => {
       // celery-ack.lua's pushes (EVALSHA, or EVAL the first time the script runs on a connection).
       if (/^eval/i.test(args[0])) pushes.push(...args.filter((arg) => arg.startsWith('{"body"') && arg.includes(id)));
     });
@@ -127,7 +127,7 @@ describe('Python sends, Nest runs (Celery protocol on a shared Redis)', () => {
       expect(retries.map((h) => [h.id, h.retries])).toEqual([[id, 1], [id, 2]]);
       for (const h of retries) expect(h.eta).toMatch(/\+00:00$/);
     } finally {
-      monitor.disconnect();
+      stopMonitor();
     }
   });
 

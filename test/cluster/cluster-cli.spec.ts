@@ -35,14 +35,14 @@ describe('nest-tasks on a Redis Cluster', () => {
     await expect(sum.get({ timeout: 10_000 })).resolves.toBe(5);
 
     const ping = await runCli(['inspect', 'ping', '--json', '--broker', testClusterUrl()], env);
-    expect(ping.code).toBe(0);
+    expect(ping).toMatchObject({ code: 0 });
     expect(Object.values(JSON.parse(ping.stdout) as Record<string, string>)).toEqual(['pong']);
 
     await Promise.all([1, 2, 3].map((n) => client.send('OpsTasks.add', [n, n], { queue: 'parked' })));
     const queues = await runCli(['inspect', 'queues'], env);
     expect(queues.stdout).toMatch(/parked\s+3\b/);
     const purged = await runCli(['purge', '-Q', 'parked', '--force'], env);
-    expect(purged.code).toBe(0);
+    expect(purged).toMatchObject({ code: 0 });
     expect(purged.stdout).toContain('3');
   });
 

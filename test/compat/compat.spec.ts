@@ -81,7 +81,7 @@ describe.each(FIXTURES)('$name app using the packed library', (fixture) => {
         ? ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('nestjs-tasks'))"]
         : ['-e', "process.stdout.write(require.resolve('nestjs-tasks'))"];
     const run = await runNode(script, { cwd: fixture.dir, timeoutMs: 20_000 });
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toBe(fixture.moduleSystem === 'esm' ? pathToFileURL(expected).href : expected);
   });
 });

@@ -45,7 +45,7 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
 
   it('inspect ping / stats / registered (--json and text)', async () => {
     const ping = await runCli(['inspect', 'ping', '--json'], env);
-    expect(ping.code).toBe(0);
+    expect(ping).toMatchObject({ code: 0 });
     expect(JSON.parse(ping.stdout)).toEqual({ [workerId]: 'pong' });
 
     const stats = await runCli(['inspect', 'stats', '--json'], env);
@@ -78,18 +78,18 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
     expect(workers.stdout).toMatch(new RegExp(`^${workerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+online\\s+default,emails\\s+1/2`, 'm'));
 
     const revoke = await runCli(['revoke', long.id, later.id, '--terminate'], env);
-    expect(revoke.code).toBe(0);
+    expect(revoke).toMatchObject({ code: 0 });
     expect(revoke.stdout).toContain(`Revoked ${long.id} (terminate).`);
     await waitFor('both to be revoked', async () => (await long.state()) === 'REVOKED' && (await later.state()) === 'REVOKED', 15_000);
   });
 
   it('control rate-limit: stored for every worker, each live worker answers', async () => {
     const set = await runCli(['control', 'rate-limit', 'OpsTasks.add', '10/m'], env);
-    expect(set.code).toBe(0);
+    expect(set).toMatchObject({ code: 0 });
     expect(set.stdout).toContain(`-> ${workerId}: rate limit set`);
     expect(await app.get<Broker>(TASK_BROKER).rateLimits()).toEqual({ 'OpsTasks.add': '10/m' });
     const bad = await runCli(['control', 'rate-limit', 'OpsTasks.add', 'quickly'], env);
-    expect(bad.code).toBe(1);
+    expect(bad).toMatchObject({ code: 1 });
     expect(bad.stderr).toContain("Invalid option 'setRateLimit(OpsTasks.add).rate'");
     await runCli(['control', 'rate-limit', 'OpsTasks.add', 'none'], env);
     expect(await app.get<Broker>(TASK_BROKER).rateLimits()).toEqual({});
@@ -99,11 +99,11 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
     const broker = app.get<Broker>(TASK_BROKER);
     await broker.publish(Array.from({ length: 3000 }, (_, i) => ({ id: `p-${i}`, queue: 'parked', body: parked(`p-${i}`) })));
     const refused = await runCli(['purge', '-Q', 'parked'], env);
-    expect(refused.code).toBe(1);
+    expect(refused).toMatchObject({ code: 1 });
     expect(refused.stderr).toContain('Refusing to purge without --force');
     expect((await broker.queueSizes('parked')).ready).toBe(3000);
     const purged = await runCli(['purge', '-Q', 'parked', '--force'], env);
-    expect(purged.code).toBe(0);
+    expect(purged).toMatchObject({ code: 0 });
     expect(purged.stdout).toContain("Purged 3000 message(s) from 'parked'.");
     expect((await broker.queueSizes('parked')).ready).toBe(0);
   });
@@ -114,7 +114,7 @@ describe('nest-tasks worker, inspect, control, purge, revoke', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.stdout + worker.stderr).toMatch(/Worker \S+ stopped after \d+ task\(s\)/);
     const none = await runCli(['inspect', 'ping', '--timeout', '300'], env);
-    expect(none.code).toBe(2);
+    expect(none).toMatchObject({ code: 2 });
     expect(none.stderr).toContain('No worker replied within 300 ms');
   });
 });
@@ -129,7 +129,7 @@ describe('nest-tasks errors say what is wrong', () => {
       runCli(['worker', '--module', 'test/ops/fixtures/ops-app.module.ts#NotATaskModule'], env),
       runCli(['beat', '--module', 'test/ops/fixtures/ops-app.module.ts'], env),
     ]);
-    expect(missing.code).toBe(1);
+    expect(missing).toMatchObject({ code: 1 });
     expect(missing.stderr).toMatch(/Cannot load --module dist\/nowhere\/app.module.js: no such file: \/.*dist\/nowhere\/app.module.js/);
     expect(noExport.stderr).toContain("it has no export 'Nope' (it exports: NotATaskModule, OpsAppModule)");
     expect(noTasks.stderr).toContain('it does not import TaskModule.forRoot(...)');
@@ -149,10 +149,10 @@ describe('nest-tasks errors say what is wrong', () => {
       runCli(['purge', '-Q', 'x', '--force', '--broker', 'memory://']),
       runCli(['worker', '--module', OPS_MODULE, '--pool', 'threads'], env),
     ]);
-    expect(unreachable.code).toBe(1);
+    expect(unreachable).toMatchObject({ code: 1 });
     expect(unreachable.stderr).toContain(`nest-tasks: Cannot reach the broker at redis://127.0.0.1:${closed}/0`);
     expect(memory.stderr).toContain("Invalid option '--broker'");
-    expect(pool.code).toBe(1);
+    expect(pool).toMatchObject({ code: 1 });
     expect(pool.stderr).toContain("Allowed choices are inline, process");
   });
 
@@ -161,10 +161,10 @@ describe('nest-tasks errors say what is wrong', () => {
       runCli(['inspect', 'ping', '--broker', 'http://ops:hun@ter2@redis.internal:6379/0']),
       runCli(['purge', '-Q', 'x', '--force', '--broker', 'redis://ops:hun/ter2@redis.internal:6379/0']),
     ]);
-    expect(scheme.code).toBe(1);
+    expect(scheme).toMatchObject({ code: 1 });
     expect(scheme.stderr).toContain("Invalid option '--broker'");
     expect(scheme.stderr).toContain('http://redis.internal:6379/0');
-    expect(slash.code).toBe(1);
+    expect(slash).toMatchObject({ code: 1 });
     expect(slash.stderr).toContain("Invalid option '--broker'");
     for (const out of [scheme.stdout + scheme.stderr, slash.stdout + slash.stderr]) {
       expect(out).not.toContain('hun');
