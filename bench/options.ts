@@ -20,6 +20,8 @@ export interface BenchOptions {
   duration: number;
   /** Unmeasured start of the latency run, ms (JIT, connections). */
   warmup: number;
+  /** Tasks a processing child runs through a worker of its own before the timed one (JIT). */
+  warmTasks: number;
   /** Repeats of every measurement; the median is reported. */
   rounds: number;
   /** Which measurements to run. */
@@ -52,7 +54,7 @@ export class BenchOptionError extends Error {
 }
 
 interface IntegerOption {
-  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'rounds' | 'masters' | 'shards';
+  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'warmTasks' | 'rounds' | 'masters' | 'shards';
   flag: string;
   env: string;
   fallback: number;
@@ -69,6 +71,7 @@ const INTEGER_OPTIONS: IntegerOption[] = [
   { key: 'highRate', flag: '--high-rate', env: 'BENCH_HIGH_RATE', fallback: 5000, min: 1 },
   { key: 'duration', flag: '--duration', env: 'BENCH_DURATION', fallback: 10_000, min: 100 },
   { key: 'warmup', flag: '--warmup', env: 'BENCH_WARMUP', fallback: 1000, min: 0 },
+  { key: 'warmTasks', flag: '--warm-tasks', env: 'BENCH_WARM_TASKS', fallback: 5000, min: 0 },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', fallback: 1, min: 1 },
   { key: 'masters', flag: '--masters', env: 'BENCH_MASTERS', fallback: 3, min: 1 },
   { key: 'shards', flag: '--shards', env: 'BENCH_SHARDS', fallback: 6, min: 1 },

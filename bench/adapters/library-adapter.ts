@@ -29,7 +29,7 @@ export interface BenchConsumer {
   stop(): Promise<number>;
   /** Stops the worker gracefully (other workers may still be running on the queue). */
   halt(): Promise<void>;
-  /** The messages still in the queue, waiting, delayed or running anywhere. */
+  /** The messages still in the queue, waiting, delayed or running anywhere (not yet acknowledged). */
   leftover(): Promise<number>;
   close(): Promise<void>;
   /** With a recording tracer provider: the spans it exported so far (flushing first). */

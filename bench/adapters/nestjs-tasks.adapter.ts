@@ -39,6 +39,9 @@ export class NestjsTasksAdapter implements LibraryAdapter {
 
   async consumer(concurrency: number): Promise<BenchConsumer> {
     const app = await this.createApp();
+    // Spans of an earlier worker of this process (the warm-up) are not this one's.
+    const exported = this.exportedSpans;
+    const before = exported ? await exported() : 0;
     const worker = app.get(TaskWorker);
     const broker = app.get<Broker>(TASK_BROKER);
     const leftover = async () => {
@@ -58,7 +61,7 @@ export class NestjsTasksAdapter implements LibraryAdapter {
         return leftover();
       },
       close: () => app.close(),
-      ...(this.exportedSpans ? { exportedSpans: this.exportedSpans } : {}),
+      ...(exported ? { exportedSpans: async () => (await exported()) - before } : {}),
     };
   }
 

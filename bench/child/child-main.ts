@@ -5,6 +5,7 @@ import { BENCH_KEYS } from '../adapters/bench.tasks';
 import { measureEnqueue, measureFill, produceFlood, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
 import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './protocol';
 import { measureShare } from './share';
+import { warmUp } from './warm-up';
 
 /**
  * Entry of a bench child process: runs one side (one library) of one measurement,
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
   const raw = process.env[JOB_ENV];
   if (!raw || !process.send) throw new Error(`The bench child is started by dist/bench/run.js (no ${JOB_ENV} or IPC)`);
   const job = JSON.parse(raw) as ChildJob;
-  const adapter: LibraryAdapter =
-    job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, job.prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, job.prefix, job.queue, job.shards, job.variant);
-  const result = await run(job, adapter);
+  const result = await run(job, adapterFor(job, job.prefix));
   await send({ type: 'result', result });
+}
+
+function adapterFor(job: ChildJob, prefix: string): LibraryAdapter {
+  return job.lib === 'bullmq' ? new BullmqAdapter(job.redisUrl, prefix, job.queue) : new NestjsTasksAdapter(job.redisUrl, prefix, job.queue, job.shards, job.variant);
 }
 
 async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult> {
@@ -41,7 +44,17 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
     case 'process':
     case 'process-share':
     case 'latency-worker': {
+      if ((job.kind === 'process' || job.kind === 'process-share') && job.warmTasks) {
+        // Several share children warm up at once: each under a prefix of its own.
+        const prefix = job.kind === 'process' ? `${job.prefix}:warm` : `${job.prefix}:warm:${process.pid}`;
+        await warmUp(adapterFor(job, prefix), job.warmTasks, job.concurrency);
+      }
       const consumer = await adapter.consumer(job.concurrency);
+      if (job.kind === 'process' && job.warmTasks) {
+        const go = nextRunnerMessage('go');
+        await send({ type: 'ready' });
+        await go;
+      }
       try {
         if (job.kind === 'process') return await measureProcessing(consumer, job.tasks);
         if (job.kind === 'process-share') return await measureShare(consumer, { send, next: nextRunnerMessage });

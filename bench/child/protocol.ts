@@ -23,15 +23,19 @@ export type ChildJob =
   | (JobBase & { kind: 'enqueue-sequential'; tasks: number })
   /** Fan-out: `tasks` enqueued in calls of `chunk` (delayMany / addBulk); random priorities 1-9 when `priorities`. */
   | (JobBase & { kind: 'fill'; tasks: number; chunk: number; priorities: boolean })
-  /** One worker drains a backlog of `tasks`. */
-  | (JobBase & { kind: 'process'; tasks: number; concurrency: number })
   /**
-   * One of several worker processes draining one backlog together: it builds its worker,
-   * says `ready`, starts on `go`, reports its count as `progress`, stops on `stop`
-   * (then says `stopped`) and on `finish` counts what is left in the queue and returns.
-   * `tasks` is the whole backlog, run by all of them together.
+   * One worker drains a backlog of `tasks`. With `warmTasks`, the child first runs that many
+   * through a worker of its own (another prefix, untimed), says `ready` and starts on `go`.
    */
-  | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number })
+  | (JobBase & { kind: 'process'; tasks: number; concurrency: number; warmTasks?: number })
+  /**
+   * One of several worker processes draining one backlog together: it warms up as `process`
+   * does (a prefix of its own), builds its worker, says `ready`, starts on `go`, reports its
+   * count as `progress`; on `stop` it notes when the queue is drained, stops (then says
+   * `stopped`) and on `finish` counts what is left in the queue and returns. `tasks` is the
+   * whole backlog, run by all of them together.
+   */
+  | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number; warmTasks?: number })
   /** A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured. */
   | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number })
   /**
@@ -71,7 +75,7 @@ export type ChildResult =
   | ({ kind: 'rate'; tasks: number } & Timed)
   | ({ kind: 'process'; tasks: number; memory: MemoryFigures; leftover: number; spans?: number } & Timed)
   /** A share of a backlog: the tasks this process ran, its first start and last task body (wall clock, ms). */
-  | { kind: 'share'; tasks: number; startedAt: number; lastHitAt: number; cpuMicros: number; leftover: number }
+  | { kind: 'share'; tasks: number; startedAt: number; lastHitAt: number; drainedAt: number; cpuMicros: number; leftover: number }
   | { kind: 'latency'; samples: number; p50: number; p90: number; p99: number; max: number; window: TimedWindow }
   | { kind: 'sent'; tasks: number; seconds: number };
 

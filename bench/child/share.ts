@@ -14,8 +14,9 @@ export interface ShareChannel {
 
 /**
  * One of several worker processes draining one backlog. Only the runner knows when the
- * whole backlog has run (it adds up the counts), so it says when to stop; the rate is
- * taken from the wall-clock times each process notes (first start, last task body).
+ * whole backlog has run (it adds up the counts), so it says when to stop; each process then
+ * notes when the queue holds nothing, running or waiting (every result stored), and the rate
+ * is taken from the wall-clock times the processes note (first start, queue drained).
  */
 export async function measureShare(consumer: BenchConsumer, channel: ShareChannel): Promise<ChildResult> {
   let lastHitAt = NaN;
@@ -38,11 +39,13 @@ export async function measureShare(consumer: BenchConsumer, channel: ShareChanne
   const cpu = process.cpuUsage();
   await consumer.start();
   await stop;
+  while ((await consumer.leftover()) > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  const drainedAt = wallClock();
   const used = process.cpuUsage(cpu);
   await consumer.halt();
   if (timer) clearTimeout(timer);
   const finish = channel.next('finish');
   await channel.send({ type: 'stopped' });
   await finish;
-  return { kind: 'share', tasks: count, startedAt, lastHitAt, cpuMicros: used.user + used.system, leftover: await consumer.leftover() };
+  return { kind: 'share', tasks: count, startedAt, lastHitAt, drainedAt, cpuMicros: used.user + used.system, leftover: await consumer.leftover() };
 }

@@ -14,7 +14,7 @@ export interface BacklogSettings {
  * last task body.
  */
 export async function runBacklogScenario(ctx: BenchContext, settings: BacklogSettings): Promise<void> {
-  const { tasks, chunk, concurrency } = ctx.options;
+  const { tasks, chunk, concurrency, warmTasks } = ctx.options;
   const label = settings.priorities ? 'priorities 1-9' : 'no priorities ';
   for (const lib of ctx.nextOrder()) {
     const fill = await ctx.run(lib, 'fill', { tasks, chunk, priorities: settings.priorities });
@@ -22,7 +22,7 @@ export async function runBacklogScenario(ctx: BenchContext, settings: BacklogSet
     if (!settings.priorities) ctx.record('fill.redisBytesPerTask', lib, fill.redis.memoryDelta / tasks);
     ctx.log(`  fan-out, chunks of ${chunk}, ${label} ${lib.padEnd(13)} ${formatRate(fill.result)}`);
     if (settings.process) {
-      const { result, redis } = await ctx.run(lib, 'process', { tasks, concurrency });
+      const { result, redis } = await ctx.run(lib, 'process', { tasks, concurrency, warmTasks });
       if (result.kind !== 'process') throw new Error(`expected a processing result, got ${result.kind}`);
       if (result.leftover !== 0) throw new Error(`${lib} left ${result.leftover} message(s) in the queue after processing ${tasks}`);
       ctx.record(settings.priorities ? 'priorities.rate' : 'process.rate', lib, rateOf(result));

@@ -46,8 +46,13 @@ export class BenchContext {
 
   /** Runs one child to its result, with what Redis did meanwhile. */
   async run<K extends ChildJob['kind']>(lib: LibraryName, kind: K, job: JobFor<K>): Promise<{ result: ChildResult; redis: RedisUsage }> {
+    const child = this.start(lib, kind, job);
+    // A warming child says `ready` once warm: what Redis did for the warm-up is not counted.
+    const warming = kind === 'process' && Boolean((job as { warmTasks?: number }).warmTasks);
+    if (warming) await Promise.race([child.ready, child.result]);
     const before = await snapshotRedis(this.admin);
-    const result = await this.start(lib, kind, job).result;
+    if (warming) child.send({ type: 'go' });
+    const result = await child.result;
     const redis = usageBetween(before, await snapshotRedis(this.admin));
     return { result, redis };
   }

@@ -1,4 +1,4 @@
-import { decodeEventBatch } from '../../lib/broker/ports/event-codec';
+import { COMPACT_BATCH_FIELD, decodeEventBatch } from '../../lib/broker/ports/event-codec';
 import { BENCH_KEY_LIMIT, BENCH_KEYS, BENCH_QUEUE } from '../adapters/bench.tasks';
 import type { LibraryVariant } from '../child/protocol';
 import type { BenchContext } from './bench-context';
@@ -16,7 +16,7 @@ export async function runVariantScenario(ctx: BenchContext, variant: LibraryVari
   const { tasks, chunk, concurrency } = ctx.options;
   const lib = 'nestjs-tasks';
   await ctx.run(lib, 'fill', { tasks, chunk, priorities: false, variant });
-  const { result, redis } = await ctx.run(lib, 'process', { tasks, concurrency, variant });
+  const { result, redis } = await ctx.run(lib, 'process', { tasks, concurrency, variant, warmTasks: ctx.options.warmTasks });
   if (result.kind !== 'process') throw new Error(`expected a processing result, got ${result.kind}`);
   if (result.leftover !== 0) throw new Error(`${lib} (${variant}) left ${result.leftover} message(s) in the queue after processing ${tasks}`);
   ctx.record(`${variant}.rate`, lib, rateOf(result));
@@ -38,7 +38,7 @@ export async function runVariantScenario(ctx: BenchContext, variant: LibraryVari
 async function eventsWritten(ctx: BenchContext, key: string): Promise<string> {
   const entries = (await ctx.admin.xrange(key, '-', '+')) as Array<[string, string[]]>;
   let events = 0;
-  for (const [id, fields] of entries) events += fields[0] === 'b' ? decodeEventBatch(id, fields[1]).length : 1;
+  for (const [id, fields] of entries) events += fields[0] === COMPACT_BATCH_FIELD ? decodeEventBatch(id, fields[1]).length : 1;
   return `${events} events in ${entries.length} entries of the events stream`;
 }
 

@@ -6,9 +6,10 @@ import type { BenchContext } from './bench-context';
 
 /**
  * Scale-out on one Redis: the same backlog drained by 1, 2 and 4 worker processes
- * (each like the processing measurement's worker, concurrency `concurrency`). The
- * processes start together; the clock runs from the first start to the last task body
- * in any of them, and Redis's CPU time over the same span is divided by the tasks.
+ * (each like the processing measurement's worker, concurrency `concurrency`, warmed up
+ * first with `warmTasks` of its own). The processes start together once all are warm;
+ * the clock runs from the first start until the queue is drained (every result stored),
+ * and Redis's CPU time over the same span is divided by the tasks.
  */
 export async function runWorkersScenario(ctx: BenchContext): Promise<void> {
   for (const lib of ctx.nextOrder()) {
@@ -17,10 +18,10 @@ export async function runWorkersScenario(ctx: BenchContext): Promise<void> {
 }
 
 async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerProcesses): Promise<void> {
-  const { tasks, chunk, concurrency } = ctx.options;
+  const { tasks, chunk, concurrency, warmTasks } = ctx.options;
   await ctx.run(lib, 'fill', { tasks, chunk, priorities: false });
   const children: ChildHandle[] = [];
-  for (let i = 0; i < processes; i++) children.push(ctx.start(lib, 'process-share', { tasks, concurrency }));
+  for (let i = 0; i < processes; i++) children.push(ctx.start(lib, 'process-share', { tasks, concurrency, warmTasks }));
   await Promise.all(children.map((child) => child.ready));
   const counts = new Array<number>(processes).fill(0);
   let allRan!: () => void;
@@ -43,9 +44,10 @@ async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerP
   const before = await snapshotRedis(ctx.admin);
   for (const child of children) child.send({ type: 'go' });
   await Promise.race([ran, failed]);
-  const redis = usageBetween(before, await snapshotRedis(ctx.admin));
+  // Each child waits for the queue to drain before it stops: Redis's part includes the last settles.
   for (const child of children) child.send({ type: 'stop' });
   await Promise.race([Promise.all(stopped), failed]);
+  const redis = usageBetween(before, await snapshotRedis(ctx.admin));
   for (const child of children) child.send({ type: 'finish' });
   const results = await Promise.all(children.map((child) => child.result));
   const shares = results.map((result) => {
@@ -57,8 +59,10 @@ async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerP
   const leftover = Math.max(...shares.map((share) => share.leftover));
   if (leftover !== 0) throw new Error(`${lib} left ${leftover} message(s) in the queue after ${processes} processes ran ${tasks}`);
   const startedAt = Math.min(...shares.map((share) => share.startedAt));
+  // The first process to see the queue empty saw it drained; the last body ran before that.
   const lastHitAt = Math.max(...shares.filter((share) => share.tasks > 0).map((share) => share.lastHitAt));
-  const rate = tasks / ((lastHitAt - startedAt) / 1000);
+  const drainedAt = Math.max(lastHitAt, Math.min(...shares.map((share) => share.drainedAt)));
+  const rate = tasks / ((drainedAt - startedAt) / 1000);
   ctx.record(`workers${processes}.rate`, lib, rate);
   ctx.record(`workers${processes}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
   ctx.log(

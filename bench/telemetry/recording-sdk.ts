@@ -1,10 +1,18 @@
 /**
  * Registers a recording OpenTelemetry SDK in this process: every span sampled, ended spans
  * batched by a BatchSpanProcessor to an exporter that drops them, and a meter provider.
- * Loaded only where it is wanted (it replaces the process's global providers). Returns a
- * counter of the spans exported so far (flushing first).
+ * Loaded only where it is wanted (it replaces the process's global providers), once per
+ * process (a global provider is registered only once). Returns a counter of the spans
+ * exported so far (flushing first).
  */
-export async function installRecordingSdk(): Promise<() => Promise<number>> {
+export function installRecordingSdk(): Promise<() => Promise<number>> {
+  installed ??= install();
+  return installed;
+}
+
+let installed: Promise<() => Promise<number>> | undefined;
+
+async function install(): Promise<() => Promise<number>> {
   const api = await import('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
