@@ -42,18 +42,27 @@ export class TaskClient {
   }
 
   /** `delay` with options: countdown, eta, expires, queue, priority, taskId, ... */
-  async applyAsync<T, K extends TaskMethodName<T>>(
+  applyAsync<T, K extends TaskMethodName<T>>(
     cls: TaskClass<T>,
     method: K,
     args: TaskArgs<T, K>,
     options: ApplyOptions = {},
   ): Promise<AsyncResult<TaskReturn<T, K>>> {
-    return this.enqueue(this.dispatcher.resolve(cls, String(method)), args as unknown[], options);
+    // Not async (a promise per layer is most of a producer's overhead), yet it never throws: a mistake rejects.
+    try {
+      return this.enqueue(this.dispatcher.resolve(cls, String(method)), args as unknown[], options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Enqueues a task by name, for producers that do not have its class. */
-  async send<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
-    return this.enqueue<R>(this.dispatcher.resolveName(name), args, options);
+  send<R = unknown>(name: string, args: unknown[] = [], options: ApplyOptions = {}): Promise<AsyncResult<R>> {
+    try {
+      return this.enqueue<R>(this.dispatcher.resolveName(name), args, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -17,6 +17,9 @@ export type TaskMethodDecorator<A extends any[]> = <M extends (...args: [...A, .
   descriptor: TypedPropertyDescriptor<M>,
 ) => TypedPropertyDescriptor<M>;
 
+/** The metadata this copy of the library put on methods: a producer looks a task up at every call, and reflect-metadata's lookup costs more. */
+const DECORATED = new WeakMap<object, TaskMetadata>();
+
 /**
  * Marks a provider method as a task. The default name is `ClassName.methodName`.
  * Options are validated here, when the class is defined: the earliest point. Key
@@ -36,11 +39,14 @@ export function Task<A extends any[] = any[]>(options: TaskOptions<A> = {}): Tas
       options,
     };
     Reflect.defineMetadata(TASK_METADATA, metadata, descriptor.value);
+    DECORATED.set(descriptor.value, metadata);
     return descriptor;
   };
 }
 
 /** The `@Task` metadata of a method, if it has any. */
 export function getTaskMetadata(method: unknown): TaskMetadata | undefined {
-  return typeof method === 'function' ? Reflect.getMetadata(TASK_METADATA, method) : undefined;
+  if (typeof method !== 'function') return undefined;
+  // Reflect's metadata too: a method decorated by another copy of the library (its CommonJS and ES builds both loaded).
+  return DECORATED.get(method) ?? Reflect.getMetadata(TASK_METADATA, method);
 }

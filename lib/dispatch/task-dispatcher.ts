@@ -78,17 +78,39 @@ export class TaskDispatcher {
     return this.builder.build(task.name, task.options, args, options, workflow);
   }
 
-  /** Builds and sends one task; its result. */
-  async send<R = unknown>(task: ResolvedTask, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): Promise<AsyncResult<R>> {
-    const [id] = await this.dispatch([this.build(task, args, options, workflow)]);
-    return this.result<R>(id);
+  /** Builds and sends one task; its result. A mistake in the call rejects (never throws). */
+  send<R = unknown>(task: ResolvedTask, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): Promise<AsyncResult<R>> {
+    let built: BuiltMessage;
+    try {
+      built = this.build(task, args, options, workflow);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.dispatch([built]).then((ids) => this.result<R>(ids[0]));
   }
 
   /**
    * Publishes built messages in one round trip (or runs them, in eager mode). Returns
    * the id each one is known by: a unique task already queued answers with its own id.
    */
-  async dispatch(built: BuiltMessage[]): Promise<string[]> {
+  dispatch(built: BuiltMessage[]): Promise<string[]> {
+    if (this.config.record || this.eager) return this.dispatchAside(built);
+    // Promises chained, not awaited: each async layer costs a producer about what building the message does.
+    let published: Promise<string[]>;
+    try {
+      published = this.telemetry.enabled ? this.telemetry.send(built, () => this.publish(built)) : this.publish(built);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.events.active) return published;
+    return published.then((ids) => {
+      this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
+      return ids;
+    });
+  }
+
+  /** Recording mode keeps the messages, eager mode runs them: neither publishes. */
+  private async dispatchAside(built: BuiltMessage[]): Promise<string[]> {
     if (this.config.record) {
       // Recording mode: kept for the test to read and drain; unique locks are not taken.
       this.emitSent(built);
@@ -100,15 +122,12 @@ export class TaskDispatcher {
       await this.telemetry.send(built, () => Promise.resolve());
       this.emitSent(built);
       for (const { body, message } of built) await this.eager.run(body, message);
-      return built.map(({ message }) => message.id);
     }
-    const ids = this.telemetry.enabled ? await this.telemetry.send(built, () => this.publish(built)) : await this.publish(built);
-    if (this.events.active) this.emitSent(built.filter((b, i) => ids[i] === b.message.id));
-    return ids;
+    return built.map(({ message }) => message.id);
   }
 
   /** Plain messages in one broker publish; unique and debounced ones each their own call, all at once. */
-  private async publish(built: BuiltMessage[]): Promise<string[]> {
+  private publish(built: BuiltMessage[]): Promise<string[]> {
     const ids = built.map((b) => b.message.id);
     const plain: PublishRequest[] = [];
     const calls: Array<Promise<unknown>> = [];
@@ -119,8 +138,7 @@ export class TaskDispatcher {
       else plain.push(this.toRequest(b));
     }
     if (plain.length > 0) calls.push(this.broker.publish(plain));
-    await (calls.length === 1 ? calls[0] : Promise.all(calls));
-    return ids;
+    return (calls.length === 1 ? calls[0] : Promise.all(calls)).then(() => ids);
   }
 
   /** A worker's retry of a message it already acknowledged: published again, due at `eta`, and announced. */

@@ -114,9 +114,17 @@ export class TaskTelemetry {
    * Publishes messages under a PRODUCER span: the message's own span when it is alone,
    * else one `send` span for the batch, linked to each message's `create` span.
    */
-  async send<T>(messages: ReadonlyArray<{ message: TaskMessage; trace?: CreationTrace }>, publish: () => Promise<T>): Promise<T> {
+  send<T>(messages: ReadonlyArray<{ message: TaskMessage; trace?: CreationTrace }>, publish: () => Promise<T>): Promise<T> {
     const { api, tracer } = this;
     if (!api || !tracer || messages.length === 0) return publish();
+    // Nothing records (no tracer provider, no meter provider): the publish alone, no async layer around it.
+    if (!messages.some((m) => m.trace) && !this.tracing() && this.metrics().noop) return publish();
+    return this.sendRecorded(messages, publish);
+  }
+
+  private async sendRecorded<T>(messages: ReadonlyArray<{ message: TaskMessage; trace?: CreationTrace }>, publish: () => Promise<T>): Promise<T> {
+    const api = this.api!;
+    const tracer = this.tracer!;
     if (!messages.some((m) => m.trace) && !this.tracing()) {
       // No tracer provider: the metrics only.
       try {
