@@ -12,6 +12,7 @@ const POOL_SIZE = TASK_ID_LENGTH * 512;
 const pool = Buffer.alloc(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 let issued = Math.floor(Math.random() * MESSAGE_BUCKETS) * BUCKET_RUN;
+const ALPHABET_CODES = Buffer.from(TASK_ID_ALPHABET, 'latin1');
 
 /**
  * A new task id: 22 URL-safe characters, 122 random bits (as many as a UUID's) and, in the
@@ -23,14 +24,16 @@ export function newTaskId(): string {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  let id = '';
-  for (let i = 0; i < TASK_ID_LENGTH - 2; i++) id += TASK_ID_ALPHABET[pool[poolOffset + i] & 63];
+  const start = poolOffset;
+  const end = start + TASK_ID_LENGTH;
   const bucket = Math.floor(issued++ / BUCKET_RUN) % MESSAGE_BUCKETS;
+  // The random bytes become the id's characters in place, read as one string (not 22 joined).
+  for (let i = start; i < end - 2; i++) pool[i] = ALPHABET_CODES[pool[i] & 63];
   // The next-to-last character: 2 random bits, then the bucket's high 4 bits.
-  id += TASK_ID_ALPHABET[(pool[poolOffset + TASK_ID_LENGTH - 2] & 0x30) | (bucket >> 6)];
-  id += TASK_ID_ALPHABET[bucket & 63];
-  poolOffset += TASK_ID_LENGTH;
-  return id;
+  pool[end - 2] = ALPHABET_CODES[(pool[end - 2] & 0x30) | (bucket >> 6)];
+  pool[end - 1] = ALPHABET_CODES[bucket & 63];
+  poolOffset = end;
+  return pool.toString('latin1', start, end);
 }
 
 /** A character's index in TASK_ID_ALPHABET; for any other character, its code modulo 64. */
