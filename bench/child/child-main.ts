@@ -5,7 +5,7 @@ import { BENCH_KEYS } from '../adapters/bench.tasks';
 import { measureEnqueue, measureFill, produceFlood, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
 import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './protocol';
 import { measureShare } from './share';
-import { warmUp } from './warm-up';
+import { warmUp, warmUpFanOut } from './warm-up';
 
 /**
  * Entry of a bench child process: runs one side (one library) of one measurement,
@@ -30,6 +30,12 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
     case 'fill':
     case 'latency-producer':
     case 'flood-producer': {
+      if (job.kind === 'fill' && job.warmTasks) {
+        await warmUpFanOut(adapterFor(job, `${job.prefix}:warm`), job.warmTasks, job.chunk, job.priorities);
+        const go = nextRunnerMessage('go');
+        await send({ type: 'ready' });
+        await go;
+      }
       const producer = await adapter.producer();
       try {
         if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight);

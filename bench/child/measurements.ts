@@ -30,8 +30,8 @@ export async function measureSequentialEnqueue(producer: BenchProducer, tasks: n
   return { kind: 'rate', tasks, ...timer.stop() };
 }
 
-/** Fan-out of `tasks` in calls of `chunk`, one call at a time (no warm-up: this is the backlog to process). */
-export async function measureFill(producer: BenchProducer, tasks: number, chunk: number, priorities: boolean): Promise<ChildResult> {
+/** The fan-out's calls: `tasks` noop tasks in chunks of `chunk`, with seeded random priorities 1-9 when `priorities`. */
+export function fanOutItems(tasks: number, chunk: number, priorities: boolean): BulkItem[][] {
   const random = seededRandom(42);
   const chunks: BulkItem[][] = [];
   for (let start = 0; start < tasks; start += chunk) {
@@ -41,6 +41,12 @@ export async function measureFill(producer: BenchProducer, tasks: number, chunk:
     }
     chunks.push(items);
   }
+  return chunks;
+}
+
+/** Fan-out of `tasks` in calls of `chunk`, one call at a time; these tasks are the backlog processed next. */
+export async function measureFill(producer: BenchProducer, tasks: number, chunk: number, priorities: boolean): Promise<ChildResult> {
+  const chunks = fanOutItems(tasks, chunk, priorities);
   const timer = startTimer();
   for (const items of chunks) await producer.addMany(items);
   return { kind: 'rate', tasks, ...timer.stop() };

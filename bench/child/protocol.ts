@@ -21,8 +21,12 @@ export type ChildJob =
   | (JobBase & { kind: 'enqueue'; tasks: number; inFlight: number })
   /** `tasks` enqueues, one at a time, each awaited. */
   | (JobBase & { kind: 'enqueue-sequential'; tasks: number })
-  /** Fan-out: `tasks` enqueued in calls of `chunk` (delayMany / addBulk); random priorities 1-9 when `priorities`. */
-  | (JobBase & { kind: 'fill'; tasks: number; chunk: number; priorities: boolean })
+  /**
+   * Fan-out: `tasks` enqueued in calls of `chunk` (delayMany / addBulk); random priorities 1-9
+   * when `priorities`. With `warmTasks`, the child first fans out that many under a prefix of
+   * its own (`<prefix>:warm`, untimed; the runner deletes them), says `ready` and starts on `go`.
+   */
+  | (JobBase & { kind: 'fill'; tasks: number; chunk: number; priorities: boolean; warmTasks?: number })
   /**
    * One worker drains a backlog of `tasks`. With `warmTasks`, the child first runs that many
    * through a worker of its own (another prefix, untimed), says `ready` and starts on `go`.

@@ -1,4 +1,5 @@
 import type { BulkItem, LibraryAdapter } from '../adapters/library-adapter';
+import { fanOutItems } from './measurements';
 import { probe } from './probe';
 
 const CHUNK = 1000;
@@ -24,6 +25,20 @@ export async function warmUp(adapter: LibraryAdapter, tasks: number, concurrency
     if (left !== 0) throw new Error(`the warm-up left ${left} message(s) in its queue`);
   } finally {
     await consumer.close();
+    await producer.close();
+  }
+}
+
+/**
+ * Fans out `tasks` noop tasks through a producer of `adapter` (a prefix of its own) in calls
+ * of `chunk`, untimed, and closes it: the timed fan-out finds its code compiled, as in an
+ * app that has been up a while. The tasks stay queued; the runner deletes them.
+ */
+export async function warmUpFanOut(adapter: LibraryAdapter, tasks: number, chunk: number, priorities: boolean): Promise<void> {
+  const producer = await adapter.producer();
+  try {
+    for (const items of fanOutItems(tasks, chunk, priorities)) await producer.addMany(items);
+  } finally {
     await producer.close();
   }
 }

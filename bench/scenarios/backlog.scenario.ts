@@ -17,7 +17,7 @@ export async function runBacklogScenario(ctx: BenchContext, settings: BacklogSet
   const { tasks, chunk, concurrency, warmTasks } = ctx.options;
   const label = settings.priorities ? 'priorities 1-9' : 'no priorities ';
   for (const lib of ctx.nextOrder()) {
-    const fill = await ctx.run(lib, 'fill', { tasks, chunk, priorities: settings.priorities });
+    const fill = await ctx.run(lib, 'fill', { tasks, chunk, priorities: settings.priorities, warmTasks });
     ctx.record(settings.priorities ? 'priorities.fanoutRate' : 'fanout.rate', lib, rateOf(fill.result));
     if (!settings.priorities) ctx.record('fill.redisBytesPerTask', lib, fill.redis.memoryDelta / tasks);
     ctx.log(`  fan-out, chunks of ${chunk}, ${label} ${lib.padEnd(13)} ${formatRate(fill.result)}`);
