@@ -64,13 +64,14 @@ export class RedisResultStore implements ResultStore {
       else groups.set(key, { ttl, mode, writes: [write] });
     }
     const resultKeys: string[] = [];
-    // On a Cluster the script finds each result's waiter mark from its key: a ready result is announced only to someone waiting.
-    const args: Array<string | number> = [keys.resultChannel(''), cluster ? keys.resultWaiterPrefix : '', keys.resultPrefixBytes];
+    // A ready result is announced only to someone waiting: on one node, a subscriber of its
+    // channel (the script asks PUBSUB NUMSUB); on a Cluster, a waiter mark found from its key.
+    const args: Array<string | number> = [cluster ? '' : '1', cluster ? keys.resultWaiterPrefix : '', keys.resultPrefixBytes];
     for (const { ttl, mode, writes: members } of groups.values()) {
       args.push(members.length, ttl, mode);
       for (const { record } of members) {
         resultKeys.push(keys.result(record.id));
-        if (mode % 2 === 1) args.push(record.id);
+        if (mode % 2 === 1) args.push(keys.resultChannel(record.id));
         args.push(JSON.stringify(record));
       }
     }

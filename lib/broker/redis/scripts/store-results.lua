@@ -4,20 +4,23 @@
   REVOKED) record is kept: a late STARTED of a duplicate delivery never hides a
   finished result, and in workflows the first outcome wins.
   KEYS    per record, its result key, in the order of the records below
-  ARGV[1] the prefix of the pub/sub channels on which ready results are announced
+  ARGV[1] '1' on one node: a ready record is announced only when its channel has a
+          subscriber (one PUBSUB NUMSUB over the call's channels finds them; a PUBLISH in
+          a script costs several times that), or when anyone has a pattern subscription
+          (PUBSUB NUMPAT); '' on a Cluster, where ARGV[2] decides
   ARGV[2] '' on one node; on a Cluster, the prefix of the waiter marks: a record's mark
           (a key set by whoever waits for its result: on a Cluster a PUBLISH travels to
-          every node, so a ready record is announced only when someone waits) is this
-          prefix followed by its result key past its first ARGV[3] bytes (the same hash
-          tag, so the same slot)
+          every node, and subscribers may sit on any of them, so a ready record is
+          announced only when someone waits) is this prefix followed by its result key
+          past its first ARGV[3] bytes (the same hash tag, so the same slot)
   ARGV[3] the length of the result keys' prefix, bytes
   ARGV[4..] groups of records that share their ttl and mode: count, ttl (ms), mode, then
-          per record its JSON, preceded by its task id when the mode announces
+          per record its JSON, preceded by its channel when the mode announces
           mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce
   (A flush's records mostly share one ttl and mode: sent once, not once per record.)
   Returns the number of records stored.
 ]]
-local channelPrefix = ARGV[1]
+local bySubscribers = ARGV[1] == '1'
 local markPrefix = ARGV[2]
 local marked = markPrefix ~= ''
 local keyPrefixLength = tonumber(ARGV[3])
@@ -35,6 +38,40 @@ if marked then
       anyWaiter = anyWaiter or redis.call('EXISTS', unpack(marks)) > 0
       marks = {}
     end
+  end
+end
+-- On one node, the channels of this call that someone listens to (nil: announce all).
+local listened
+if bySubscribers and redis.call('PUBSUB', 'NUMPAT') == 0 then
+  listened = {}
+  local channels = {}
+  local function ask()
+    local counts = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+    for i = 2, #counts, 2 do
+      if counts[i] > 0 then
+        listened[counts[i - 1]] = true
+      end
+    end
+    channels = {}
+  end
+  local a = 4
+  while a <= #ARGV do
+    local count, mode = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
+    a = a + 3
+    if mode % 2 == 1 then
+      for _ = 1, count do
+        channels[#channels + 1] = ARGV[a]
+        a = a + 2
+        if #channels == 1000 then
+          ask()
+        end
+      end
+    else
+      a = a + count
+    end
+  end
+  if #channels > 0 then
+    ask()
   end
 end
 local function keptReady(key)
@@ -56,17 +93,17 @@ while a <= #ARGV do
   for _ = 1, count do
     k = k + 1
     local key = KEYS[k]
-    local id
+    local channel
     if announce then
-      id = ARGV[a]
+      channel = ARGV[a]
       a = a + 1
     end
     local record = ARGV[a]
     a = a + 1
     if not (keepReady and keptReady(key)) then
       redis.call('SET', key, record, 'PX', ttl)
-      if announce and (not marked or (anyWaiter and redis.call('EXISTS', markOf(key)) == 1)) then
-        redis.call('PUBLISH', channelPrefix .. id, record)
+      if announce and (marked and anyWaiter and redis.call('EXISTS', markOf(key)) == 1 or not marked and (listened == nil or listened[channel])) then
+        redis.call('PUBLISH', channel, record)
       end
       stored = stored + 1
     end
