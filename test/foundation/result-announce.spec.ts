@@ -65,6 +65,23 @@ describe('announcing ready results on one Redis node', () => {
     expect(await broker.getResult('alone-2')).toEqual(success('alone-2'));
   });
 
+  it('announces every ready result for an ACL user that may not run PUBSUB (and stores them)', async () => {
+    await admin.acl('SETUSER', 'no-pubsub', 'on', '>secret', '~*', '&*', '+@all', '-pubsub');
+    const limited = createBroker(resolveTaskConfig({ broker: server.url.replace('redis://', 'redis://no-pubsub:secret@'), prefix: 'announce' }));
+    await limited.connect();
+    try {
+      const heard = await subscriber('announce:done:acl-2');
+      const before = await publishes();
+      await limited.storeResults(['acl-1', 'acl-2', 'acl-3'].map((id) => ({ record: success(id), ttl: LONG })));
+      await waitFor(() => heard.length === 1, 'the subscriber to hear its result');
+      expect(JSON.parse(heard[0])).toEqual(success('acl-2'));
+      expect((await publishes()) - before).toBe(3);
+      expect(await limited.getResult('acl-3')).toEqual(success('acl-3'));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('publishes every ready result while anyone has a pattern subscription', async () => {
     const pattern = new IORedis(server.url);
     connections.push(pattern);

@@ -40,19 +40,26 @@ if marked then
     end
   end
 end
--- On one node, the channels of this call that someone listens to (nil: announce all).
-local listened
-if bySubscribers and redis.call('PUBSUB', 'NUMPAT') == 0 then
-  listened = {}
-  local channels = {}
+-- On one node, the channels of this call that someone listens to (nil: announce all, as
+-- when an ACL user may not run PUBSUB: pcall, and every ready result is announced).
+local function listenedChannels()
+  local patterns = redis.pcall('PUBSUB', 'NUMPAT')
+  if patterns ~= 0 then
+    return nil
+  end
+  local listened, channels = {}, {}
   local function ask()
-    local counts = redis.call('PUBSUB', 'NUMSUB', unpack(channels))
+    local counts = redis.pcall('PUBSUB', 'NUMSUB', unpack(channels))
+    if type(counts) ~= 'table' or counts.err then
+      return false
+    end
     for i = 2, #counts, 2 do
       if counts[i] > 0 then
         listened[counts[i - 1]] = true
       end
     end
     channels = {}
+    return true
   end
   local a = 4
   while a <= #ARGV do
@@ -62,18 +69,20 @@ if bySubscribers and redis.call('PUBSUB', 'NUMPAT') == 0 then
       for _ = 1, count do
         channels[#channels + 1] = ARGV[a]
         a = a + 2
-        if #channels == 1000 then
-          ask()
+        if #channels == 1000 and not ask() then
+          return nil
         end
       end
     else
       a = a + count
     end
   end
-  if #channels > 0 then
-    ask()
+  if #channels > 0 and not ask() then
+    return nil
   end
+  return listened
 end
+local listened = bySubscribers and listenedChannels() or nil
 local function keptReady(key)
   local current = redis.call('GET', key)
   if not current then
