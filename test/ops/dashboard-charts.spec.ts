@@ -82,13 +82,23 @@ describe('dashboard charts in a real browser', () => {
     expect(await attr(`${chart} g[data-series="succeeded"]`, 'data-points')).toBe(60);
     expect(await page.textContent(`${chart} figcaption`)).toContain('Throughput');
     expect(await page.locator(`${chart} ul.legend li`).allTextContents()).toEqual(['succeeded', 'failed', 'retried']);
-    // Laid out by the browser at the card's width, with a line drawn.
-    const box = await page.locator(`${chart} svg`).boundingBox();
+    // Laid out by the browser at the card's width, with a line drawn in its colour. Read in one
+    // turn of the page's script: a live refresh (it replaces the content) cannot come in between.
+    const { box, line, stroke } = await page.evaluate((figure) => {
+      type Rect = { width: number; height: number };
+      type Element = { getBoundingClientRect(): Rect };
+      const win = globalThis as unknown as { document: { querySelector(selector: string): Element | null }; getComputedStyle(element: Element): { stroke: string } };
+      const measure = (element: Element | null): Rect | null => {
+        const rect = element?.getBoundingClientRect();
+        return rect ? { width: rect.width, height: rect.height } : null;
+      };
+      const polyline = win.document.querySelector(`${figure} g[data-series="succeeded"] polyline`);
+      return { box: measure(win.document.querySelector(`${figure} svg`)), line: measure(polyline), stroke: polyline ? win.getComputedStyle(polyline).stroke : null };
+    }, chart);
     expect(box!.width).toBeGreaterThan(250);
     expect(box!.height).toBeGreaterThan(60);
-    const line = await page.locator(`${chart} g[data-series="succeeded"] polyline`).boundingBox();
     expect(line!.width).toBeGreaterThan(box!.width / 2);
-    expect(await page.locator(`${chart} g[data-series="succeeded"] polyline`).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke)).toBe('rgb(31, 138, 76)');
+    expect(stroke).toBe('rgb(31, 138, 76)');
 
     expect(await page.getAttribute('#chart-depth g[data-series="default"]', 'data-points')).not.toBeNull();
     expect(await page.textContent('#chart-depth svg')).toContain(`default: ${depth.queues.default}`);
