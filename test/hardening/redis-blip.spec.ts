@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import IORedis from 'ioredis';
 import { RedisBroker } from '../../lib/internal';
 import type { RemoteReply } from '../../lib/broker/ports/control-protocol';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
@@ -80,3 +81,48 @@ describe('connection errors', () => {
     }
   });
 });
+
+/**
+ * The chaos soak once left a worker that answered ping but never fetched again: its wait
+ * for work was ended while its blocking connection was between reconnect attempts, the
+ * connection was dropped, and the BLPOP it held was never answered.
+ */
+describe('a wait for work whose blocking connection cannot reconnect', () => {
+  it('ends when woken, and the next wait is woken by a publish', async () => {
+    const server = await startRedisServer();
+    const admin = new IORedis(server.url);
+    const broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-wait'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
+    const quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await broker.connect();
+      let ended = false;
+      void broker.waitForWork(['q'], 60_000).then(() => (ended = true));
+      const blocked = await waitFor(async () => parseClients(await admin.client('LIST')).find((c) => c.cmd === 'blpop'), 'the BLPOP to block');
+      // No new connection is let in: the killed blocking connection keeps retrying, with a growing pause.
+      const connected = parseClients(await admin.client('LIST')).length;
+      await admin.config('SET', 'maxclients', String(connected - 1));
+      await admin.client('KILL', 'ID', blocked.id);
+      await waitFor(async () => Number(/rejected_connections:(\d+)/.exec(await admin.info('stats'))?.[1]) >= 4, 'four refused reconnects');
+      await broker.interrupt();
+      await waitFor(() => ended, 'the wait to end', 5000);
+      await admin.config('SET', 'maxclients', '10000');
+
+      const next = broker.waitForWork(['q'], 60_000);
+      await waitFor(async () => parseClients(await admin.client('LIST')).some((c) => c.cmd === 'blpop'), 'a new BLPOP to block');
+      await broker.publish([{ id: 'woken', queue: 'q', body: '{}' }]);
+      await expect(next).resolves.toBeUndefined();
+    } finally {
+      quiet.mockRestore();
+      admin.disconnect();
+      await broker.close();
+      await server.stop();
+    }
+  });
+});
+
+function parseClients(list: unknown): Array<Record<string, string>> {
+  return String(list)
+    .trim()
+    .split('\n')
+    .map((line) => Object.fromEntries(line.split(' ').map((pair) => pair.split('=') as [string, string])));
+}

@@ -313,13 +313,14 @@ export class RedisMessageQueue implements MessageQueue {
       unblocked = (await this.commands.redis.client('UNBLOCK', this.blockingId ?? -1).catch(() => 0)) === 1;
       if (!unblocked) await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    if (!settled && !unblocked && this.blocking === blocking) {
-      // Never saw it blocked: drop the connection (the pending BLPOP fails) and use a new one.
+    if (settled || unblocked) return void (await pop);
+    // Never saw it blocked: drop the connection and use a new one. Its BLPOP is not awaited:
+    // dropped between reconnect attempts, ioredis never answers the commands it holds.
+    if (this.blocking === blocking) {
       this.blocking = undefined;
       this.blockingId = undefined;
-      blocking.disconnect();
     }
-    await pop;
+    blocking.disconnect();
   }
 
   async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
