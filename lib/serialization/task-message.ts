@@ -70,21 +70,25 @@ const COMPACT = '2';
  * queue, the format version, and `retries` while 0. Arguments stay JSON text.
  */
 export function encodeMessage(message: TaskMessage): string {
-  const { v: _v, id: _id, queue: _queue, task, args, sentAt, retries, ...rest } = message;
-  const other: Record<string, unknown> = rest;
-  if (retries !== 0) other.retries = retries;
+  const { task, args, sentAt, retries } = message;
   const named = !task.includes('|');
-  if (!named) other.task = task;
   const json = JSON.stringify(args);
   let body = `${COMPACT}${sentAt.toString(36)}|${named ? task : ''}|${json.length.toString(36)}|${json}`;
-  for (const key in other) {
-    if (other[key] !== undefined) {
-      body += JSON.stringify(other);
-      break;
-    }
+  // The other fields, built only when one is set (most messages have none).
+  let other: Record<string, unknown> | undefined;
+  for (const key in message) {
+    if (IN_HEAD.has(key)) continue;
+    const value = (message as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) (other ??= {})[key] = value;
   }
+  if (retries !== 0) (other ??= {}).retries = retries;
+  if (!named) (other ??= {}).task = task;
+  if (other) body += JSON.stringify(other);
   return body;
 }
+
+/** Fields the compact head carries or the storage says: never in the JSON tail (`retries` only while 0, `task` only without '|'). */
+const IN_HEAD: ReadonlySet<string> = new Set(['v', 'id', 'queue', 'task', 'args', 'sentAt', 'retries']);
 
 /** The message as JSON, whole (for a copy kept outside its queue: it names its id and queue itself). */
 export function encodeMessageJson(message: TaskMessage): string {

@@ -65,6 +65,11 @@ describe('the compact body a queue stores (encodeMessage)', () => {
     expect(decodeMessage(encodeMessage(full as never), at)).toEqual(full);
   });
 
+  it('writes no tail for fields left undefined, and only the defined ones beside them', () => {
+    expect(encodeMessage({ ...base, eta: undefined, priority: undefined } as never)).toBe(encodeMessage(base));
+    expect(encodeMessage({ ...base, eta: undefined, priority: 3, retries: 2 } as never)).toMatch(/\]\{"priority":3,"retries":2\}$/);
+  });
+
   it('keeps unknown extra fields (a rate-limit ticket) in its tail', () => {
     const withTicket = { ...base, rateTicket: { slot: 5, issued: 4 } } as never;
     expect(decodeMessage(encodeMessage(withTicket), at)).toEqual(withTicket);
