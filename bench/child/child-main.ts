@@ -38,7 +38,7 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
       }
       const producer = await adapter.producer();
       try {
-        if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight);
+        if (job.kind === 'enqueue') return await measureEnqueue(producer, job.tasks, job.inFlight, job.warmTasks);
         if (job.kind === 'enqueue-sequential') return await measureSequentialEnqueue(producer, job.tasks);
         if (job.kind === 'fill') return await measureFill(producer, job.tasks, job.chunk, job.priorities);
         if (job.kind === 'flood-producer') return await produceFlood(producer, job.tasks, BENCH_KEYS);

@@ -3,12 +3,12 @@ import { percentile } from '../report/stats';
 import { monotonicMicros, probe, wallClock } from './probe';
 import type { ChildResult, MemoryFigures, Timed } from './protocol';
 
-/** Untimed calls before a producer measurement, so neither library is timed cold. */
+/** Untimed calls before the one-at-a-time measurement, so neither library is timed cold. */
 const PRODUCER_WARMUP = 5000;
 
-/** `tasks` single enqueues with `inFlight` of them outstanding at any time. */
-export async function measureEnqueue(producer: BenchProducer, tasks: number, inFlight: number): Promise<ChildResult> {
-  await enqueueConcurrently(producer, PRODUCER_WARMUP, inFlight);
+/** `tasks` single enqueues with `inFlight` of them outstanding at any time, after `warmTasks` untimed ones. */
+export async function measureEnqueue(producer: BenchProducer, tasks: number, inFlight: number, warmTasks: number): Promise<ChildResult> {
+  await enqueueConcurrently(producer, warmTasks, inFlight);
   const timer = startTimer();
   await enqueueConcurrently(producer, tasks, inFlight);
   return { kind: 'rate', tasks, ...timer.stop() };

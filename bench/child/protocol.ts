@@ -17,8 +17,8 @@ interface JobBase {
 export type LibraryVariant = 'events' | 'telemetry' | 'keys';
 
 export type ChildJob =
-  /** `tasks` enqueues, `inFlight` outstanding at any time. */
-  | (JobBase & { kind: 'enqueue'; tasks: number; inFlight: number })
+  /** `tasks` enqueues, `inFlight` outstanding at any time, after `warmTasks` untimed ones. */
+  | (JobBase & { kind: 'enqueue'; tasks: number; inFlight: number; warmTasks: number })
   /** `tasks` enqueues, one at a time, each awaited. */
   | (JobBase & { kind: 'enqueue-sequential'; tasks: number })
   /**

@@ -3,9 +3,9 @@ import type { BenchContext } from './bench-context';
 
 /** Single enqueues: `inFlight` outstanding at once, then one at a time (the fan-out baseline). */
 export async function runEnqueueScenario(ctx: BenchContext): Promise<void> {
-  const { tasks, inFlight, sequentialTasks } = ctx.options;
+  const { tasks, inFlight, sequentialTasks, producerWarmTasks } = ctx.options;
   for (const lib of ctx.nextOrder()) {
-    const { result } = await ctx.run(lib, 'enqueue', { tasks, inFlight });
+    const { result } = await ctx.run(lib, 'enqueue', { tasks, inFlight, warmTasks: producerWarmTasks });
     ctx.record('enqueue.rate', lib, rateOf(result));
     ctx.record('enqueue.cpuPerTask', lib, cpuPerTask(result));
     ctx.log(`  enqueue, ${inFlight} in flight      ${lib.padEnd(13)} ${formatRate(result)}`);

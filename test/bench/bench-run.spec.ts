@@ -8,7 +8,7 @@ import { RESULTS_END, RESULTS_START } from '../../bench/report/markdown-file';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 
 const ROOT = join(__dirname, '..', '..');
-const SMALL = ['--tasks', '200', '--sequential-tasks', '50', '--chunk', '50', '--rate', '200', '--duration', '500', '--warmup', '100'];
+const SMALL = ['--tasks', '200', '--sequential-tasks', '50', '--chunk', '50', '--rate', '200', '--duration', '500', '--warmup', '100', '--producer-warm-tasks', '200'];
 
 /** Runs the bench from source, as `npm run bench` runs it from dist (children included). */
 function runBench(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
