@@ -50,9 +50,9 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
     case 'process':
     case 'process-share':
     case 'latency-worker': {
-      if ((job.kind === 'process' || job.kind === 'process-share') && job.warmTasks) {
+      if (job.warmTasks) {
         // Several share children warm up at once: each under a prefix of its own.
-        const prefix = job.kind === 'process' ? `${job.prefix}:warm` : `${job.prefix}:warm:${process.pid}`;
+        const prefix = job.kind === 'process-share' ? `${job.prefix}:warm:${process.pid}` : `${job.prefix}:warm`;
         await warmUp(adapterFor(job, prefix), job.warmTasks, job.concurrency);
       }
       const consumer = await adapter.consumer(job.concurrency);

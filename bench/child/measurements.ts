@@ -114,7 +114,9 @@ export async function measureLatency(consumer: BenchConsumer, tasks: number, ski
  * with `countdown`, each due after a random countdown, carrying its due time.
  */
 export async function produceAtRate(producer: BenchProducer, tasks: number, rate: number, countdown?: { min: number; max: number }): Promise<ChildResult> {
-  const pending: Array<Promise<unknown>> = [];
+  // Counted, not kept: holding every call's promise (and what it resolves to) would grow the
+  // heap all run long, and the garbage collector's pauses would be timed as latency.
+  const settled = countSettled(tasks);
   const startedAt = wallClock();
   let sent = 0;
   await new Promise<void>((resolve) => {
@@ -123,9 +125,9 @@ export async function produceAtRate(producer: BenchProducer, tasks: number, rate
       while (sent < due) {
         if (countdown) {
           const delay = countdown.min + Math.round(Math.random() * (countdown.max - countdown.min));
-          pending.push(producer.addDelayed(sent, wallClock() + delay, delay));
+          settled.track(producer.addDelayed(sent, wallClock() + delay, delay));
         } else {
-          pending.push(producer.addTimed(sent, wallClock()));
+          settled.track(producer.addTimed(sent, wallClock()));
         }
         sent++;
       }
@@ -135,8 +137,24 @@ export async function produceAtRate(producer: BenchProducer, tasks: number, rate
     };
     tick();
   });
-  await Promise.all(pending);
+  await settled.all;
   return { kind: 'sent', tasks, seconds: (wallClock() - startedAt) / 1000 };
+}
+
+/** Resolves `all` once `expected` tracked calls have resolved; rejects with the first failure. */
+function countSettled(expected: number): { track(call: Promise<unknown>): void; all: Promise<void> } {
+  let done = 0;
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const all = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const onDone = () => {
+    if (++done === expected) resolve();
+  };
+  if (expected === 0) resolve();
+  return { track: (call) => void call.then(onDone, reject), all };
 }
 
 /** Times a measured part: wall time, this process's CPU time, and the window for CPU profiles. */

@@ -40,8 +40,11 @@ export type ChildJob =
    * whole backlog, run by all of them together.
    */
   | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number; warmTasks?: number })
-  /** A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured. */
-  | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number })
+  /**
+   * A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured.
+   * With `warmTasks`, it first runs that many through a worker of its own, as `process` does.
+   */
+  | (JobBase & { kind: 'latency-worker'; tasks: number; skip: number; concurrency: number; warmTasks?: number })
   /**
    * Enqueues `tasks` one by one at `rate` per second, carrying the send time; with
    * `countdown`, each is delayed by a random countdown in [min, max] ms and carries its due time.

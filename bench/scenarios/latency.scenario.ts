@@ -15,7 +15,7 @@ async function measureAt(ctx: BenchContext, rate: number, key: 'latency' | 'late
   const skip = Math.round((rate * warmup) / 1000);
   const tasks = skip + Math.round((rate * duration) / 1000);
   for (const lib of ctx.nextOrder()) {
-    const worker = ctx.start(lib, 'latency-worker', { tasks, skip, concurrency });
+    const worker = ctx.start(lib, 'latency-worker', { tasks, skip, concurrency, warmTasks: ctx.options.warmTasks });
     await worker.ready;
     const producer = ctx.start(lib, 'latency-producer', { tasks, rate });
     const [measured, sent] = await Promise.all([worker.result, producer.result]);

@@ -13,7 +13,7 @@ export async function runLatenessScenario(ctx: BenchContext): Promise<void> {
   const skip = Math.round((rate * warmup) / 1000);
   const tasks = skip + Math.round((rate * duration) / 1000);
   for (const lib of ctx.nextOrder()) {
-    const worker = ctx.start(lib, 'latency-worker', { tasks, skip, concurrency });
+    const worker = ctx.start(lib, 'latency-worker', { tasks, skip, concurrency, warmTasks: ctx.options.warmTasks });
     await worker.ready;
     const producer = ctx.start(lib, 'latency-producer', { tasks, rate, countdown: LATENESS_COUNTDOWN });
     const [measured, sent] = await Promise.all([worker.result, producer.result]);
