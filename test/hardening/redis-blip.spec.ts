@@ -120,6 +120,38 @@ describe('a wait for work whose blocking connection cannot reconnect', () => {
   });
 });
 
+describe('a blocking read of the event stream whose connection cannot reconnect', () => {
+  it('ends when the store closes (a dashboard or event tail stopping at shutdown does not hang)', async () => {
+    const server = await startRedisServer();
+    const admin = new IORedis(server.url);
+    const broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-events'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
+    const quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const monitoring = broker.openMonitoringStore({ eventsMaxLen: 100 });
+    try {
+      await broker.connect();
+      let ended = false;
+      void monitoring.events.readAfter('0-0', 10, 60_000).then(
+        () => (ended = true),
+        () => (ended = true),
+      );
+      const blocked = await waitFor(async () => parseClients(await admin.client('LIST')).find((c) => c.cmd === 'xread'), 'the XREAD to block');
+      const connected = parseClients(await admin.client('LIST')).length;
+      await admin.config('SET', 'maxclients', String(connected - 1));
+      await admin.client('KILL', 'ID', blocked.id);
+      await waitFor(async () => Number(/rejected_connections:(\d+)/.exec(await admin.info('stats'))?.[1]) >= 4, 'four refused reconnects');
+      await monitoring.events.close();
+      await waitFor(() => ended, 'the read to end', 5000);
+    } finally {
+      quiet.mockRestore();
+      await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
+      admin.disconnect();
+      await monitoring.close();
+      await broker.close();
+      await server.stop();
+    }
+  });
+});
+
 function parseClients(list: unknown): Array<Record<string, string>> {
   return String(list)
     .trim()

@@ -22,6 +22,9 @@ const FIRST_EVENT_SLACK_MS = 5000;
  */
 export class RedisEventStore implements EventStore {
   private blocking?: RedisClient;
+  /** Ends the blocking reads on `blocking` when it is closed (see close()). */
+  private endReads?: () => void;
+  private readsEnded?: Promise<null>;
 
   private readonly redis: RedisClient;
 
@@ -97,12 +100,16 @@ export class RedisEventStore implements EventStore {
       const rest = entry ? decodeEntry(entry).filter((event) => Number(event.id.slice(event.id.indexOf('.') + 1)) > index) : [];
       if (rest.length > 0) return rest.slice(0, count);
     }
-    const connection = blockMs > 0 ? await this.blockingConnection() : this.redis;
-    const reply = (
-      blockMs > 0
-        ? await connection.xread('COUNT', count, 'BLOCK', Math.max(1, Math.round(blockMs)), 'STREAMS', this.key, entryId)
-        : await connection.xread('COUNT', count, 'STREAMS', this.key, entryId)
-    ) as Array<[string, StreamEntry[]]> | null;
+    let reply: Array<[string, StreamEntry[]]> | null;
+    if (blockMs > 0) {
+      const connection = await this.blockingConnection();
+      const read = connection.xread('COUNT', count, 'BLOCK', Math.max(1, Math.round(blockMs)), 'STREAMS', this.key, entryId);
+      // Outraced by close(), its later failure is nobody's to handle.
+      read.catch(() => undefined);
+      reply = (await Promise.race([read, this.readsEnded])) as typeof reply;
+    } else {
+      reply = (await this.redis.xread('COUNT', count, 'STREAMS', this.key, entryId)) as typeof reply;
+    }
     // `count` entries hold at least `count` events: cut at `count`; the next read resumes inside the entry.
     return reply ? reply[0][1].flatMap(decodeEntry).slice(0, count) : [];
   }
@@ -115,6 +122,8 @@ export class RedisEventStore implements EventStore {
   async close(): Promise<void> {
     const blocking = this.blocking;
     this.blocking = undefined;
+    // A read pending on a connection dropped between reconnect attempts is never answered by ioredis: end it here.
+    this.endReads?.();
     blocking?.disconnect();
   }
 
@@ -123,6 +132,7 @@ export class RedisEventStore implements EventStore {
       const blocking = duplicateClient(this.redis, { blocking: true });
       this.watch(blocking, 'event stream');
       this.blocking = blocking;
+      this.readsEnded = new Promise<null>((resolve) => (this.endReads = () => resolve(null)));
       await blocking.connect();
     }
     return this.blocking;
