@@ -97,12 +97,7 @@ describe('a wait for work whose blocking connection cannot reconnect', () => {
       await broker.connect();
       let ended = false;
       void broker.waitForWork(['q'], 60_000).then(() => (ended = true));
-      const blocked = await waitFor(async () => parseClients(await admin.client('LIST')).find((c) => c.cmd === 'blpop'), 'the BLPOP to block');
-      // No new connection is let in: the killed blocking connection keeps retrying, with a growing pause.
-      const connected = parseClients(await admin.client('LIST')).length;
-      await admin.config('SET', 'maxclients', String(connected - 1));
-      await admin.client('KILL', 'ID', blocked.id);
-      await waitFor(async () => Number(/rejected_connections:(\d+)/.exec(await admin.info('stats'))?.[1]) >= 4, 'four refused reconnects');
+      await killAndRefuseReconnects(admin, 'blpop');
       await broker.interrupt();
       await waitFor(() => ended, 'the wait to end', 5000);
       await admin.config('SET', 'maxclients', '10000');
@@ -134,11 +129,7 @@ describe('a blocking read of the event stream whose connection cannot reconnect'
         () => (ended = true),
         () => (ended = true),
       );
-      const blocked = await waitFor(async () => parseClients(await admin.client('LIST')).find((c) => c.cmd === 'xread'), 'the XREAD to block');
-      const connected = parseClients(await admin.client('LIST')).length;
-      await admin.config('SET', 'maxclients', String(connected - 1));
-      await admin.client('KILL', 'ID', blocked.id);
-      await waitFor(async () => Number(/rejected_connections:(\d+)/.exec(await admin.info('stats'))?.[1]) >= 4, 'four refused reconnects');
+      await killAndRefuseReconnects(admin, 'xread');
       await monitoring.events.close();
       await waitFor(() => ended, 'the read to end', 5000);
     } finally {
@@ -151,6 +142,18 @@ describe('a blocking read of the event stream whose connection cannot reconnect'
     }
   });
 });
+
+/**
+ * Kills the connection blocked in `command` once it blocks, and lets no new connection in
+ * (maxclients one below the count): it keeps retrying, with a growing pause between tries.
+ */
+async function killAndRefuseReconnects(admin: IORedis, command: string): Promise<void> {
+  const blocked = await waitFor(async () => parseClients(await admin.client('LIST')).find((c) => c.cmd === command), `the ${command} to block`);
+  const connected = parseClients(await admin.client('LIST')).length;
+  await admin.config('SET', 'maxclients', String(connected - 1));
+  await admin.client('KILL', 'ID', blocked.id);
+  await waitFor(async () => Number(/rejected_connections:(\d+)/.exec(await admin.info('stats'))?.[1]) >= 4, 'four refused reconnects');
+}
 
 function parseClients(list: unknown): Array<Record<string, string>> {
   return String(list)
