@@ -83,47 +83,49 @@ describe('connection errors', () => {
 });
 
 /**
+ * ioredis never answers a command held by a connection dropped between reconnect attempts.
  * The chaos soak once left a worker that answered ping but never fetched again: its wait
- * for work was ended while its blocking connection was between reconnect attempts, the
- * connection was dropped, and the BLPOP it held was never answered.
+ * for work ended while its blocking connection was reconnecting, the connection was
+ * dropped, and the BLPOP it held was awaited for good.
  */
-describe('a wait for work whose blocking connection cannot reconnect', () => {
-  it('ends when woken, and the next wait is woken by a publish', async () => {
-    const server = await startRedisServer();
-    const admin = new IORedis(server.url);
-    const broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-wait'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
-    const quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    try {
-      await broker.connect();
-      let ended = false;
-      void broker.waitForWork(['q'], 60_000).then(() => (ended = true));
-      await killAndRefuseReconnects(admin, 'blpop');
-      await broker.interrupt();
-      await waitFor(() => ended, 'the wait to end', 5000);
-      await admin.config('SET', 'maxclients', '10000');
+describe('a blocking command whose connection cannot reconnect', () => {
+  let server: RedisServerHandle;
+  let admin: IORedis;
+  let broker: RedisBroker;
+  let quiet: jest.SpyInstance;
 
-      const next = broker.waitForWork(['q'], 60_000);
-      await waitFor(async () => parseClients(await admin.client('LIST')).some((c) => c.cmd === 'blpop'), 'a new BLPOP to block');
-      await broker.publish([{ id: 'woken', queue: 'q', body: '{}' }]);
-      await expect(next).resolves.toBeUndefined();
-    } finally {
-      quiet.mockRestore();
-      admin.disconnect();
-      await broker.close();
-      await server.stop();
-    }
+  beforeEach(async () => {
+    server = await startRedisServer();
+    admin = new IORedis(server.url);
+    broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-blocked'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
+    quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await broker.connect();
   });
-});
 
-describe('a blocking read of the event stream whose connection cannot reconnect', () => {
-  it('ends when the store closes (a dashboard or event tail stopping at shutdown does not hang)', async () => {
-    const server = await startRedisServer();
-    const admin = new IORedis(server.url);
-    const broker = new RedisBroker(server.url, { prefix: uniquePrefix('blip-events'), maxDeliveries: 10, connectRetries: 1, connectRetryDelay: 50 });
-    const quiet = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  afterEach(async () => {
+    quiet.mockRestore();
+    admin.disconnect();
+    await broker.close();
+    await server.stop();
+  });
+
+  it('a wait for work ends when woken, and the next wait is woken by a publish', async () => {
+    let ended = false;
+    void broker.waitForWork(['q'], 60_000).then(() => (ended = true));
+    await killAndRefuseReconnects(admin, 'blpop');
+    await broker.interrupt();
+    await waitFor(() => ended, 'the wait to end', 5000);
+    await admin.config('SET', 'maxclients', '10000');
+
+    const next = broker.waitForWork(['q'], 60_000);
+    await waitFor(async () => parseClients(await admin.client('LIST')).some((c) => c.cmd === 'blpop'), 'a new BLPOP to block');
+    await broker.publish([{ id: 'woken', queue: 'q', body: '{}' }]);
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('a read of the event stream ends when the store closes (a dashboard or event tail stopping at shutdown does not hang)', async () => {
     const monitoring = broker.openMonitoringStore({ eventsMaxLen: 100 });
     try {
-      await broker.connect();
       let ended = false;
       void monitoring.events.readAfter('0-0', 10, 60_000).then(
         () => (ended = true),
@@ -133,12 +135,7 @@ describe('a blocking read of the event stream whose connection cannot reconnect'
       await monitoring.events.close();
       await waitFor(() => ended, 'the read to end', 5000);
     } finally {
-      quiet.mockRestore();
-      await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
-      admin.disconnect();
       await monitoring.close();
-      await broker.close();
-      await server.stop();
     }
   });
 });
