@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { MessageQueue, ReserveResult } from '../../broker/ports/message-queue';
+import type { MessageQueue, ReservedMessage, ReserveResult } from '../../broker/ports/message-queue';
 import { shareSlots, type ResolvedWorkerOptions } from '../worker-options';
 import type { JobSlots } from './job-slots';
 
@@ -7,6 +7,9 @@ import type { JobSlots } from './job-slots';
 export interface ShardLookup {
   of(queue: string): readonly string[];
 }
+
+/** What one fetch brought back from all its queues. */
+export type Fetched = Pick<ReserveResult, 'messages' | 'dead'>;
 
 /** Without sharding: every queue is its own only shard. */
 const UNSHARDED: ShardLookup = { of: (queue) => [queue] };
@@ -32,8 +35,8 @@ export class Fetcher {
     private readonly options: ResolvedWorkerOptions,
     private readonly leaseMs: number,
     private readonly slots: JobSlots,
-    /** Takes what a reserve brought back from `queue`: leased messages, and any it dead-lettered. */
-    private readonly take: (queue: string, result: ReserveResult) => void,
+    /** Takes what a fetch brought back: leased messages, in the order their slots should start them, and any it dead-lettered. */
+    private readonly take: (fetched: Fetched) => void,
     private readonly isRunning: () => boolean,
     private readonly logger: Logger,
     /** A promise to wait on while the worker cannot run tasks (its pool has no process); undefined when it can. */
@@ -78,7 +81,9 @@ export class Fetcher {
    * one slot), and what that shard could not fill to its other shards at once. A queue
    * whose reserve fails is left out for a while; what the others leased is taken all
    * the same. Everything fetched is taken together, so the job slots start the higher
-   * priorities of the whole fetch first.
+   * priorities of the whole fetch first, and within a priority the queues' messages take
+   * turns by weight (a fetch of many per slot would otherwise run one queue's share, then
+   * the next one's).
    */
   private async reserve(free: number): Promise<number> {
     const { queues, rotation } = this.options;
@@ -96,6 +101,8 @@ export class Fetcher {
       const names = healthy(queue);
       if (share > 0 && names.length > 0) first.set(this.nextShard(queue, names), share);
     }
+    const logicalOf = new Map<string, string>();
+    for (const queue of logicalOrder) for (const name of this.shards.of(queue)) logicalOf.set(name, queue);
     let got = 0;
     const full = new Set<string>();
     for (const [queue, result] of await this.reserveAll(first)) {
@@ -112,7 +119,8 @@ export class Fetcher {
         got += result.messages.length;
       }
     }
-    for (const [queue, result] of fetched) this.took(queue, result);
+    for (const [queue, result] of fetched) this.wakeAt.set(queue, result.wakeAt);
+    this.take(takingTurns(fetched, (name) => logicalOf.get(name) ?? name, rotation, cursor));
     return got;
   }
 
@@ -161,16 +169,55 @@ export class Fetcher {
     await new Promise((resolve) => setTimeout(resolve, this.idleWait()));
   }
 
-  private took(queue: string, result: ReserveResult): number {
-    this.wakeAt.set(queue, result.wakeAt);
-    this.take(queue, result);
-    return result.messages.length;
-  }
-
   private idleWait(): number {
     let soonest = Date.now() + MAX_IDLE_WAIT_MS;
     for (const at of this.wakeAt.values()) if (at !== null && at < soonest) soonest = at;
     for (const at of this.failing.values()) if (at < soonest) soonest = at;
     return Math.max(1, soonest - Date.now());
   }
+}
+
+/**
+ * The messages of one fetch in the order the weighted rotation gives their queues, from
+ * `cursor` on: each position takes the next message of its queue (the shards of a queue
+ * one after another), and a queue that has none left gives its turn away.
+ */
+export function takingTurns(
+  fetched: ReadonlyArray<readonly [string, ReserveResult]>,
+  logicalOf: (name: string) => string,
+  rotation: readonly string[],
+  cursor: number,
+): Fetched {
+  const dead = fetched.flatMap(([, result]) => result.dead);
+  const withMessages = fetched.filter(([, result]) => result.messages.length > 0);
+  if (withMessages.length <= 1) return { messages: withMessages[0]?.[1].messages ?? [], dead };
+  const lines = new Map<string, ReservedMessage[]>();
+  const inRotation = new Set(rotation);
+  const rest: ReservedMessage[] = [];
+  for (const [name, result] of withMessages) {
+    const queue = logicalOf(name);
+    if (!inRotation.has(queue)) {
+      rest.push(...result.messages);
+      continue;
+    }
+    const line = lines.get(queue);
+    if (line) line.push(...result.messages);
+    else lines.set(queue, [...result.messages]);
+  }
+  const next = new Map<string, number>();
+  const messages: ReservedMessage[] = [];
+  for (let turn = cursor, left = lines.size; left > 0; turn++) {
+    const queue = rotation[turn % rotation.length];
+    const line = lines.get(queue);
+    if (!line) continue;
+    const at = next.get(queue) ?? 0;
+    messages.push(line[at]);
+    next.set(queue, at + 1);
+    if (at + 1 === line.length) {
+      lines.delete(queue);
+      left--;
+    }
+  }
+  messages.push(...rest);
+  return { messages, dead };
 }

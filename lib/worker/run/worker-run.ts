@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import type { Broker, ControlMessage, ReservedMessage, ReserveResult } from '../../broker/ports/broker';
+import type { Broker, ControlMessage, ReservedMessage } from '../../broker/ports/broker';
 import type { TaskConfig } from '../../config/task-config';
 import type { TaskDispatcher } from '../../dispatch/task-dispatcher';
 import { MessageDecodeError, NestTasksError, TaskTerminatedError } from '../../errors';
@@ -21,7 +21,7 @@ import { SettleBuffer } from '../settle-buffer';
 import { WorkerControl } from '../worker-control';
 import type { ResolvedWorkerOptions } from '../worker-options';
 import { BatchCollector } from './batch-collector';
-import { Fetcher } from './fetcher';
+import { Fetcher, type Fetched } from './fetcher';
 import type { Job, RateWaitingMessage } from './job';
 import { JobSettler, type WorkerStats } from './job-settler';
 import { JobSlots } from './job-slots';
@@ -133,7 +133,7 @@ export class WorkerRun {
       this.options,
       this.deps.config.visibilityTimeout,
       this.slots,
-      (_queue, result) => this.take(result),
+      (fetched) => this.take(fetched),
       () => this.state === 'running',
       this.deps.logger,
       () => (this.pool.problem === null ? undefined : Promise.race([this.pool.whenAvailable(), this.stopSignal])),
@@ -159,7 +159,7 @@ export class WorkerRun {
     };
   }
 
-  private take({ messages, dead }: ReserveResult): void {
+  private take({ messages, dead }: Fetched): void {
     // Dead-lettered by this reserve (their lease ran out too often): their tasks fail, their workflows go on.
     for (const entry of dead) this.settler.failDeadLettered(entry.id, entry.queue, entry.body, entry.reason);
     if (this.state === 'running') {
