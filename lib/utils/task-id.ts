@@ -5,8 +5,12 @@ export const TASK_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 export const TASK_ID_LENGTH = 22;
 /** How many buckets a Redis queue's stored messages are spread over (see messageBucket). */
 export const MESSAGE_BUCKETS = 1024;
-/** Consecutive ids of one process share a bucket, so that a fetch's bodies lie in one or two. */
-export const BUCKET_RUN = 128;
+/**
+ * Consecutive ids of one process share a bucket, so that a fetch's bodies lie in a few. Short
+ * runs keep the buckets short: Redis finds a field of a listpack by scanning it from the
+ * front, and a fetch reads its run of ids in order, so a lookup passes half a run on average.
+ */
+export const BUCKET_RUN = 16;
 
 const POOL_SIZE = TASK_ID_LENGTH * 512;
 const pool = Buffer.alloc(POOL_SIZE);

@@ -18,7 +18,7 @@ describe('messages stored in buckets', () => {
   const h = new Harness();
   afterAll(() => h.closeAll());
 
-  it('a generated id: 22 URL-safe characters, unique, and runs of 128 consecutive ids share a bucket', () => {
+  it('a generated id: 22 URL-safe characters, unique, and runs of BUCKET_RUN consecutive ids share a bucket', () => {
     const ids = Array.from({ length: 20 * BUCKET_RUN }, () => newTaskId());
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(new RegExp(`^[A-Za-z0-9_-]{${TASK_ID_LENGTH}}$`));
@@ -58,7 +58,7 @@ describe('messages stored in buckets', () => {
     const results = await client.delayMany(FoundationTasks, 'greet', Array.from({ length: 1000 }, (_, i) => [`n${i}`] as [string]));
 
     const buckets = await scanAll(redis, `${legacyMessagesKey(prefix, 'default')}:*`);
-    // 1000 consecutive ids of one process: about 1000 / 128 runs.
+    // 1000 consecutive ids of one process: about 1000 / BUCKET_RUN runs.
     expect(buckets.length).toBeGreaterThanOrEqual(Math.floor(1000 / BUCKET_RUN));
     expect(buckets.length).toBeLessThanOrEqual(Math.ceil(1000 / BUCKET_RUN) + 1);
     for (const key of buckets) {
