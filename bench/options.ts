@@ -24,6 +24,8 @@ export interface BenchOptions {
   warmTasks: number;
   /** Untimed enqueues (100 in flight) before the timed ones: a producer's code keeps getting faster for some 50,000 calls (JIT). */
   producerWarmTasks: number;
+  /** CPU each task of the worker-process measurement's second series burns, µs (tasks that do work, not noops). */
+  taskCpuUs: number;
   /** Repeats of every measurement; the median is reported. */
   rounds: number;
   /** Which measurements to run. */
@@ -56,7 +58,7 @@ export class BenchOptionError extends Error {
 }
 
 interface IntegerOption {
-  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'warmTasks' | 'producerWarmTasks' | 'rounds' | 'masters' | 'shards';
+  key: 'tasks' | 'concurrency' | 'inFlight' | 'chunk' | 'sequentialTasks' | 'rate' | 'highRate' | 'duration' | 'warmup' | 'warmTasks' | 'producerWarmTasks' | 'taskCpuUs' | 'rounds' | 'masters' | 'shards';
   flag: string;
   env: string;
   fallback: number;
@@ -75,6 +77,7 @@ const INTEGER_OPTIONS: IntegerOption[] = [
   { key: 'warmup', flag: '--warmup', env: 'BENCH_WARMUP', fallback: 1000, min: 0 },
   { key: 'warmTasks', flag: '--warm-tasks', env: 'BENCH_WARM_TASKS', fallback: 5000, min: 0 },
   { key: 'producerWarmTasks', flag: '--producer-warm-tasks', env: 'BENCH_PRODUCER_WARM_TASKS', fallback: 50_000, min: 0 },
+  { key: 'taskCpuUs', flag: '--task-cpu-us', env: 'BENCH_TASK_CPU_US', fallback: 500, min: 1 },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', fallback: 1, min: 1 },
   { key: 'masters', flag: '--masters', env: 'BENCH_MASTERS', fallback: 3, min: 1 },
   { key: 'shards', flag: '--shards', env: 'BENCH_SHARDS', fallback: 6, min: 1 },

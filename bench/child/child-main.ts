@@ -3,6 +3,7 @@ import type { LibraryAdapter } from '../adapters/library-adapter';
 import { NestjsTasksAdapter } from '../adapters/nestjs-tasks.adapter';
 import { BENCH_KEYS } from '../adapters/bench.tasks';
 import { measureEnqueue, measureFill, produceFlood, measureLatency, measureProcessing, measureSequentialEnqueue, produceAtRate } from './measurements';
+import { probe } from './probe';
 import { JOB_ENV, type ChildJob, type ChildMessage, type ChildResult, type RunnerMessage } from './protocol';
 import { measureShare } from './share';
 import { warmUp, warmUpFanOut } from './warm-up';
@@ -55,6 +56,7 @@ async function run(job: ChildJob, adapter: LibraryAdapter): Promise<ChildResult>
         const prefix = job.kind === 'process-share' ? `${job.prefix}:warm:${process.pid}` : `${job.prefix}:warm`;
         await warmUp(adapterFor(job, prefix), job.warmTasks, job.concurrency);
       }
+      if (job.kind === 'process-share') probe.taskCpuUs = job.taskCpuUs ?? 0;
       const consumer = await adapter.consumer(job.concurrency);
       if (job.kind === 'process' && job.warmTasks) {
         const go = nextRunnerMessage('go');

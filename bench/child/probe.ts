@@ -20,6 +20,8 @@ export class Probe {
   private onDone?: () => void;
   private latencies?: Float64Array;
   private watcher?: (count: number) => void;
+  /** CPU each task burns before it counts, µs (0: a noop). */
+  taskCpuUs = 0;
 
   /** Resolves once `target` tasks have run from now on. */
   expect(target: number): Promise<void> {
@@ -44,6 +46,7 @@ export class Probe {
   }
 
   hit(): void {
+    if (this.taskCpuUs > 0) burn(this.taskCpuUs);
     this.count++;
     this.watcher?.(this.count);
     this.check();
@@ -67,6 +70,19 @@ export class Probe {
       this.onDone = undefined;
       done();
     }
+  }
+}
+
+/**
+ * Keeps the CPU busy until the process has used `us` more microseconds of it: the work of a
+ * task that computes something (CPU time, not wall time, so that a process the machine
+ * preempts still does the same work per task).
+ */
+function burn(us: number): void {
+  const start = process.cpuUsage();
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if (used.user + used.system >= us) return;
   }
 }
 

@@ -37,9 +37,10 @@ export type ChildJob =
    * does (a prefix of its own), builds its worker, says `ready`, starts on `go`, reports its
    * count as `progress`; on `stop` it notes when the queue is drained, stops (then says
    * `stopped`) and on `finish` counts what is left in the queue and returns. `tasks` is the
-   * whole backlog, run by all of them together.
+   * whole backlog, run by all of them together. With `taskCpuUs`, each task (not the warm-up's)
+   * first burns that much CPU.
    */
-  | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number; warmTasks?: number })
+  | (JobBase & { kind: 'process-share'; tasks: number; concurrency: number; warmTasks?: number; taskCpuUs?: number })
   /**
    * A worker that records enqueue-to-start latency of `tasks` tasks, the first `skip` unmeasured.
    * With `warmTasks`, it first runs that many through a worker of its own, as `process` does.

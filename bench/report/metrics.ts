@@ -31,9 +31,16 @@ export type MetricKey =
   | `${LibraryVariant}.rate`
   | `${LibraryVariant}.cpuPerTask`
   | `${LibraryVariant}.redisCpuPerTask`
-  | `workers${WorkerProcesses}.rate`
-  | `workers${WorkerProcesses}.redisCpuPerTask`;
+  | `${WorkerSeries}${WorkerProcesses}.rate`
+  | `${WorkerSeries}${WorkerProcesses}.redisCpuPerTask`;
 
 /** Worker processes of the scale-out measurement (`--only workers`). */
 export const WORKER_PROCESSES = [1, 2, 4] as const;
 export type WorkerProcesses = (typeof WORKER_PROCESSES)[number];
+/** The worker-process measurement's two series: noop tasks, and tasks that burn CPU (`--task-cpu-us`). */
+export type WorkerSeries = 'workers' | 'workersCpu';
+
+/** The backlog of the CPU series: a quarter of `--tasks` (its tasks take far longer than noops). */
+export function workerCpuTasks(tasks: number): number {
+  return Math.max(1, Math.ceil(tasks / 4));
+}

@@ -1,6 +1,6 @@
 import type { LibraryName } from '../child/protocol';
 import type { BenchOptions } from '../options';
-import { WORKER_PROCESSES, type MetricKey } from './metrics';
+import { WORKER_PROCESSES, workerCpuTasks, type MetricKey, type WorkerSeries } from './metrics';
 import { median } from './stats';
 
 /** A row of the results table. */
@@ -86,26 +86,34 @@ const DEFINITIONS: RowDefinition[] = [
   { metric: () => 'Redis CPU per processed task', value: metric('process.redisCpuPerTask'), format: micros, better: 'lower', goal: { on: 'nestjs-tasks', max: 10, text: '<= 10 µs' } },
   { metric: () => 'Redis commands per processed task (scripts\' inner calls included)', value: metric('process.redisCallsPerTask'), format: count, better: 'lower' },
   { metric: () => 'Redis memory per queued task', value: metric('fill.redisBytesPerTask'), format: bytes, better: 'lower', goal: { on: 'nestjs-tasks', max: 100, text: '<= 100 B' } },
-  ...WORKER_PROCESSES.map((n): RowDefinition => ({
-    metric: (o) => `Processing the backlog with ${processes(n)}, concurrency ${o.concurrency} each`,
-    value: metric(`workers${n}.rate`),
-    format: perSecond,
-    better: 'higher',
-  })),
-  ...WORKER_PROCESSES.map((n): RowDefinition => ({
-    metric: () => `Redis CPU per processed task, ${processes(n)}`,
-    value: metric(`workers${n}.redisCpuPerTask`),
-    format: micros,
-    better: 'lower',
-  })),
-  ...WORKER_PROCESSES.filter((n) => n > 1).map((n): RowDefinition => ({
-    metric: () => `${processes(n)} vs one`,
-    value: ratio(`workers${n}.rate`, 'workers1.rate'),
-    format: times,
-    better: 'higher',
-    ...(n === 2 ? { goal: { on: 'nestjs-tasks' as const, min: 1.6, text: '>= 1.6x' } } : {}),
-  })),
+  ...workerRows('workers', () => ''),
+  ...workerRows('workersCpu', (o) => `, tasks of ${o.taskCpuUs} µs CPU`),
 ];
+
+/** Rate, Redis CPU and the ratio to one process, for 1, 2 and 4 worker processes of one series. */
+function workerRows(series: WorkerSeries, tasks: (options: BenchOptions) => string): RowDefinition[] {
+  return [
+    ...WORKER_PROCESSES.map((n): RowDefinition => ({
+      metric: (o) => `Processing ${series === 'workers' ? 'the backlog' : `a backlog of ${workerCpuTasks(o.tasks).toLocaleString('en-US')}`} with ${processes(n)}${tasks(o)}, concurrency ${o.concurrency} each`,
+      value: metric(`${series}${n}.rate`),
+      format: perSecond,
+      better: 'higher',
+    })),
+    ...WORKER_PROCESSES.map((n): RowDefinition => ({
+      metric: (o) => `Redis CPU per processed task, ${processes(n)}${tasks(o)}`,
+      value: metric(`${series}${n}.redisCpuPerTask`),
+      format: micros,
+      better: 'lower',
+    })),
+    ...WORKER_PROCESSES.filter((n) => n > 1).map((n): RowDefinition => ({
+      metric: (o) => `${processes(n)} vs one${tasks(o)}`,
+      value: ratio(`${series}${n}.rate`, `${series}1.rate`),
+      format: times,
+      better: 'higher',
+      ...(n === 2 ? { goal: { on: 'nestjs-tasks' as const, min: 1.6, text: '>= 1.6x' } } : {}),
+    })),
+  ];
+}
 
 /** The table rows with figures: the median of the rounds of each measurement that ran. */
 export function buildRows(figures: Figures, options: BenchOptions): Row[] {

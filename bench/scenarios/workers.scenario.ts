@@ -1,7 +1,7 @@
 import type { ChildHandle } from '../child-runner';
 import type { LibraryName } from '../child/protocol';
 import { snapshotRedis, usageBetween } from '../redis/redis-stats';
-import { WORKER_PROCESSES, type WorkerProcesses } from '../report/metrics';
+import { WORKER_PROCESSES, workerCpuTasks, type WorkerProcesses, type WorkerSeries } from '../report/metrics';
 import type { BenchContext } from './bench-context';
 
 /**
@@ -9,19 +9,25 @@ import type { BenchContext } from './bench-context';
  * (each like the processing measurement's worker, concurrency `concurrency`, warmed up
  * first with `warmTasks` of its own). The processes start together once all are warm;
  * the clock runs from the first start until the queue is drained (every result stored),
- * and Redis's CPU time over the same span is divided by the tasks.
+ * and Redis's CPU time over the same span is divided by the tasks. Two series: noop tasks
+ * (the library's own cost: on a machine of few cores the processes share them with Redis),
+ * and a quarter of the backlog of tasks that each burn `taskCpuUs` of CPU (work that a
+ * second process on a second core can share).
  */
 export async function runWorkersScenario(ctx: BenchContext): Promise<void> {
   for (const lib of ctx.nextOrder()) {
-    for (const processes of WORKER_PROCESSES) await drainWith(ctx, lib, processes);
+    for (const processes of WORKER_PROCESSES) await drainWith(ctx, lib, processes, 'workers');
+    for (const processes of WORKER_PROCESSES) await drainWith(ctx, lib, processes, 'workersCpu');
   }
 }
 
-async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerProcesses): Promise<void> {
-  const { tasks, chunk, concurrency, warmTasks } = ctx.options;
+async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerProcesses, series: WorkerSeries): Promise<void> {
+  const { chunk, concurrency, warmTasks } = ctx.options;
+  const tasks = series === 'workers' ? ctx.options.tasks : workerCpuTasks(ctx.options.tasks);
+  const taskCpuUs = series === 'workers' ? 0 : ctx.options.taskCpuUs;
   await ctx.run(lib, 'fill', { tasks, chunk, priorities: false });
   const children: ChildHandle[] = [];
-  for (let i = 0; i < processes; i++) children.push(ctx.start(lib, 'process-share', { tasks, concurrency, warmTasks }));
+  for (let i = 0; i < processes; i++) children.push(ctx.start(lib, 'process-share', { tasks, concurrency, warmTasks, taskCpuUs }));
   await Promise.all(children.map((child) => child.ready));
   const counts = new Array<number>(processes).fill(0);
   let allRan!: () => void;
@@ -63,10 +69,11 @@ async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerP
   const lastHitAt = Math.max(...shares.filter((share) => share.tasks > 0).map((share) => share.lastHitAt));
   const drainedAt = Math.max(lastHitAt, Math.min(...shares.map((share) => share.drainedAt)));
   const rate = tasks / ((drainedAt - startedAt) / 1000);
-  ctx.record(`workers${processes}.rate`, lib, rate);
-  ctx.record(`workers${processes}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
+  ctx.record(`${series}${processes}.rate`, lib, rate);
+  ctx.record(`${series}${processes}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
+  const label = `${processes} worker process${processes === 1 ? '' : 'es'}${taskCpuUs > 0 ? `, ${taskCpuUs} µs tasks` : ''}`;
   ctx.log(
-    `  ${processes} worker process${processes === 1 ? ' ' : 'es'}           ${lib.padEnd(13)} ${Math.round(rate).toLocaleString('en-US')} tasks/s; Redis CPU ${((redis.cpuMs * 1000) / tasks).toFixed(1)} µs/task; tasks per process ${shares.map((share) => share.tasks).join(' / ')}`,
+    `  ${label.padEnd(34)}${lib.padEnd(13)} ${Math.round(rate).toLocaleString('en-US')} tasks/s; Redis CPU ${((redis.cpuMs * 1000) / tasks).toFixed(1)} µs/task; tasks per process ${shares.map((share) => share.tasks).join(' / ')}`,
   );
   await ctx.clean(lib);
 }

@@ -25,6 +25,13 @@ describe('bench options', () => {
     expect(() => parseBenchOptions(['--help'], {})).toThrow(/--only <list>\s+BENCH_ONLY, default all: [\w,]+,events,telemetry,keys,workers\n/);
   });
 
+  it('takes the CPU of the worker-process series\' tasks in µs: 500 unless given, by flag or environment', () => {
+    expect(parseBenchOptions([], {}).taskCpuUs).toBe(500);
+    expect(parseBenchOptions(['--task-cpu-us', '250'], {}).taskCpuUs).toBe(250);
+    expect(parseBenchOptions([], { BENCH_TASK_CPU_US: '1_000' }).taskCpuUs).toBe(1000);
+    expect(() => parseBenchOptions(['--task-cpu-us', '0'], {})).toThrow(/--task-cpu-us: "0" \(expected an integer >= 1\)/);
+  });
+
   it('keeps the libraries in their fixed order whatever order they are given in', () => {
     expect(parseBenchOptions(['--libs', 'bullmq,nestjs-tasks'], {}).libs).toEqual(['nestjs-tasks', 'bullmq']);
   });

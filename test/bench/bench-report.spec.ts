@@ -144,6 +144,35 @@ describe('bench report rows', () => {
     expect(rows[3].advantage).toBeCloseTo(45 / 16);
   });
 
+  it('shows the series of CPU-burning tasks apart, on a quarter of the backlog, with its own goal', () => {
+    const rows = buildRows(
+      figures([
+        ['workers1.rate', [50_000], [18_000]],
+        ['workers2.rate', [45_000], [15_000]],
+        ['workersCpu1.rate', [1_900], [1_800]],
+        ['workersCpu2.rate', [3_600], [3_300]],
+        ['workersCpu4.rate', [3_700], [3_400]],
+        ['workersCpu2.redisCpuPerTask', [12], [40]],
+      ]),
+      parseBenchOptions(['--task-cpu-us', '400'], {}),
+    );
+    expect(rows.map((row) => row.metric)).toEqual([
+      'Processing the backlog with 1 worker process, concurrency 50 each',
+      'Processing the backlog with 2 worker processes, concurrency 50 each',
+      '2 worker processes vs one',
+      'Processing a backlog of 5,000 with 1 worker process, tasks of 400 µs CPU, concurrency 50 each',
+      'Processing a backlog of 5,000 with 2 worker processes, tasks of 400 µs CPU, concurrency 50 each',
+      'Processing a backlog of 5,000 with 4 worker processes, tasks of 400 µs CPU, concurrency 50 each',
+      'Redis CPU per processed task, 2 worker processes, tasks of 400 µs CPU',
+      '2 worker processes vs one, tasks of 400 µs CPU',
+      '4 worker processes vs one, tasks of 400 µs CPU',
+    ]);
+    expect(rows[2].goal).toEqual({ text: '>= 1.6x', met: false });
+    expect(rows[7].values['nestjs-tasks']).toBeCloseTo(3600 / 1900);
+    expect(rows[7].goal).toEqual({ text: '>= 1.6x', met: true });
+    expect(rows[8].goal).toBeUndefined();
+  });
+
   it('derives the fan-out speed-up and the rate kept with priorities per library', () => {
     const rows = buildRows(
       figures([
