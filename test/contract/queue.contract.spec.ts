@@ -239,6 +239,32 @@ forEachBackend('queue', ({ open }) => {
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });
 
+    it('one ack of held, stale and unknown leases together removes only the held ones', async () => {
+      const { broker } = await open();
+      await broker.publish([msg('lost')]);
+      const lost = held(await broker.reserve(Q, 1, 50), 'lost');
+      const current = held(await reserveSome(broker, 'the lease to run out'), 'lost');
+      expect(current.delivery).toBe(2);
+      await broker.publish([msg('kept'), msg('done')]);
+      const got = await broker.reserve(Q, 10, 150);
+      expect(ids(got)).toEqual(['kept', 'done']);
+      await broker.settle(
+        [
+          { kind: 'ack', ...lease(lost) },
+          { kind: 'ack', ...lease(held(got, 'done')) },
+          { kind: 'ack', queue: Q, id: 'never-sent', lease: 'made-up' },
+          { kind: 'ack', ...lease(held(got, 'kept')), lease: 'not-its-token' },
+        ],
+        [],
+      );
+      // 'lost' (held by its second delivery) and 'kept' are still leased; 'done' is gone.
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 2 });
+      // 'kept' comes back whole once its lease runs out; 'done' does not.
+      expect((await reserveSome(broker, "kept's lease to run out")).messages).toEqual([reserved('kept', 'body-kept', 2)]);
+      await broker.settle([{ kind: 'ack', ...lease(current) }], []);
+      expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 1 });
+    });
+
     it('a lease that ran out puts the message first in line', async () => {
       const { broker } = await open();
       await broker.publish([msg('a')]);

@@ -7,23 +7,34 @@
   left alone. Returns the number acknowledged.
 ]]
 -- @include queue-helpers
--- The leases still held, found with one ZMSCORE and ended with one ZREM (not a ZREM each).
-local members = {}
+-- The leases still held. Usually all are: one ZADD NX of them adds none (it only looks each
+-- member up; a ZMSCORE would format every score as text), and one ZREM ends them. A stale
+-- one (its lease ran out) is absent: the ZADD adds it with the score -1, which no lease
+-- has, a ZMSCORE then tells the added from the held, and the ZREM takes them all out again
+-- within this script.
+local members, adds = {}, {}
 for i = 1, #ARGV, 2 do
-  members[#members + 1] = leaseMember(ARGV[i], ARGV[i + 1])
+  local member = leaseMember(ARGV[i], ARGV[i + 1])
+  members[#members + 1] = member
+  adds[#adds + 1] = '-1'
+  adds[#adds + 1] = member
 end
-local done, held = {}, {}
+local done = {}
 if #members > 0 then
-  local scores = redis.call('ZMSCORE', KEYS[4], unpack(members))
-  for i, score in ipairs(scores) do
-    if score then
-      held[#held + 1] = members[i]
-      done[#done + 1] = ARGV[2 * i - 1]
+  local absent = redis.call('ZADD', KEYS[4], 'NX', unpack(adds))
+  if absent == 0 then
+    for i = 1, #ARGV, 2 do
+      done[#done + 1] = ARGV[i]
+    end
+  else
+    local scores = redis.call('ZMSCORE', KEYS[4], unpack(members))
+    for i, score in ipairs(scores) do
+      if score ~= '-1' then
+        done[#done + 1] = ARGV[2 * i - 1]
+      end
     end
   end
-end
-if #held > 0 then
-  redis.call('ZREM', KEYS[4], unpack(held))
+  redis.call('ZREM', KEYS[4], unpack(members))
 end
 if #done > 0 then
   if keyedQueue() then
