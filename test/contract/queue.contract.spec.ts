@@ -165,9 +165,25 @@ forEachBackend('queue', ({ open }) => {
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
     });
 
+    it('says the queue is drained when it gave fewer than asked, and not when it gave all it was asked for', async () => {
+      const { broker } = await open();
+      await broker.publish([msg('a'), msg('b'), msg('c')]);
+      const two = await broker.reserve(Q, 2, LONG);
+      expect(ids(two)).toEqual(['a', 'b']);
+      expect(two.drained).toBe(false);
+      const rest = await broker.reserve(Q, 2, LONG);
+      expect(ids(rest)).toEqual(['c']);
+      expect(rest.drained).toBe(true);
+      // Drained, a wait for work ends at the next publish.
+      const waited = broker.waitForWork([Q], LONG);
+      await broker.publish([msg('d')]);
+      await waited;
+      expect(ids(await broker.reserve(Q, 2, LONG))).toEqual(['d']);
+    });
+
     it('an empty queue gives nothing and no wakeAt', async () => {
       const { broker } = await open();
-      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null });
+      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null, drained: true });
     });
   });
 
@@ -456,7 +472,7 @@ forEachBackend('queue', ({ open }) => {
       await broker.settle([{ kind: 'release', ...lease(a) }], []);
       await broker.settle([{ kind: 'dead', ...lease(a), raw: null, reason: 'late' }], []);
       expect(await broker.queueSizes(Q)).toEqual({ ready: 0, delayed: 0, active: 0 });
-      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null });
+      expect(await broker.reserve(Q, 10, LONG)).toEqual({ messages: [], dead: [], wakeAt: null, drained: true });
       expect(await broker.deadLetters(Q)).toEqual([]);
     });
 

@@ -259,7 +259,7 @@ export class MemoryBroker implements Broker, MemoryQueues {
       messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1, lease });
     }
     const wakeAt = minOf(q.earliest(q.delayed), q.earliest(q.active));
-    return { messages, dead, wakeAt };
+    return { messages, dead, wakeAt, drained: messages.length < max };
   }
 
   waitForWork(queues: string[], timeoutMs: number): Promise<void> {

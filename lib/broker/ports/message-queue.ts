@@ -64,6 +64,12 @@ export interface ReserveResult {
   dead: DeadLettered[];
   /** Earliest time a delayed message or a lease comes due in this queue, ms; null if none. */
   wakeAt: number | null;
+  /**
+   * True when this reserve left no ready message in the queue, and `waitForWork` on it
+   * returns as soon as one is published: a worker may wait at once instead of asking again.
+   * Absent where waiting polls (Celery's queues).
+   */
+  drained?: boolean;
 }
 
 /**

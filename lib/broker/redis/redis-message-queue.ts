@@ -238,7 +238,7 @@ export class RedisMessageQueue implements MessageQueue {
       messages.push(...last.messages);
       dead.push(...last.dead);
     }
-    return { messages, dead, wakeAt: last.wakeAt };
+    return { messages, dead, wakeAt: last.wakeAt, drained: last.drained };
   }
 
   private async reserveOnce(queue: string, count: number, leaseMs: number): Promise<ReserveResult> {
@@ -255,7 +255,8 @@ export class RedisMessageQueue implements MessageQueue {
       messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]), lease });
     }
     const wakeAt = Number(reply[0]);
-    return { messages, dead, wakeAt: wakeAt >= 0 ? wakeAt : null };
+    // Fewer than asked: none was left ready, and the next publish pushes a wake token.
+    return { messages, dead, wakeAt: wakeAt >= 0 ? wakeAt : null, drained: messages.length < count };
   }
 
   /**

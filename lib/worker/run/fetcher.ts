@@ -63,8 +63,9 @@ export class Fetcher {
           continue;
         }
         this.beforeReserve();
-        const got = await this.reserve(free);
-        if (got === 0 && this.isRunning()) await this.idle();
+        const { got, drained } = await this.reserve(free);
+        // Fewer than asked from queues that wake their waiters: asking again now would find none.
+        if ((got === 0 || drained) && this.isRunning()) await this.idle();
       } catch (error) {
         if (!this.isRunning()) break;
         this.logger.warn(`Fetching failed, retrying in ${ERROR_PAUSE_MS} ms: ${(error as Error).message}`);
@@ -85,7 +86,7 @@ export class Fetcher {
    * turns by weight (a fetch of many per slot would otherwise run one queue's share, then
    * the next one's).
    */
-  private async reserve(free: number): Promise<number> {
+  private async reserve(free: number): Promise<{ got: number; drained: boolean }> {
     const { queues, rotation } = this.options;
     const cursor = this.rotation % rotation.length;
     const start = queues.indexOf(rotation[cursor]);
@@ -105,7 +106,15 @@ export class Fetcher {
     for (const queue of logicalOrder) for (const name of this.shards.of(queue)) logicalOf.set(name, queue);
     let got = 0;
     const full = new Set<string>();
-    for (const [queue, result] of await this.reserveAll(first)) {
+    const asked = new Set<string>();
+    const drainedBy = new Map<string, boolean>();
+    const reserveAll = async (shares: ReadonlyMap<string, number>) => {
+      for (const [name, n] of shares) if (n > 0) asked.add(name);
+      const answered = await this.reserveAll(shares);
+      for (const [name, result] of answered) drainedBy.set(name, result.drained === true);
+      return answered;
+    };
+    for (const [queue, result] of await reserveAll(first)) {
       fetched.push([queue, result]);
       got += result.messages.length;
       if (result.messages.length === first.get(queue)) full.add(queue);
@@ -114,14 +123,16 @@ export class Fetcher {
       if (got >= free || !this.isRunning()) break;
       const candidates = healthy(queue).filter((name) => !this.failing.has(name) && (!first.has(name) || full.has(name)));
       if (candidates.length === 0) continue;
-      for (const [name, result] of await this.reserveAll(this.split(queue, candidates, free - got))) {
+      for (const [name, result] of await reserveAll(this.split(queue, candidates, free - got))) {
         fetched.push([name, result]);
         got += result.messages.length;
       }
     }
     for (const [queue, result] of fetched) this.wakeAt.set(queue, result.wakeAt);
     this.take(takingTurns(fetched, (name) => logicalOf.get(name) ?? name, rotation, cursor));
-    return got;
+    // Every queue asked answered, each left nothing ready, and each wakes its waiters.
+    const drained = got < free && asked.size > 0 && [...asked].every((name) => drainedBy.get(name) === true);
+    return { got, drained };
   }
 
   /** Reserves from each queue its share, in parallel; the results of those that answered. */
