@@ -37,7 +37,7 @@ export class RedisResultStore implements ResultStore {
   }
 
   /**
-   * Every record of one call in one script run: a SET each, a PUBLISH for the ready ones.
+   * Every record of one call in one script run: a PSETEX each, a PUBLISH for the ready ones.
    * On a Cluster, one run per slot.
    */
   async storeResults(writes: ResultWrite[]): Promise<void> {

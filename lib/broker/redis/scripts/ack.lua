@@ -47,7 +47,9 @@ if #done > 0 then
     end
   end
   dropBodies(done)
-  redis.call('HDEL', KEYS[6], unpack(done))
+  if anyLost() then
+    redis.call('HDEL', KEYS[6], unpack(done))
+  end
   if redis.call('HLEN', KEYS[9]) > 0 then
     redis.call('HDEL', KEYS[9], unpack(done))
   end

@@ -110,7 +110,7 @@ while a <= #ARGV do
     local record = ARGV[a]
     a = a + 1
     if not (keepReady and keptReady(key)) then
-      redis.call('SET', key, record, 'PX', ttl)
+      redis.call('PSETEX', key, ttl, record)
       if announce and (marked and anyWaiter and redis.call('EXISTS', markOf(key)) == 1 or not marked and (listened == nil or listened[channel])) then
         redis.call('PUBLISH', channel, record)
       end
