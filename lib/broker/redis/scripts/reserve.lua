@@ -65,7 +65,10 @@ if count > 0 and not again then
   for i = 1, #top, 2 do
     ids[#ids + 1] = top[i]
   end
-  if #ids < count then
+  if #ids == 0 then
+    -- No priorities (the usual case): the ready list's ids as they come.
+    ids = redis.call('RPOP', KEYS[1], count) or {}
+  elseif #ids < count then
     local rest = redis.call('RPOP', KEYS[1], count - #ids)
     if rest then
       for _, id in ipairs(rest) do
@@ -86,16 +89,19 @@ if #ids > 0 then
     local lease = {}
     for i, id in ipairs(ids) do
       lease[2 * i - 1] = score
-      lease[2 * i] = leaseMember(id, token)
+      -- leaseMember(id, token), with the '|token' made once
+      lease[2 * i] = id .. suffix
     end
     redis.call('ZADD', KEYS[4], unpack(lease))
   end
   local bodies = bodiesOf(ids)
-  local lost = anyLost() and redis.call('HMGET', KEYS[6], unpack(ids)) or {}
-  for i, id in ipairs(ids) do
-    out[#out + 1] = id
-    out[#out + 1] = bodies[i]
-    out[#out + 1] = asCount(lost[i]) + 1
+  local lost = anyLost() and redis.call('HMGET', KEYS[6], unpack(ids)) or nil
+  local o = #out
+  for i = 1, #ids do
+    out[o + 1] = ids[i]
+    out[o + 2] = bodies[i]
+    out[o + 3] = lost and asCount(lost[i]) + 1 or 1
+    o = o + 3
   end
   if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
     signalWork()

@@ -173,26 +173,38 @@ local function byBucket(ids)
 end
 
 -- The stored messages of `ids`, in their order (false where none is stored).
+-- One HMGET per bucket; each body goes to its id's position (no table keyed by id).
 local function bodiesOf(ids)
   local bodies = {}
-  if #ids == 0 then
+  local n = #ids
+  if n == 0 then
     return bodies
   end
-  local groups, order = byBucket(ids)
-  local found = {}
-  for _, bucket in ipairs(order) do
+  local groups, positions, order = {}, {}, {}
+  for i = 1, n do
+    local bucket = bucketOf(ids[i])
     local group = groups[bucket]
-    local values = redis.call('HMGET', bucketKey(bucket), unpack(group))
-    for i, id in ipairs(group) do
-      found[id] = values[i]
+    if not group then
+      group = {}
+      groups[bucket] = group
+      positions[bucket] = {}
+      order[#order + 1] = bucket
+    end
+    local k = #group + 1
+    group[k] = ids[i]
+    positions[bucket][k] = i
+  end
+  for _, bucket in ipairs(order) do
+    local values = redis.call('HMGET', bucketKey(bucket), unpack(groups[bucket]))
+    local at = positions[bucket]
+    for k = 1, #at do
+      bodies[at[k]] = values[k]
     end
   end
-  for i, id in ipairs(ids) do
-    local body = found[id]
-    if not body and legacyMessages() then
-      body = redis.call('HGET', KEYS[5], id)
+  for i = 1, n do
+    if not bodies[i] then
+      bodies[i] = legacyMessages() and redis.call('HGET', KEYS[5], ids[i]) or false
     end
-    bodies[i] = body or false
   end
   return bodies
 end
