@@ -12,20 +12,21 @@
 -- one (its lease ran out) is absent: the ZADD adds it with the score -1, which no lease
 -- has, a ZMSCORE then tells the added from the held, and the ZREM takes them all out again
 -- within this script.
-local members, adds = {}, {}
+local ids, members, adds = {}, {}, {}
+local n = 0
 for i = 1, #ARGV, 2 do
+  n = n + 1
   local member = leaseMember(ARGV[i], ARGV[i + 1])
-  members[#members + 1] = member
-  adds[#adds + 1] = '-1'
-  adds[#adds + 1] = member
+  ids[n] = ARGV[i]
+  members[n] = member
+  adds[2 * n - 1] = '-1'
+  adds[2 * n] = member
 end
 local done = {}
-if #members > 0 then
+if n > 0 then
   local absent = redis.call('ZADD', KEYS[4], 'NX', unpack(adds))
   if absent == 0 then
-    for i = 1, #ARGV, 2 do
-      done[#done + 1] = ARGV[i]
-    end
+    done = ids
   else
     local scores = redis.call('ZMSCORE', KEYS[4], unpack(members))
     for i, score in ipairs(scores) do
