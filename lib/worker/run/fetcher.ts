@@ -102,8 +102,6 @@ export class Fetcher {
       const names = healthy(queue);
       if (share > 0 && names.length > 0) first.set(this.nextShard(queue, names), share);
     }
-    const logicalOf = new Map<string, string>();
-    for (const queue of logicalOrder) for (const name of this.shards.of(queue)) logicalOf.set(name, queue);
     let got = 0;
     const full = new Set<string>();
     const asked = new Set<string>();
@@ -129,7 +127,13 @@ export class Fetcher {
       }
     }
     for (const [queue, result] of fetched) this.wakeAt.set(queue, result.wakeAt);
-    this.take(takingTurns(fetched, (name) => logicalOf.get(name) ?? name, rotation, cursor));
+    // Which queue a shard belongs to is only needed when several queues brought messages.
+    let logicalOf: Map<string, string> | undefined;
+    const logical = (name: string): string => {
+      logicalOf ??= new Map(logicalOrder.flatMap((queue) => this.shards.of(queue).map((shard): [string, string] => [shard, queue])));
+      return logicalOf.get(name) ?? name;
+    };
+    this.take(takingTurns(fetched, logical, rotation, cursor));
     // Every queue asked answered, each left nothing ready, and each wakes its waiters.
     const drained = got < free && asked.size > 0 && [...asked].every((name) => drainedBy.get(name) === true);
     return { got, drained };
