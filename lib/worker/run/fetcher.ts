@@ -106,13 +106,13 @@ export class Fetcher {
     const full = new Set<string>();
     const asked = new Set<string>();
     const drainedBy = new Map<string, boolean>();
-    const reserveAll = async (shares: ReadonlyMap<string, number>) => {
+    const ask = async (shares: ReadonlyMap<string, number>) => {
       for (const [name, n] of shares) if (n > 0) asked.add(name);
       const answered = await this.reserveAll(shares);
       for (const [name, result] of answered) drainedBy.set(name, result.drained === true);
       return answered;
     };
-    for (const [queue, result] of await reserveAll(first)) {
+    for (const [queue, result] of await ask(first)) {
       fetched.push([queue, result]);
       got += result.messages.length;
       if (result.messages.length === first.get(queue)) full.add(queue);
@@ -121,7 +121,7 @@ export class Fetcher {
       if (got >= free || !this.isRunning()) break;
       const candidates = healthy(queue).filter((name) => !this.failing.has(name) && (!first.has(name) || full.has(name)));
       if (candidates.length === 0) continue;
-      for (const [name, result] of await reserveAll(this.split(queue, candidates, free - got))) {
+      for (const [name, result] of await ask(this.split(queue, candidates, free - got))) {
         fetched.push([name, result]);
         got += result.messages.length;
       }

@@ -156,32 +156,11 @@ local function dropBody(id)
   end
 end
 
--- `ids` by bucket: { [bucket] = { id, ... } }, and the buckets in the order first met.
+-- `ids` by bucket: { [bucket] = { id, ... } }, the buckets in the order first met, and
+-- { [bucket] = { position in `ids` of each id of the group } }.
 local function byBucket(ids)
-  local groups, order = {}, {}
-  for _, id in ipairs(ids) do
-    local bucket = bucketOf(id)
-    local group = groups[bucket]
-    if not group then
-      group = {}
-      groups[bucket] = group
-      order[#order + 1] = bucket
-    end
-    group[#group + 1] = id
-  end
-  return groups, order
-end
-
--- The stored messages of `ids`, in their order (false where none is stored).
--- One HMGET per bucket; each body goes to its id's position (no table keyed by id).
-local function bodiesOf(ids)
-  local bodies = {}
-  local n = #ids
-  if n == 0 then
-    return bodies
-  end
-  local groups, positions, order = {}, {}, {}
-  for i = 1, n do
+  local groups, order, positions = {}, {}, {}
+  for i = 1, #ids do
     local bucket = bucketOf(ids[i])
     local group = groups[bucket]
     if not group then
@@ -194,6 +173,18 @@ local function bodiesOf(ids)
     group[k] = ids[i]
     positions[bucket][k] = i
   end
+  return groups, order, positions
+end
+
+-- The stored messages of `ids`, in their order (false where none is stored).
+-- One HMGET per bucket; each body goes to its id's position (no table keyed by id).
+local function bodiesOf(ids)
+  local bodies = {}
+  local n = #ids
+  if n == 0 then
+    return bodies
+  end
+  local groups, order, positions = byBucket(ids)
   for _, bucket in ipairs(order) do
     local values = redis.call('HMGET', bucketKey(bucket), unpack(groups[bucket]))
     local at = positions[bucket]
