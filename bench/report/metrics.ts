@@ -31,6 +31,8 @@ export type MetricKey =
   | `${LibraryVariant}.rate`
   | `${LibraryVariant}.cpuPerTask`
   | `${LibraryVariant}.redisCpuPerTask`
+  /** 1 - the variant's rate / the plain rate, of one round's paired drains. */
+  | `${LibraryVariant}.cost`
   | `${WorkerSeries}${WorkerProcesses}.rate`
   | `${WorkerSeries}${WorkerProcesses}.redisCpuPerTask`;
 
