@@ -34,7 +34,9 @@ export type MetricKey =
   /** 1 - the variant's rate / the plain rate, of one round's paired drains. */
   | `${LibraryVariant}.cost`
   | `${WorkerSeries}${WorkerProcesses}.rate`
-  | `${WorkerSeries}${WorkerProcesses}.redisCpuPerTask`;
+  | `${WorkerSeries}${WorkerProcesses}.redisCpuPerTask`
+  /** The share of the machine's cores the worker processes and Redis used while they drained. */
+  | `${WorkerSeries}${WorkerProcesses}.busy`;
 
 /** Worker processes of the scale-out measurement (`--only workers`). */
 export const WORKER_PROCESSES = [1, 2, 4] as const;

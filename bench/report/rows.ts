@@ -19,7 +19,8 @@ interface RowDefinition {
   metric: (options: BenchOptions) => string;
   value: (lib: LibraryName, get: (key: MetricKey) => number | undefined) => number | undefined;
   format: (value: number) => string;
-  better: 'higher' | 'lower';
+  /** Which way is better; `neither` for figures that describe the machine (no advantage is shown). */
+  better: 'higher' | 'lower' | 'neither';
   /**
    * Goal on the advantage over BullMQ, or on the nestjs-tasks figure itself: met at or
    * above `min`, or at or below `max`; with `beatBullmq`, also better than BullMQ's figure.
@@ -84,7 +85,7 @@ const DEFINITIONS: RowDefinition[] = [
   ...workerRows('workersCpu', (o) => `, tasks of ${o.taskCpuUs} µs CPU`),
 ];
 
-/** Rate, Redis CPU and the ratio to one process, for 1, 2 and 4 worker processes of one series. */
+/** Rate, Redis CPU, how busy the cores were and the ratio to one process, for 1, 2 and 4 worker processes of one series. */
 function workerRows(series: WorkerSeries, tasks: (options: BenchOptions) => string): RowDefinition[] {
   return [
     ...WORKER_PROCESSES.map((n): RowDefinition => ({
@@ -99,6 +100,22 @@ function workerRows(series: WorkerSeries, tasks: (options: BenchOptions) => stri
       format: micros,
       better: 'lower',
     })),
+    ...WORKER_PROCESSES.map((n): RowDefinition => ({
+      metric: (o) => `Cores busy (worker processes and Redis), ${processes(n)}${tasks(o)}`,
+      value: metric(`${series}${n}.busy`),
+      format: percent,
+      better: 'neither',
+    })),
+    {
+      // With CPU per task as with one process, the cores are all busy at 1 / (their share busy with one).
+      metric: (o) => `2 worker processes vs one${tasks(o)}: this machine's ceiling (1 / cores busy with one)`,
+      value: (_lib, get) => {
+        const busy = get(`${series}1.busy`);
+        return busy === undefined || busy <= 0 ? undefined : Math.min(2, 1 / busy);
+      },
+      format: times,
+      better: 'neither',
+    },
     ...WORKER_PROCESSES.filter((n) => n > 1).map((n): RowDefinition => ({
       metric: (o) => `${processes(n)} vs one${tasks(o)}`,
       value: ratio(`${series}${n}.rate`, `${series}1.rate`),
@@ -124,7 +141,7 @@ export function buildRows(figures: Figures, options: BenchOptions): Row[] {
     const theirs = values.bullmq;
     if (ours === undefined && theirs === undefined) continue;
     const advantage =
-      ours !== undefined && theirs !== undefined && ours > 0 && theirs > 0
+      ours !== undefined && theirs !== undefined && ours > 0 && theirs > 0 && definition.better !== 'neither'
         ? definition.better === 'higher' ? ours / theirs : theirs / ours
         : undefined;
     const row: Row = { metric: definition.metric(options), values, format: definition.format, advantage };

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { ChildHandle } from '../child-runner';
 import type { LibraryName } from '../child/protocol';
 import { snapshotRedis, usageBetween } from '../redis/redis-stats';
@@ -69,11 +70,14 @@ async function drainWith(ctx: BenchContext, lib: LibraryName, processes: WorkerP
   const lastHitAt = Math.max(...shares.filter((share) => share.tasks > 0).map((share) => share.lastHitAt));
   const drainedAt = Math.max(lastHitAt, Math.min(...shares.map((share) => share.drainedAt)));
   const rate = tasks / ((drainedAt - startedAt) / 1000);
+  // What the worker processes and Redis used of the machine's cores meanwhile: near 1, more processes cannot go faster.
+  const busy = (shares.reduce((sum, share) => sum + share.cpuMicros, 0) / 1000 + redis.cpuMs) / ((drainedAt - startedAt) * availableParallelism());
   ctx.record(`${series}${processes}.rate`, lib, rate);
   ctx.record(`${series}${processes}.redisCpuPerTask`, lib, (redis.cpuMs * 1000) / tasks);
+  ctx.record(`${series}${processes}.busy`, lib, busy);
   const label = `${processes} worker process${processes === 1 ? '' : 'es'}${taskCpuUs > 0 ? `, ${taskCpuUs} µs tasks` : ''}`;
   ctx.log(
-    `  ${label.padEnd(34)}${lib.padEnd(13)} ${Math.round(rate).toLocaleString('en-US')} tasks/s; Redis CPU ${((redis.cpuMs * 1000) / tasks).toFixed(1)} µs/task; tasks per process ${shares.map((share) => share.tasks).join(' / ')}`,
+    `  ${label.padEnd(34)}${lib.padEnd(13)} ${Math.round(rate).toLocaleString('en-US')} tasks/s; Redis CPU ${((redis.cpuMs * 1000) / tasks).toFixed(1)} µs/task; cores busy ${Math.round(busy * 100)}%; tasks per process ${shares.map((share) => share.tasks).join(' / ')}`,
   );
   await ctx.clean(lib);
 }

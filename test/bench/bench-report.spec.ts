@@ -124,6 +124,9 @@ describe('bench report rows', () => {
         ['workers1.redisCpuPerTask', [16], [45]],
         ['workers2.redisCpuPerTask', [17], [46]],
         ['workers4.redisCpuPerTask', [18], [47]],
+        ['workers1.busy', [0.7, 0.6, 0.65], [0.5, 0.5, 0.5]],
+        ['workers2.busy', [0.9], [0.8]],
+        ['workers4.busy', [0.95], [0.85]],
       ]),
       options,
     );
@@ -134,16 +137,29 @@ describe('bench report rows', () => {
       'Redis CPU per processed task, 1 worker process',
       'Redis CPU per processed task, 2 worker processes',
       'Redis CPU per processed task, 4 worker processes',
+      'Cores busy (worker processes and Redis), 1 worker process',
+      'Cores busy (worker processes and Redis), 2 worker processes',
+      'Cores busy (worker processes and Redis), 4 worker processes',
+      "2 worker processes vs one: this machine's ceiling (1 / cores busy with one)",
       '2 worker processes vs one',
       '4 worker processes vs one',
     ]);
-    const two = rows[6];
+    const two = rows[10];
     expect(two.values['nestjs-tasks']).toBeCloseTo(1.7);
     expect(two.values.bullmq).toBeCloseTo(1.8);
     expect(two.goal).toEqual({ text: '>= 1.6x', met: true });
-    expect(rows[7].values['nestjs-tasks']).toBeCloseTo(2);
-    expect(rows[7].goal).toBeUndefined();
+    expect(rows[11].values['nestjs-tasks']).toBeCloseTo(2);
+    expect(rows[11].goal).toBeUndefined();
     expect(rows[3].advantage).toBeCloseTo(45 / 16);
+    // How busy the cores were describes the machine: no advantage either way.
+    expect(rows[6].values).toEqual({ 'nestjs-tasks': 0.65, bullmq: 0.5 });
+    expect(rows[6].format(0.65)).toBe('65%');
+    expect(rows[6].advantage).toBeUndefined();
+    // One process kept 65% of the cores busy: two can go 1 / 0.65 times as fast at most; never more than twice.
+    expect(rows[9].values['nestjs-tasks']).toBeCloseTo(1 / 0.65);
+    expect(rows[9].values.bullmq).toBe(2);
+    expect(rows[9].advantage).toBeUndefined();
+    expect(rows[9].goal).toBeUndefined();
   });
 
   it('shows the series of CPU-burning tasks apart, on a quarter of the backlog, with its own goal', () => {

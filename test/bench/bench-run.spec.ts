@@ -52,7 +52,9 @@ function expectWorkerProcessRows(stdout: string, stderr: string, tasks: number):
   for (const n of ['1 worker process', '2 worker processes', '4 worker processes']) {
     expect(stdout).toMatch(new RegExp(`^Processing the backlog with ${n}, concurrency 50 each\\s+[\\d,]+/s\\s+[\\d,]+/s\\s+[\\d.]+x$`, 'm'));
     expect(stdout).toMatch(new RegExp(`^Redis CPU per processed task, ${n}\\s+[\\d.]+ µs\\s+[\\d.]+ µs`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^Cores busy \\(worker processes and Redis\\), ${n}\\s+\\d+%\\s+\\d+%\\s+-$`, 'm'));
   }
+  expect(stdout).toMatch(/^2 worker processes vs one: this machine's ceiling \(1 \/ cores busy with one\)\s+[\d.]+x\s+[\d.]+x\s+-$/m);
   expect(stdout).toMatch(/^2 worker processes vs one\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x\s+>= 1\.6x: (met|MISSED)$/m);
   expect(stdout).toMatch(/^4 worker processes vs one\s+[\d.]+x\s+[\d.]+x\s+[\d.]+x$/m);
 }
