@@ -144,6 +144,31 @@ describe('Redis broker', () => {
     expect(await broker.queueSizes('default')).toEqual({ ready: 6, delayed: 0, active: 0 });
   });
 
+  it('a reserve that takes every ready message clears the wake token: the next wait blocks until a publish, not a spurious wake', async () => {
+    const server = await h.server();
+    const raw = h.redis(server.url);
+    const prefix = uniquePrefix('wake-token');
+    const app = await h.taskApp({ broker: server.url, prefix }, []);
+    const broker = h.broker(app);
+    const wake = queueKey(prefix, 'default', 'wake');
+    // Two publishes while nobody waits: the first leaves a token.
+    await broker.publish([{ id: 'a', queue: 'default', body: 'body-a' }]);
+    await broker.publish([{ id: 'b', queue: 'default', body: 'body-b' }]);
+    expect(await raw.llen(wake)).toBe(1);
+    // Some left ready: the token stays for the next worker.
+    expect((await broker.reserve('default', 1, 60_000)).messages.map((m) => m.id)).toEqual(['a']);
+    expect(await raw.llen(wake)).toBe(1);
+    expect((await broker.reserve('default', 5, 60_000)).messages.map((m) => m.id)).toEqual(['b']);
+    expect(await raw.llen(wake)).toBe(0);
+
+    let published = false;
+    const waited = broker.waitForWork(['default'], 30_000).then(() => published);
+    await waitFor(async () => ((await raw.info('clients')).match(/blocked_clients:(\d+)/)?.[1] === '1' ? true : undefined), 'the wait to block');
+    published = true;
+    await broker.publish([{ id: 'c', queue: 'default', body: 'body-c' }]);
+    expect(await waited).toBe(true);
+  });
+
   it('a rate change releases a large parked set in bounded script calls, not in one long one', async () => {
     const server = await h.server();
     const redis = h.redis(server.url);

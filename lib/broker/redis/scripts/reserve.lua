@@ -16,7 +16,8 @@
   Returns { wakeAt, deadCount, deadId1, deadBody1, deadReason1, ..., id1, body1, delivery1, id2, ... }:
   the messages dead-lettered here (body false when none was stored), then those leased; wakeAt is the earliest eta or
   lease deadline left in the queue (-1 if none); a body is nil when the id has no
-  stored message; delivery counts from 1.
+  stored message; delivery counts from 1. The wake token stays only while messages
+  are left ready.
 ]]
 -- @include queue-helpers
 local now, count = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -103,9 +104,13 @@ if #ids > 0 then
     out[o + 3] = lost and asCount(lost[i]) + 1 or 1
     o = o + 3
   end
-  if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
-    signalWork()
-  end
+end
+-- A token pushed while this worker was busy (its messages taken by this reserve) would
+-- wake a waiter to find nothing: the token stays only while something is ready.
+if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then
+  signalWork()
+else
+  redis.call('DEL', KEYS[7])
 end
 
 local nextDue = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
