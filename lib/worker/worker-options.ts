@@ -13,8 +13,8 @@ export interface WorkerStartOptions {
   concurrency?: number;
   /**
    * Messages held at once, running or waiting to run (>= concurrency). Default: adaptive,
-   * while tasks run under 10 ms fetches of `4 × concurrency`, the next on its way while one
-   * runs (up to `8 × concurrency` held), else `concurrency`, and what waits beyond
+   * while tasks run under 10 ms fetches of `8 × concurrency`, the next on its way while one
+   * runs (up to `16 × concurrency` held), else `concurrency`, and what waits beyond
    * the slots goes back to the queue once a task has run a second; with the process pool,
    * `concurrency`.
    */

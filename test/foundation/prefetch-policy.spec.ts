@@ -20,15 +20,15 @@ describe('PrefetchPolicy (adaptive, concurrency 10)', () => {
     policy.observe(0.05);
     expect(policy.fetchSize(0, undefined, now)).toBe(10);
     for (let i = 0; i < 20; i++) policy.observe(0.05);
-    expect(policy.fetchSize(0, undefined, now)).toBe(40);
+    expect(policy.fetchSize(0, undefined, now)).toBe(80);
   });
 
-  it('while tasks run short, fetches four times its slots and holds twice a fetch at most (the next leaves while one is in hand)', () => {
+  it('while tasks run short, fetches eight times its slots and holds twice a fetch at most (the next leaves while one is in hand)', () => {
     const policy = after(0.05);
-    expect(policy.fetchSize(0, undefined, now)).toBe(40);
-    expect(policy.fetchSize(40, undefined, now)).toBe(40);
-    expect(policy.fetchSize(75, undefined, now)).toBe(5);
-    expect(policy.fetchSize(80, undefined, now)).toBe(0);
+    expect(policy.fetchSize(0, undefined, now)).toBe(80);
+    expect(policy.fetchSize(80, undefined, now)).toBe(80);
+    expect(policy.fetchSize(155, undefined, now)).toBe(5);
+    expect(policy.fetchSize(160, undefined, now)).toBe(0);
   });
 
   it('fetches only its slots again while a task runs long, and gives back what waits once one has run a second', () => {

@@ -133,7 +133,7 @@ describe('no prefetch starvation (redis)', () => {
     await expect(long.get({ timeout: 5000 })).resolves.toBe('long');
   });
 
-  it('without a prefetch given, a worker fetches four times its slots while tasks run short, the next four on their way at once, and gives back what waits once one runs long', async () => {
+  it('without a prefetch given, a worker fetches eight times its slots while tasks run short, the next eight on their way at once, and gives back what waits once one runs long', async () => {
     const prefix = uniquePrefix('fair');
     const a = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
     const b = await h.taskApp({ broker: testRedisUrl(), prefix }, [OrderTasks]);
@@ -143,21 +143,21 @@ describe('no prefetch starvation (redis)', () => {
     // Short runs first: the worker learns that its tasks run short.
     const warm = await client.delayMany(OrderTasks, 'work', [['warm-0'], ['warm-1'], ['warm-2']]);
     await Promise.all(warm.map((r) => r.get({ timeout: 5000 })));
-    const heldTags = ['held-1', 'held-2', 'held-3', 'held-4', 'held-5', 'held-6', 'held-7'];
+    const heldTags = Array.from({ length: 15 }, (_, i) => `held-${i + 1}`);
     const [long, ...others] = await Promise.all([
       client.applyAsync(OrderTasks, 'held', ['long']),
       ...[...heldTags, 'rest'].map((tag) => client.applyAsync(OrderTasks, 'work', [tag])),
     ]);
     const held = others.slice(0, heldTags.length);
     const rest = others[heldTags.length];
-    // Two fetches of four: 'long' runs in the one slot, seven wait beyond it (RECEIVED); 'rest' stays queued.
-    await waitFor(async () => (await Promise.all(held.map((r) => r.state()))).every((state) => state === 'RECEIVED'), 'seven tasks to wait in worker A');
+    // Two fetches of eight: 'long' runs in the one slot, fifteen wait beyond it (RECEIVED); 'rest' stays queued.
+    await waitFor(async () => (await Promise.all(held.map((r) => r.state()))).every((state) => state === 'RECEIVED'), 'fifteen tasks to wait in worker A');
     expect(await rest.state()).toBe('PENDING');
     expect(await long.state()).toBe('STARTED');
     // Worker B takes 'rest' at once, and the held ones once A gives them back (its one slot runs long).
     await b.get(TaskWorker).start({ concurrency: 1 });
     await expect(Promise.all(others.map((r) => r.get({ timeout: 5000 })))).resolves.toEqual([...heldTags, 'rest']);
-    expect([...b.get(OrderTasks).finished].sort()).toEqual([...heldTags, 'rest']);
+    expect([...b.get(OrderTasks).finished].sort()).toEqual([...heldTags, 'rest'].sort());
     expect(tasksA.started).toEqual(['warm-0', 'warm-1', 'warm-2', 'long']);
     expect(await long.state()).toBe('STARTED');
     tasksA.release('long');

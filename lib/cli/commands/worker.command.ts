@@ -62,7 +62,7 @@ export function workerCommand(): Command {
     .requiredOption('-m, --module <path[#Export]>', 'the app module: compiled JS, or TS through a loader (default export AppModule)')
     .option('-Q, --queues <list>', 'queues to consume, comma-separated; name:weight to weight one', parseQueues)
     .option('-c, --concurrency <n>', 'tasks run at once (default 10)', parseCount)
-    .option('--prefetch <n>', 'messages held at once (>= concurrency; default: fetches of 4x concurrency, up to 8x held, while tasks run short)', parseCount)
+    .option('--prefetch <n>', 'messages held at once (>= concurrency; default: fetches of 8x concurrency, up to 16x held, while tasks run short)', parseCount)
     .addOption(new Option('--pool <kind>', 'where tasks run').choices(['inline', 'process']))
     .option('-B, --beat', 'also run the periodic scheduler in this process')
     .option('--shutdown-grace <ms>', 'on stop, how long running tasks may take, ms', parseCount)

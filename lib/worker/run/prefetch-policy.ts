@@ -3,8 +3,8 @@ export const SHORT_TASK_MS = 10;
 /** Jobs held beyond the slots go back to the queue once the longest-running task has run this long, ms. */
 export const GIVE_BACK_AFTER_MS = 1000;
 
-/** Messages one fetch brings per slot while tasks run short: Celery's default prefetch multiplier. */
-export const SHORT_TASK_PREFETCH = 4;
+/** Messages one fetch brings per slot while tasks run short (twice Celery's default multiplier: fewer script calls per task, docs/benchmarks.md round fourteen). */
+export const SHORT_TASK_PREFETCH = 8;
 
 /**
  * How many messages a worker holds, running or waiting, and asks for in one fetch. Given
@@ -13,7 +13,8 @@ export const SHORT_TASK_PREFETCH = 4;
  * up to twice that: the next fetch leaves as soon as one arrives, so Redis leases the next
  * batch while this one runs (no lockstep of run, then fetch), and a fetch and its settles
  * carry many messages per script call (docs/benchmarks.md). A message held beyond the slots
- * waits a few milliseconds at most.
+ * waits for at most 2 x SHORT_TASK_PREFETCH runs of its slot: under a millisecond each for
+ * the tasks this pays off for, under SHORT_TASK_MS by definition.
  * As soon as a running task passes SHORT_TASK_MS, the worker fetches no more than its
  * slots, and once one has run GIVE_BACK_AFTER_MS, JobSlots gives back what waits beyond them
  * (another worker may be idle).
