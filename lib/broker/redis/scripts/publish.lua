@@ -14,7 +14,7 @@
 local now = tonumber(ARGV[1])
 local firstDue = firstDueTime()
 local added, wake = 0, false
-local ready = {}
+local ready, nready = {}, 0
 -- Ids in one HMGET / HSET at most (Lua's unpack has a limit).
 local MAX_RUN = 500
 
@@ -40,39 +40,54 @@ end
 
 -- Messages of before 0.3 left in the old hash: each id is checked there too, one at a time.
 local oneByOne = legacyMessages()
+local n = #ARGV
 local i = 2
-while i <= #ARGV do
+while i <= n do
   local bucket = bucketOf(ARGV[i])
   local last = i
-  while not oneByOne and last + 3 <= #ARGV and last - i < 3 * (MAX_RUN - 1) and bucketOf(ARGV[last + 3]) == bucket do
+  while not oneByOne and last + 3 <= n and last - i < 3 * (MAX_RUN - 1) and bucketOf(ARGV[last + 3]) == bucket do
     last = last + 3
   end
   if last == i then
     if storeNew(ARGV[i], ARGV[i + 1]) then
       scheduleAt(i)
+      nready = #ready
     end
   else
-    local key = bucketKey(bucket)
-    local ids = {}
+    local ids, count = {}, 0
     for j = i, last, 3 do
-      ids[#ids + 1] = ARGV[j]
+      count = count + 1
+      ids[count] = ARGV[j]
     end
-    local stored = redis.call('HMGET', key, unpack(ids))
-    local fields, fresh, taken = {}, {}, {}
-    for k, id in ipairs(ids) do
+    local stored = redis.call('HMGET', bucketKey(bucket), unpack(ids))
+    local fields, nfields, fresh, nfresh, taken = {}, 0, {}, 0, {}
+    for k = 1, count do
+      local id = ids[k]
       -- The first of a repeated id wins, as with a HSETNX each.
       if not stored[k] and not taken[id] then
         taken[id] = true
         local j = i + 3 * (k - 1)
-        fields[#fields + 1] = id
-        fields[#fields + 1] = ARGV[j + 1]
-        fresh[#fresh + 1] = j
+        fields[nfields + 1] = id
+        fields[nfields + 2] = ARGV[j + 1]
+        nfields = nfields + 2
+        nfresh = nfresh + 1
+        fresh[nfresh] = j
       end
     end
-    if #fields > 0 then
-      redis.call('HSET', key, unpack(fields))
-      for _, j in ipairs(fresh) do
-        scheduleAt(j)
+    if nfields > 0 then
+      redis.call('HSET', bucketKey(bucket), unpack(fields))
+      for f = 1, nfresh do
+        local j = fresh[f]
+        if ARGV[j + 2] == '' then
+          -- Due now, no priority, no concurrency key: straight to the ready list.
+          added = added + 1
+          nready = nready + 1
+          ready[nready] = ARGV[j]
+          wake = true
+        else
+          scheduleAt(j)
+          nready = #ready
+        end
       end
     end
   end
