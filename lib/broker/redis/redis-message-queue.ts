@@ -15,8 +15,10 @@ import { duplicateClient, type RedisClient } from './redis-client';
 const PUBLISH_CHUNK = 1000;
 /** A publish of more messages leaves in calls of this many, one tick each (see publishNow). */
 const PUBLISH_SLICE = 250;
-/** A tick's publishes of more messages than this leave in two halves when no other publish is on its way (see publish). */
+/** A tick's publishes of more messages than this leave in two halves while the pipeline is shallow (see publish). */
 const SPLIT_AFTER = 32;
+/** Publish script calls on their way below which a tick's publishes are split (see publish). */
+const SPLIT_BELOW_DEPTH = 2;
 /**
  * Most messages one reserve, acknowledgement or lease extension script call names: Lua's
  * unpack() stops at about 8,000 values, and a reserve of 4,000 (two values each for its
@@ -84,9 +86,11 @@ export class RedisMessageQueue implements MessageQueue {
 
   /**
    * Publishes of one tick travel together: one script call per queue, however many
-   * `delay()` calls made them. When no other publish is on its way, a tick's calls of more
-   * than SPLIT_AFTER messages leave in two halves, a tick apart: the callers of the first
-   * half go on while Redis runs the second, and the pipeline stays two deep from then on.
+   * `delay()` calls made them. While fewer than SPLIT_BELOW_DEPTH publishes are on their
+   * way, a tick's calls of more than SPLIT_AFTER messages leave in two halves, a tick apart:
+   * the callers of the first half go on while Redis runs the second. With 100 `delay()`
+   * calls in flight, a pipeline of up to three (not two) calls of 25-50 kept Redis and the
+   * producer busier at once: 178-259k/s against 177-203k/s (medians of 8, 3 pairs).
    */
   publish(requests: PublishRequest[]): Promise<void> {
     if (requests.length === 0) return Promise.resolve();
@@ -104,7 +108,7 @@ export class RedisMessageQueue implements MessageQueue {
     let count = 0;
     for (const call of calls) count += call.requests.length;
     let split = calls.length;
-    if (this.publishing === 0 && count > SPLIT_AFTER) {
+    if (this.publishing < SPLIT_BELOW_DEPTH && count > SPLIT_AFTER) {
       // The first call that takes the first half past half the messages ends it.
       let first = 0;
       split = 0;
