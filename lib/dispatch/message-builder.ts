@@ -36,6 +36,11 @@ export interface MessagePlacement {
   newId(shard: string): string;
 }
 
+/** Starts a message's creation span and writes its trace context into it (lib/telemetry). */
+export interface CreationTracer {
+  create(message: TaskMessage): CreationTrace | undefined;
+}
+
 const DEFAULT_UNIQUE_TTL = 3_600_000;
 
 /**
@@ -47,8 +52,7 @@ export class MessageBuilder {
     private readonly config: TaskConfig,
     private readonly routes: RouteMatcher,
     private readonly placement: MessagePlacement,
-    /** Starts the message's creation span and writes its trace context into it. */
-    private readonly trace?: (message: TaskMessage) => CreationTrace | undefined,
+    private readonly tracer?: CreationTracer,
   ) {}
 
   build(name: string, taskOptions: TaskOptions, args: readonly unknown[], options: SendOptions = {}, workflow?: WorkflowFields): BuiltMessage {
@@ -92,7 +96,7 @@ export class MessageBuilder {
     if (resultExpires !== undefined) message.resultExpires = resultExpires;
     if (concurrency) message.concurrency = concurrency;
     if (workflow) Object.assign(message, workflow);
-    const trace = this.trace?.(message);
+    const trace = this.tracer?.create(message);
     const body = encodeMessage(message);
     this.checkSize(name, body);
     const built: BuiltMessage = { message, body, shard };

@@ -17,11 +17,11 @@ import { admissionKey, type TaskMessage } from '../serialization/task-message';
 import { TaskState } from '../serialization/task-state';
 import { TaskTelemetry } from '../telemetry/task-telemetry';
 import { parseRate } from '../utils/rate-limit';
+import { BrokerPlacement } from './broker-placement';
 import { EagerRunner } from './eager-runner';
 import { MessageBuilder, type BuiltMessage, type WorkflowFields } from './message-builder';
 import type { RecordingSink } from './recording-sink';
 import type { SendOptions } from './send-options';
-import { newTaskId } from '../utils/task-id';
 
 /** A task known by name, with its options resolved. */
 export interface ResolvedTask {
@@ -51,11 +51,8 @@ export class TaskDispatcher {
     private readonly telemetry: TaskTelemetry,
   ) {
     this.shards = new QueueShards(config.queues);
-    const align = broker.alignTaskId?.bind(broker);
-    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes), {
-      shardOf: (queue, key) => this.shards.pick(queue, key),
-      newId: align ? (shard) => align(shard, newTaskId()) : newTaskId,
-    }, telemetry.enabled ? (message) => telemetry.create(message) : undefined);
+    const placement = new BrokerPlacement(this.shards, broker);
+    this.builder = new MessageBuilder(config, new RouteMatcher(config.routes), placement, telemetry.enabled ? telemetry : undefined);
     if (config.eager) this.eager = new EagerRunner(executor, new OutcomeSettler(executor, events, config.resultExpires), broker);
   }
 
