@@ -26,6 +26,11 @@ export interface ResultWrite {
   ttl: number;
   /** Write only if no ready (SUCCESS, FAILURE, REVOKED) result is kept: progress states, workflow outcomes. */
   keepReady?: boolean;
+  /**
+   * Announce it when ready to every subscriber of its channel, registered as a waiter or
+   * not: the task came from a 0.2 producer, whose `get()` subscribes without registering.
+   */
+  announceToAnyone?: boolean;
 }
 
 /** A stored record, or null when the text is missing or is not one. */

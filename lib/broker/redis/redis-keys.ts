@@ -57,6 +57,8 @@ export class RedisKeys {
   readonly resultPrefixBytes: number;
   /** What every waiter mark (resultWaiter) starts with. */
   readonly resultWaiterPrefix: string;
+  /** On one node: sorted set of the ids someone waits for, by until when (store-results.lua announces only those). */
+  readonly resultWaiters: string;
 
   /**
    * `cluster`: result keys carry a hash tag, the first five characters of the task id
@@ -69,6 +71,7 @@ export class RedisKeys {
     this.resultPrefix = `${prefix}:result:`;
     this.resultPrefixBytes = Buffer.byteLength(this.resultPrefix);
     this.resultWaiterPrefix = `${prefix}:waiting:`;
+    this.resultWaiters = `${prefix}:waiters`;
     const beat = `${prefix}:{beat}`;
     this.beat = {
       leader: `${beat}:leader`,

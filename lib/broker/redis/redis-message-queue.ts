@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEBOUNCE_RECORD_GRACE } from '../../constants';
 import type { ResultWrite } from '../../serialization/result-record';
+import { encodeMessageJson } from '../../serialization/task-message';
 import type { DeadLetter, DebounceWindow, HeldLease, MessageQueue, PublishRequest, ReserveResult, SettleOp } from '../ports/message-queue';
 import type { ResultStore } from '../ports/result-store';
+import { tryDecodeStored } from '../ports/stored-message';
 import { ReplicationTimeoutError } from '../../errors';
 import { alignId } from './cluster/aligned-id';
 import { ClusterWakeWaiter } from './cluster/cluster-wake-waiter';
@@ -60,6 +62,8 @@ export class RedisMessageQueue implements MessageQueue {
   /** A reserve call's lease token is `<this broker's random id>.<count of its reserve calls>`, unique per call. */
   private readonly leaseId = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
+  /** Leased messages with a whole-JSON body, from a 0.2 producer: their results are announced to any subscriber (ResultWrite.announceToAnyone). */
+  private readonly fromOldProducers = new Set<string>();
   /** The publish calls of this tick, sent at its end. */
   private pendingPublish?: PendingPublish[];
   /** Script calls of publishes sent and not yet answered. */
@@ -256,7 +260,10 @@ export class RedisMessageQueue implements MessageQueue {
     }
     const messages: ReserveResult['messages'] = [];
     for (let i = deadEnd; i + 2 < reply.length; i += 3) {
-      messages.push({ id: String(reply[i]), queue, body: reply[i + 1] as string | null, delivery: Number(reply[i + 2]), lease });
+      const body = reply[i + 1] as string | null;
+      // '{': a whole-JSON body, as only 0.2 producers write to a queue (docs/internals.md#message-format).
+      if (body !== null && body.charCodeAt(0) === 123) this.fromOldProducers.add(String(reply[i]));
+      messages.push({ id: String(reply[i]), queue, body, delivery: Number(reply[i + 2]), lease });
     }
     const wakeAt = Number(reply[0]);
     // Fewer than asked: none was left ready, and the next publish pushes a wake token.
@@ -329,7 +336,9 @@ export class RedisMessageQueue implements MessageQueue {
   }
 
   async settle(ops: SettleOp[], results: ResultWrite[]): Promise<void> {
-    const calls: Promise<unknown>[] = [this.results.storeResults(results)];
+    const old = this.fromOldProducers;
+    const writes = old.size > 0 ? results.map((write) => (old.has(write.record.id) ? { ...write, announceToAnyone: true } : write)) : results;
+    const calls: Promise<unknown>[] = [this.results.storeResults(writes)];
     const acks = new Map<string, Array<string | number>>();
     const now = Date.now();
     const max = this.maxDeliveries;
@@ -342,11 +351,11 @@ export class RedisMessageQueue implements MessageQueue {
           break;
         }
         case 'requeue':
-          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.lease, op.body, op.eta, 'retry', max]));
+          calls.push(this.commands.queueScript('ntRequeue', op.queue, [now, op.id, op.lease, this.keptFormat(op), op.eta, 'retry', max]));
           break;
         case 'rate-wait':
           calls.push(
-            this.commands.queueScript('ntRateWait', op.queue, [now, op.id, op.lease, op.body, op.eta, op.issued, op.task], [
+            this.commands.queueScript('ntRateWait', op.queue, [now, op.id, op.lease, this.keptFormat(op), op.eta, op.issued, op.task], [
               this.commands.keys.rateWaiting(op.queue, op.task),
               this.commands.keys.rateChanges(op.queue),
             ]),
@@ -364,6 +373,15 @@ export class RedisMessageQueue implements MessageQueue {
       for (let at = 0; at < args.length; at += 2 * IDS_PER_CALL) calls.push(this.commands.queueScript('ntAck', queue, args.slice(at, at + 2 * IDS_PER_CALL)));
     }
     await Promise.all(calls);
+    // A message sent back (keptFormat) is flagged again by whichever worker leases it next.
+    if (old.size > 0) for (const op of ops) old.delete(op.id);
+  }
+
+  /** A message of a 0.2 producer goes back whole JSON, so that its next run still announces its result to any subscriber. */
+  private keptFormat(op: { id: string; queue: string; body: string }): string {
+    if (!this.fromOldProducers.has(op.id)) return op.body;
+    const message = tryDecodeStored(op.body, op.id, op.queue);
+    return message ? encodeMessageJson(message) : op.body;
   }
 
   async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {

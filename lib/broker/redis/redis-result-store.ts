@@ -30,8 +30,9 @@ export class RedisResultStore implements ResultStore {
     subscriber.onReconnect(() => {
       for (const channel of this.waiters.keys()) {
         const id = channel.slice(this.commands.keys.resultChannel('').length);
-        const marked = this.commands.cluster ? this.markWaiting(id) : Promise.resolve();
-        marked.then(() => this.getResult(id)).then((record) => this.announce(channel, record), () => undefined);
+        this.markWaiting(id)
+          .then(() => this.getResult(id))
+          .then((record) => this.announceRead(id, channel, record), () => undefined);
       }
     });
   }
@@ -56,25 +57,26 @@ export class RedisResultStore implements ResultStore {
     const groups = new Map<number, { ttl: number; mode: number; writes: ResultWrite[] }>();
     for (const write of writes) {
       const ttl = Math.ceil(write.ttl);
-      const mode = (write.keepReady ? 2 : 0) + (isReadyState(write.record.state) ? 1 : 0);
-      // One number per (ttl, mode): mode is 0-3.
-      const key = ttl * 4 + mode;
+      const mode = (write.announceToAnyone && !cluster ? 4 : 0) + (write.keepReady ? 2 : 0) + (isReadyState(write.record.state) ? 1 : 0);
+      // One number per (ttl, mode): mode is 0-7.
+      const key = ttl * 8 + mode;
       const group = groups.get(key);
       if (group) group.writes.push(write);
       else groups.set(key, { ttl, mode, writes: [write] });
     }
     const resultKeys: string[] = [];
-    // A ready result is announced only to someone waiting: on one node, a subscriber of its
-    // channel (the script asks PUBSUB NUMSUB); on a Cluster, a waiter mark found from its key.
-    const args: Array<string | number> = [cluster ? '' : '1', cluster ? keys.resultWaiterPrefix : '', keys.resultPrefixBytes];
+    // A ready result is announced only to someone waiting: on one node, an id in the waiter
+    // registry (nothing per record is sent for it); on a Cluster, a waiter mark found from its key.
+    const args: Array<string | number> = [cluster ? 'c' : 'n', cluster ? keys.resultWaiterPrefix : keys.resultChannel(''), keys.resultPrefixBytes, Date.now()];
     for (const { ttl, mode, writes: members } of groups.values()) {
       args.push(members.length, ttl, mode);
       for (const { record } of members) {
         resultKeys.push(keys.result(record.id));
-        if (mode % 2 === 1) args.push(keys.resultChannel(record.id));
+        if (cluster && mode % 2 === 1) args.push(keys.resultChannel(record.id));
         args.push(JSON.stringify(record));
       }
     }
+    if (!cluster) resultKeys.push(keys.resultWaiters);
     await this.commands.call('ntStoreResults', resultKeys, args);
   }
 
@@ -133,24 +135,41 @@ export class RedisResultStore implements ResultStore {
       if (!set) this.waiters.set(channel, (set = new Set()));
       set.add(settle);
       if (timeoutMs !== undefined) timer = setTimeout(() => settle(null), timeoutMs);
-      // Mark the wait (on a Cluster), subscribe, then read: a result stored in between is seen either way.
+      // Register the wait and subscribe, then read: a result stored in between is seen either way.
       const celery = this.celery;
       const subscribe = async (): Promise<void> => {
-        if (this.commands.cluster) await this.markWaiting(id, timeoutMs);
         await this.subscriber.subscribe(channel, (message) => this.announce(channel, parseResultRecord(message)));
         if (celery) await this.subscriber.subscribe(celery.channel(id), (message) => this.announce(channel, celery.parse(id, message)));
       };
-      subscribe()
+      Promise.all([this.markWaiting(id, timeoutMs), subscribe()])
         .then(() => this.getResult(id))
-        .then((record) => this.announce(channel, record))
+        .then((record) => this.announceRead(id, channel, record))
         .catch((error: Error) => settle(null, error));
     });
   }
 
-  /** On a Cluster, tells store-results.lua that someone waits for `id` (announcing to nobody costs every node). */
+  /**
+   * Tells store-results.lua that someone waits for `id`: only then is its result announced.
+   * On one node an entry of the waiter registry (kept until the longest wait on it ends);
+   * on a Cluster a mark in the result's slot (a PUBLISH there costs every node).
+   */
   private async markWaiting(id: string, timeoutMs?: number): Promise<void> {
     const ttl = timeoutMs === undefined ? WAITER_MARK_MS : Math.ceil(timeoutMs) + WAITER_SLACK_MS;
-    await this.commands.send((r) => r.set(this.commands.keys.resultWaiter(id), '1', 'PX', ttl));
+    const { keys, cluster } = this.commands;
+    if (cluster) await this.commands.send((r) => r.set(keys.resultWaiter(id), '1', 'PX', ttl));
+    else await this.commands.send((r) => r.zadd(keys.resultWaiters, 'GT', Date.now() + ttl, id));
+  }
+
+  /**
+   * Settles the waiters of `id` with a record read from its key. A ready one was announced
+   * when it was stored, before this read: on one node the registry entry of `id` has done
+   * its work (a waiter registered later reads the key as this one did).
+   */
+  private announceRead(id: string, channel: string, record: ResultRecord | null): void {
+    if (record && isReadyState(record.state) && !this.commands.cluster && this.waiters.has(channel)) {
+      void this.commands.send((r) => r.zrem(this.commands.keys.resultWaiters, id)).catch(() => undefined);
+    }
+    this.announce(channel, record);
   }
 
   /** Ends every wait: the backend is closing. */

@@ -3,86 +3,87 @@
   A record written with keep-ready is stored only if no ready (SUCCESS, FAILURE,
   REVOKED) record is kept: a late STARTED of a duplicate delivery never hides a
   finished result, and in workflows the first outcome wins.
-  KEYS    per record, its result key, in the order of the records below
-  ARGV[1] '1' on one node: a ready record is announced only when its channel has a
-          subscriber (one PUBSUB NUMSUB over the call's channels finds them; a PUBLISH in
-          a script costs several times that), or when anyone has a pattern subscription
-          (PUBSUB NUMPAT); '' on a Cluster, where ARGV[2] decides
-  ARGV[2] '' on one node; on a Cluster, the prefix of the waiter marks: a record's mark
-          (a key set by whoever waits for its result: on a Cluster a PUBLISH travels to
-          every node, and subscribers may sit on any of them, so a ready record is
-          announced only when someone waits) is this prefix followed by its result key
-          past its first ARGV[3] bytes (the same hash tag, so the same slot)
-  ARGV[3] the length of the result keys' prefix, bytes
-  ARGV[4..] groups of records that share their ttl and mode: count, ttl (ms), mode, then
-          per record its JSON, preceded by its channel when the mode announces
-          mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce
+  KEYS    per record, its result key, in the order of the records below; on one node
+          then the waiter registry (a sorted set: id -> until when someone waits for it)
+  ARGV[1] 'n' on one node: a ready record is announced when the registry holds its id
+          (its waiter registered before subscribing), and the id then leaves the
+          registry; every ready record is announced when anyone has a pattern
+          subscription (PUBSUB NUMPAT), and those of mode 4 always
+          'c' on a Cluster: a ready record is announced when its waiter mark exists (a
+          key set by whoever waits, in the result key's slot: on a Cluster a PUBLISH
+          travels to every node)
+  ARGV[2] one node: the channels' prefix (a record's channel is it followed by its id);
+          Cluster: the marks' prefix (a record's mark is it followed by its result key
+          past its first ARGV[3] bytes: the same hash tag, so the same slot)
+  ARGV[3] the length of the result keys' prefix, bytes (what follows is the id, on one node)
+  ARGV[4] now, ms (registry entries that ran out are dropped)
+  ARGV[5..] groups of records that share their ttl and mode: count, ttl (ms), mode, then
+          per record its JSON, preceded by its channel on a Cluster when the mode announces
+          mode: 0 store, 1 store and announce, 2 keep-ready, 3 keep-ready and announce,
+          +4 (one node) announce to whoever listens, registered or not (a waiter of 0.2
+          does not register)
   (A flush's records mostly share one ttl and mode: sent once, not once per record.)
+  On one node nothing per record is sent or asked for announcing while nobody waits:
+  the registry's size and NUMPAT answer for the whole flush.
   Returns the number of records stored.
 ]]
-local bySubscribers = ARGV[1] == '1'
-local markPrefix = ARGV[2]
-local marked = markPrefix ~= ''
+local cluster = ARGV[1] == 'c'
+local namePrefix = ARGV[2]
 local keyPrefixLength = tonumber(ARGV[3])
-local function markOf(key)
-  return markPrefix .. string.sub(key, keyPrefixLength + 1)
+local FIRST_GROUP = 5
+
+-- On one node the id; on a Cluster the hash-tagged rest of the key.
+local function pastPrefix(key)
+  return string.sub(key, keyPrefixLength + 1)
 end
--- With waiter marks, one EXISTS over all of them first: in a backlog nobody waits, and no
--- record then costs a call of its own for its mark.
+
+-- Cluster: one EXISTS over all the marks first; in a backlog nobody waits, and no record
+-- then costs a call of its own for its mark.
 local anyWaiter = false
-if marked then
+if cluster then
   local marks = {}
   for i = 1, #KEYS do
-    marks[#marks + 1] = markOf(KEYS[i])
+    marks[#marks + 1] = namePrefix .. pastPrefix(KEYS[i])
     if #marks == 1000 or i == #KEYS then
       anyWaiter = anyWaiter or redis.call('EXISTS', unpack(marks)) > 0
       marks = {}
     end
   end
 end
--- On one node, the channels of this call that someone listens to (nil: announce all, as
--- when an ACL user may not run PUBSUB: pcall, and every ready result is announced).
-local function listenedChannels()
+
+-- One node: announce every ready record (a pattern subscription anywhere, or PUBSUB not
+-- allowed to this ACL user), or those whose id is in `waited` (nil: none is).
+local registry = KEYS[#KEYS]
+local announceAll, waited = false, nil
+if not cluster then
   local patterns = redis.pcall('PUBSUB', 'NUMPAT')
-  if patterns ~= 0 then
-    return nil
-  end
-  local listened, channels = {}, {}
-  local function ask()
-    local counts = redis.pcall('PUBSUB', 'NUMSUB', unpack(channels))
-    if type(counts) ~= 'table' or counts.err then
-      return false
-    end
-    for i = 2, #counts, 2 do
-      if counts[i] > 0 then
-        listened[counts[i - 1]] = true
-      end
-    end
-    channels = {}
-    return true
-  end
-  local a = 4
-  while a <= #ARGV do
-    local count, mode = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
-    a = a + 3
-    if mode % 2 == 1 then
+  announceAll = patterns ~= 0
+  if not announceAll and redis.call('ZCARD', registry) > 0 then
+    redis.call('ZREMRANGEBYSCORE', registry, '-inf', '(' .. ARGV[4])
+    local ids, a, k = {}, FIRST_GROUP, 0
+    while a <= #ARGV do
+      local count, mode = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
+      a = a + 3 + count
       for _ = 1, count do
-        channels[#channels + 1] = ARGV[a]
-        a = a + 2
-        if #channels == 1000 and not ask() then
-          return nil
+        k = k + 1
+        if mode % 2 == 1 then
+          ids[#ids + 1] = pastPrefix(KEYS[k])
         end
       end
-    else
-      a = a + count
+    end
+    waited = {}
+    for from = 1, #ids, 1000 do
+      local part = { unpack(ids, from, math.min(from + 999, #ids)) }
+      local scores = redis.call('ZMSCORE', registry, unpack(part))
+      for i = 1, #part do
+        if scores[i] then
+          waited[part[i]] = true
+        end
+      end
     end
   end
-  if #channels > 0 and not ask() then
-    return nil
-  end
-  return listened
 end
-local listened = bySubscribers and listenedChannels() or nil
+
 local function keptReady(key)
   local current = redis.call('GET', key)
   if not current then
@@ -91,19 +92,22 @@ local function keptReady(key)
   local ok, record = pcall(cjson.decode, current)
   return ok and type(record) == 'table' and (record.state == 'SUCCESS' or record.state == 'FAILURE' or record.state == 'REVOKED')
 end
+
 local stored = 0
+local announced = {}
 local k = 0
-local a = 4
+local a = FIRST_GROUP
 while a <= #ARGV do
   local count, ttl, mode = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   local announce = mode % 2 == 1
-  local keepReady = mode >= 2
+  local keepReady = mode % 4 >= 2
+  local toAnyone = mode >= 4
   a = a + 3
   for _ = 1, count do
     k = k + 1
     local key = KEYS[k]
     local channel
-    if announce then
+    if announce and cluster then
       channel = ARGV[a]
       a = a + 1
     end
@@ -111,11 +115,27 @@ while a <= #ARGV do
     a = a + 1
     if not (keepReady and keptReady(key)) then
       redis.call('PSETEX', key, ttl, record)
-      if announce and (marked and anyWaiter and redis.call('EXISTS', markOf(key)) == 1 or not marked and (listened == nil or listened[channel])) then
-        redis.call('PUBLISH', channel, record)
+      if announce then
+        if cluster then
+          if anyWaiter and redis.call('EXISTS', namePrefix .. pastPrefix(key)) == 1 then
+            redis.call('PUBLISH', channel, record)
+          end
+        elseif announceAll or toAnyone or waited then
+          local id = pastPrefix(key)
+          if announceAll or toAnyone or waited[id] then
+            redis.call('PUBLISH', namePrefix .. id, record)
+            if waited and waited[id] then
+              announced[#announced + 1] = id
+            end
+          end
+        end
       end
       stored = stored + 1
     end
   end
+end
+-- Announced: its waiters have it (a later one reads the key after registering).
+for from = 1, #announced, 1000 do
+  redis.call('ZREM', registry, unpack(announced, from, math.min(from + 999, #announced)))
 end
 return stored
