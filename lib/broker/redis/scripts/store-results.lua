@@ -52,32 +52,24 @@ if cluster then
 end
 
 -- One node: announce every ready record (a pattern subscription anywhere, or PUBSUB not
--- allowed to this ACL user), or those whose id is in `waited` (nil: none is).
-local registry = KEYS[#KEYS]
-local announceAll, waited = false, nil
-if not cluster then
-  local patterns = redis.pcall('PUBSUB', 'NUMPAT')
-  announceAll = patterns ~= 0
+-- allowed to this ACL user), or those whose id is in `waited` (nil: nobody waits). `ids`,
+-- the records' ids by position, are taken only when the registry holds any.
+local registry = not cluster and KEYS[#KEYS] or nil
+local announceAll, waited, ids = false, nil, nil
+if registry then
+  announceAll = redis.pcall('PUBSUB', 'NUMPAT') ~= 0
   if not announceAll and redis.call('ZCARD', registry) > 0 then
     redis.call('ZREMRANGEBYSCORE', registry, '-inf', '(' .. ARGV[4])
-    local ids, a, k = {}, FIRST_GROUP, 0
-    while a <= #ARGV do
-      local count, mode = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
-      a = a + 3 + count
-      for _ = 1, count do
-        k = k + 1
-        if mode % 2 == 1 then
-          ids[#ids + 1] = pastPrefix(KEYS[k])
-        end
-      end
+    ids, waited = {}, {}
+    for i = 1, #KEYS - 1 do
+      ids[i] = pastPrefix(KEYS[i])
     end
-    waited = {}
     for from = 1, #ids, 1000 do
-      local part = { unpack(ids, from, math.min(from + 999, #ids)) }
-      local scores = redis.call('ZMSCORE', registry, unpack(part))
-      for i = 1, #part do
-        if scores[i] then
-          waited[part[i]] = true
+      local to = math.min(from + 999, #ids)
+      local scores = redis.call('ZMSCORE', registry, unpack(ids, from, to))
+      for i = from, to do
+        if scores[i - from + 1] then
+          waited[ids[i]] = true
         end
       end
     end
@@ -120,13 +112,13 @@ while a <= #ARGV do
           if anyWaiter and redis.call('EXISTS', namePrefix .. pastPrefix(key)) == 1 then
             redis.call('PUBLISH', channel, record)
           end
-        elseif announceAll or toAnyone or waited then
-          local id = pastPrefix(key)
-          if announceAll or toAnyone or waited[id] then
-            redis.call('PUBLISH', namePrefix .. id, record)
-            if waited and waited[id] then
-              announced[#announced + 1] = id
-            end
+        else
+          local id = ids and ids[k]
+          if id and waited[id] then
+            announced[#announced + 1] = id
+          end
+          if announceAll or toAnyone or id and waited[id] then
+            redis.call('PUBLISH', namePrefix .. (id or pastPrefix(key)), record)
           end
         end
       end
