@@ -25,7 +25,7 @@ export async function runVariantScenario(ctx: BenchContext, variant: LibraryVari
     const drained = await drain(ctx, withVariant ? variant : undefined);
     rates[withVariant ? 'variant' : 'plain'] += rateOf(drained.result);
     if (!withVariant) {
-      ctx.log(`  processing, plain to compare      ${lib.padEnd(13)} ${formatRate(drained.result)}`);
+      ctx.log(`  processing, plain to compare      ${lib.padEnd(13)} ${formatRate(drained.result)}; Redis CPU ${Math.round(drained.redis.cpuMs)} ms`);
       await ctx.clean(lib);
       continue;
     }
