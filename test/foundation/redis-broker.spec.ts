@@ -137,6 +137,7 @@ describe('Redis broker', () => {
     }) as Redis['sendCommand'];
 
     const leased = await broker.reserve('default', 4, 60_000);
+    // The second run answers from the lease of the first: the same ids, in id order.
     expect(leased.messages.map((m) => m.id)).toEqual(['m0', 'm1', 'm2', 'm3']);
     expect(leased.messages.map((m) => m.delivery)).toEqual([1, 1, 1, 1]);
     expect(await broker.queueSizes('default')).toEqual({ ready: 6, delayed: 0, active: 4 });

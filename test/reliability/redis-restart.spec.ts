@@ -4,7 +4,7 @@ import { ReliabilityTasks } from '../fixtures/reliability-tasks';
 import type { RedisServerHandle } from '../support/redis-server';
 import { uniquePrefix } from '../support/redis-url';
 import { Harness, sleep, waitFor, type InProcessWorker, type WorkerProcess } from './harness';
-import { storedCount } from '../support/stored-messages';
+import { storedCount, leasedCount } from '../support/stored-messages';
 
 const TOTAL = 2000;
 const BATCH = 100;
@@ -105,7 +105,7 @@ describe('Redis restarts under load', () => {
     await waitFor(async () => {
       const [ready, active, stored] = await Promise.all([
         redis.llen(`${prefix}:{default}:ready`),
-        redis.zcard(`${prefix}:{default}:active`),
+        leasedCount(redis, prefix, 'default'),
         storedCount(redis, prefix, 'default'),
       ]);
       return ready + active + stored === 0;

@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { TaskClient, TaskModule, TaskWorker } from '../../lib';
 import { MathTasks, Multiplier } from '../fixtures/math.tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
-import { storedCount } from '../support/stored-messages';
+import { storedCount, leasedCount } from '../support/stored-messages';
 
 /** Keeps what the app logs, to read the worker's warnings. */
 class CapturingLogger implements LoggerService {
@@ -47,7 +47,7 @@ describe('a write Redis refuses', () => {
       const before = warnings();
       for (const n of [10, 20]) await expect((await client.delay(MathTasks, 'add', n, n)).get({ timeout: 5000 })).resolves.toBe(2 * n);
       expect(warnings()).toBe(before);
-      expect(await redis.zcard(`${prefix}:{default}:active`)).toBe(0);
+      expect(await leasedCount(redis, prefix, 'default')).toBe(0);
       expect(await storedCount(redis, prefix, 'default')).toBe(0);
     } finally {
       await app.close();

@@ -40,3 +40,14 @@ export async function storedIds(redis: Redis, prefix: string, queue: string): Pr
 export async function storedCount(redis: Redis, prefix: string, queue: string): Promise<number> {
   return (await storedIds(redis, prefix, queue)).length;
 }
+
+/**
+ * How many messages of the queue are leased: the ids of each reserve call's lease
+ * (`…:active:leases` and `…:active:lease:<token>`), and the per-id members of `…:active`.
+ */
+export async function leasedCount(redis: Redis, prefix: string, queue: string): Promise<number> {
+  const active = `${prefix}:{${queue}}:active`;
+  const [old, tokens] = await Promise.all([redis.zcard(active), redis.zrange(`${active}:leases`, 0, -1)]);
+  const sizes = await Promise.all(tokens.map((token) => redis.scard(`${active}:lease:${token}`)));
+  return sizes.reduce((sum, size) => sum + size, old);
+}

@@ -16,6 +16,7 @@ import { MemoryReplyChannel } from './memory-reply-channel';
 import { MemoryScheduleStore } from './memory-schedule-store';
 import { MemoryMinuteStats } from './memory-minute-stats';
 import { MemoryWorkerDirectory } from './memory-worker-directory';
+import { sortableCount } from '../../utils/sortable-count';
 
 const DEAD_LETTERS_KEPT = 10_000;
 /** States of a task that has not started: revoke marks these REVOKED. */
@@ -232,8 +233,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
     const q = this.queue(queue);
     const now = Date.now();
     const dead: ReserveResult['dead'] = [];
-    // In the order of reserve.lua's ZRANGEBYSCORE over `id|token` members.
-    for (const [id] of [...q.active].filter(([, deadline]) => deadline <= now).sort(byDeadlineThenLease)) {
+    // In reserve.lua's order: leases by deadline, then by token; a lease's ids by id.
+    const leaseOf = (id: string) => q.leases.get(id) ?? '';
+    const expired = [...q.active].filter(([, deadline]) => deadline <= now);
+    for (const [id] of expired.sort((a, b) => a[1] - b[1] || byMember(leaseOf(a[0]), leaseOf(b[0])) || byMember(a[0], b[0]))) {
       q.unlease(id);
       const lost = (q.lost.get(id) ?? 0) + 1;
       q.lost.set(id, lost);
@@ -251,9 +254,10 @@ export class MemoryBroker implements Broker, MemoryQueues {
       q.makeReady(id, false);
     }
     const messages: ReserveResult['messages'] = [];
+    // One lease for the call, as reserve.lua makes.
+    const lease = `m${sortableCount(++this.leaseSeq)}`;
     while (messages.length < max && q.hasReady) {
       const id = q.prio.length > 0 ? q.prio.shift()!.id : q.ready.shift()!;
-      const lease = `m${++this.leaseSeq}`;
       q.active.set(id, now + leaseMs);
       q.leases.set(id, lease);
       messages.push({ id, queue, body: q.messages.get(id) ?? null, delivery: (q.lost.get(id) ?? 0) + 1, lease });
@@ -346,7 +350,11 @@ export class MemoryBroker implements Broker, MemoryQueues {
   async extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void> {
     const q = this.queue(queue);
     const deadline = Date.now() + leaseMs;
-    for (const { id, lease } of leases) if (q.isCurrentLease(id, lease)) q.active.set(id, deadline);
+    // A lease is its reserve call's, as in extend-leases.lua: all its ids still held go on.
+    const tokens = new Set<string>();
+    for (const { id, lease } of leases) if (q.isCurrentLease(id, lease)) tokens.add(lease);
+    if (tokens.size === 0) return;
+    for (const [id, token] of q.leases) if (tokens.has(token)) q.active.set(id, deadline);
   }
 
   async deadLetters(queue: string, limit = 100): Promise<DeadLetter[]> {
@@ -495,12 +503,12 @@ function minOf(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-/** A Redis sorted set's order: by score, then by member. */
-function byScoreThenId(a: [string, number], b: [string, number]): number {
-  return a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+/** The order of members of equal score in a Redis sorted set. */
+function byMember(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The order of the active set, whose members are `id|token`: by deadline, then by `id|`. */
-function byDeadlineThenLease(a: [string, number], b: [string, number]): number {
-  return byScoreThenId([`${a[0]}|`, a[1]], [`${b[0]}|`, b[1]]);
+/** A Redis sorted set's order: by score, then by member. */
+function byScoreThenId(a: [string, number], b: [string, number]): number {
+  return a[1] - b[1] || byMember(a[0], b[0]);
 }

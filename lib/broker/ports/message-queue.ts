@@ -119,7 +119,11 @@ export interface MessageQueue {
   publishUnique(request: PublishRequest, lockKey: string, lockTtlMs: number, revokedHolder?: string): Promise<string>;
   /** Result writes go first, then the message operations; one round trip where possible. */
   settle(ops: SettleOp[], results: ResultWrite[]): Promise<void>;
-  /** Extends the leases still held (their token current) to `leaseMs` from now; a stale one is left alone. */
+  /**
+   * Extends the leases still held (their token current) to `leaseMs` from now; a stale one is left alone.
+   * A broker may lease one reserve call's messages together (Redis does): extending one of them
+   * then extends the others of its call still held, which a worker extends anyway.
+   */
   extendLeases(queue: string, leases: HeldLease[], leaseMs: number): Promise<void>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
   /** When each of `ids` is due, for those waiting in the delayed set of any queue of the namespace. */

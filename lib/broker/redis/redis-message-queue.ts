@@ -12,6 +12,7 @@ import { keySlot } from './cluster/key-slot';
 import { mastersOf } from './cluster/masters-of';
 import type { RedisCommands } from './redis-commands';
 import { duplicateClient, type RedisClient } from './redis-client';
+import { sortableCount } from '../../utils/sortable-count';
 
 /** Most messages one publish script call takes. */
 const PUBLISH_CHUNK = 1000;
@@ -250,7 +251,8 @@ export class RedisMessageQueue implements MessageQueue {
   }
 
   private async reserveOnce(queue: string, count: number, leaseMs: number): Promise<ReserveResult> {
-    const lease = `${this.leaseId}.${(++this.reserveCalls).toString(36)}`;
+    // Tokens sort as they were made: leases of one deadline run out in that order (reserve.lua).
+    const lease = `${this.leaseId}.${sortableCount(++this.reserveCalls)}`;
     const reply = (await this.commands.queueScript('ntReserve', queue, [Date.now(), count, leaseMs, this.maxDeliveries, lease])) as
       | Array<string | number | null>;
     const dead: ReserveResult['dead'] = [];
@@ -438,7 +440,7 @@ export class RedisMessageQueue implements MessageQueue {
       this.commands.send<number>((r) => r.llen(k.ready)),
       this.commands.send<number>((r) => r.zcard(k.prio)),
       this.commands.send<number>((r) => r.zcard(k.delayed)),
-      this.commands.send<number>((r) => r.zcard(k.active)),
+      this.commands.queueScript('ntCountLeased', queue, []) as Promise<number>,
     ]);
     return { ready: ready + prio, delayed, active };
   }

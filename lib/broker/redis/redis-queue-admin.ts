@@ -40,11 +40,15 @@ export class RedisQueueAdmin implements QueueAdmin {
     if (this.celery?.queues.has(queue)) return this.celeryCounts(queue, this.celery.keys);
     const k = this.keys.queue(queue);
     const c = this.keys.concurrency(queue);
-    const replies = await this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).zcard(k.active).llen(k.dead).get(c.waiting).exec();
-    const [ready, prio, delayed, active, dead, keyWaiting] = (replies ?? []).map(([error, value]) => {
+    const [replies, leased] = await Promise.all([
+      this.redis.pipeline().llen(k.ready).zcard(k.prio).zcard(k.delayed).llen(k.dead).get(c.waiting).exec(),
+      this.scripts.run('ntCountLeased', k.list, []),
+    ]);
+    const [ready, prio, delayed, dead, keyWaiting] = (replies ?? []).map(([error, value]) => {
       if (error) throw error;
       return Number(value);
     });
+    const active = Number(leased);
     const counts: QueueCounts = { ready: ready + prio, delayed, active, dead };
     if (keyWaiting > 0) counts.keyWaiting = keyWaiting;
     return counts;

@@ -14,6 +14,7 @@ export const SCRIPTS = {
   ntRequeue: { file: 'requeue', keys: QUEUE_KEY_COUNT },
   ntDeadLetter: { file: 'dead-letter', keys: QUEUE_KEY_COUNT },
   ntExtendLeases: { file: 'extend-leases', keys: QUEUE_KEY_COUNT },
+  ntCountLeased: { file: 'count-leased', keys: QUEUE_KEY_COUNT },
   ntRateLimit: { file: 'rate-limit', keys: 1 },
   ntRateReset: { file: 'rate-reset', keys: 2 },
   ntRateWait: { file: 'rate-wait', keys: QUEUE_KEY_COUNT + 2 },

@@ -7,35 +7,46 @@
   left alone. Returns the number acknowledged.
 ]]
 -- @include queue-helpers
--- The leases still held. Usually all are: one ZADD NX of them adds none (it only looks each
--- member up; a ZMSCORE would format every score as text), and one ZREM ends them. A stale
--- one (its lease ran out) is absent: the ZADD adds it with the score -1, which no lease
--- has, a ZMSCORE then tells the added from the held, and the ZREM takes them all out again
--- within this script.
-local ids, members, adds = {}, {}, {}
-local n = 0
+-- An ack names the lease of each id. Usually all are held: one SMISMEMBER per lease says
+-- so, and one SREM ends them; a lease left with no id goes from the leases. A stale one
+-- (the lease ran out, or the id was settled already) is left alone.
+local byToken, tokens = {}, {}
 for i = 1, #ARGV, 2 do
-  n = n + 1
-  local member = leaseMember(ARGV[i], ARGV[i + 1])
-  ids[n] = ARGV[i]
-  members[n] = member
-  adds[2 * n - 1] = '-1'
-  adds[2 * n] = member
+  local token = ARGV[i + 1]
+  local ids = byToken[token]
+  if not ids then
+    ids = {}
+    byToken[token] = ids
+    tokens[#tokens + 1] = token
+  end
+  ids[#ids + 1] = ARGV[i]
 end
 local done = {}
-if n > 0 then
-  local absent = redis.call('ZADD', KEYS[4], 'NX', unpack(adds))
-  if absent == 0 then
-    done = ids
-  else
-    local scores = redis.call('ZMSCORE', KEYS[4], unpack(members))
-    for i, score in ipairs(scores) do
-      if score ~= '-1' then
-        done[#done + 1] = ARGV[2 * i - 1]
+for _, token in ipairs(tokens) do
+  local ids = byToken[token]
+  local set = leaseSet(token)
+  local held = ids
+  local flags = redis.call('SMISMEMBER', set, unpack(ids))
+  for i = 1, #flags do
+    if flags[i] == 0 then
+      held = {}
+      for j = 1, #ids do
+        if flags[j] == 1 then
+          held[#held + 1] = ids[j]
+        end
       end
+      break
     end
   end
-  redis.call('ZREM', KEYS[4], unpack(members))
+  if #held > 0 then
+    redis.call('SREM', set, unpack(held))
+    if redis.call('EXISTS', set) == 0 then
+      redis.call('ZREM', LEASES, token)
+    end
+    for _, id in ipairs(held) do
+      done[#done + 1] = id
+    end
+  end
 end
 if #done > 0 then
   if keyedQueue() then

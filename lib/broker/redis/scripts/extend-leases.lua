@@ -3,14 +3,24 @@
   KEYS    the queue keys (includes/queue-helpers.lua)
   ARGV[1] the new lease deadline, ms
   ARGV[2..] pairs: id, lease token
-  A stale lease (it ran out, or the message was settled; the message may be another
-  worker's now) is not held any more, and is left alone. Returns the number extended.
+  A stale lease (it ran out and was given back; its messages may be another worker's now)
+  is not held any more, and is left alone. Returns the number of leases extended (one per
+  reserve call, whatever its ids).
 ]]
 -- @include queue-helpers
-local deadline = tonumber(ARGV[1])
-local lease = {}
-for i = 2, #ARGV, 2 do
-  lease[#lease + 1] = deadline
-  lease[#lease + 1] = leaseMember(ARGV[i], ARGV[i + 1])
+-- A lease is its reserve call's: extending one of its ids extends the others it still
+-- holds, all of them this worker's.
+local deadline = ARGV[1]
+local seen, tokens = {}, {}
+for i = 3, #ARGV, 2 do
+  local token = ARGV[i]
+  if not seen[token] then
+    seen[token] = true
+    tokens[#tokens + 1] = deadline
+    tokens[#tokens + 1] = token
+  end
 end
-return redis.call('ZADD', KEYS[4], 'XX', 'CH', unpack(lease))
+if #tokens == 0 then
+  return 0
+end
+return redis.call('ZADD', LEASES, 'XX', 'CH', unpack(tokens))

@@ -9,10 +9,11 @@
   ARGV[2] count
   ARGV[3] lease, ms
   ARGV[4] maxDeliveries
-  ARGV[5] lease token, unique per call and without '|': each message returned is
-          leased as the active-set member `id|token` (settling or extending the lease
-          takes the id and the token)
-  Run again with the same arguments, it returns the messages its first run leased.
+  ARGV[5] lease token, unique per call and without '|': the messages returned are
+          leased together, the token in <active>:leases (its deadline) and the ids in
+          <active>:lease:<token> (settling takes an id and the token, extending the token)
+  Run again with the same arguments, it returns the messages its first run leased (those
+  not settled since), in id order.
   Returns { wakeAt, deadCount, deadId1, deadBody1, deadReason1, ..., id1, body1, delivery1, id2, ... }:
   the messages dead-lettered here (body false when none was stored), then those leased; wakeAt is the earliest eta or
   lease deadline left in the queue (-1 if none); a body is nil when the id has no
@@ -24,11 +25,8 @@ local now, count = tonumber(ARGV[1]), tonumber(ARGV[2])
 local leaseMs, maxDeliveries = tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local dead = {}
-local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
-for _, member in ipairs(expired) do
-  -- Its token is stale from now on: what its holder sends later does nothing.
-  redis.call('ZREM', KEYS[4], member)
-  local id = leasedId(member)
+-- A lease that ran out (its worker is gone): its ids come back, or are dead-lettered.
+local function giveBack(id)
   local lost = countLost(id)
   if lost >= maxDeliveries then
     local reason = 'delivered ' .. lost .. ' times without finishing (maxDeliveries ' .. maxDeliveries .. ')'
@@ -40,6 +38,26 @@ for _, member in ipairs(expired) do
     makeReady(id, true)
   end
 end
+-- Its token is stale from now on: what its holder sends later does nothing. About a
+-- thousand ids a call, as before per-call leases; the rest go with the next reserve.
+local givenBack = 0
+for _, token in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 100)) do
+  if givenBack >= 1000 then
+    break
+  end
+  redis.call('ZREM', LEASES, token)
+  local leased = leasedIds(token)
+  for _, id in ipairs(leased) do
+    giveBack(id)
+  end
+  givenBack = givenBack + #leased
+  redis.call('DEL', leaseSet(token))
+end
+-- Leases of workers before per-call leases, one member per id.
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)) do
+  redis.call('ZREM', KEYS[4], member)
+  giveBack(leasedId(member))
+end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
 if #due > 0 then
@@ -50,16 +68,12 @@ if #due > 0 then
 end
 
 -- A reserve run twice (ioredis sends a command again when its connection dropped before
--- the reply) finds the leases of its first run by their deadline and token, and returns
--- them again: a second batch would stay leased, held by no one, until its lease ran out.
+-- the reply) finds the lease of its first run by its token, and returns its ids again: a
+-- second batch would stay leased, held by no one, until its lease ran out.
 local deadline, token = now + leaseMs, ARGV[5]
-local ids, again = {}, false
-local suffix = '|' .. token
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], deadline, deadline)) do
-  if string.sub(member, -#suffix) == suffix then
-    ids[#ids + 1] = leasedId(member)
-    again = true
-  end
+local ids, again = {}, redis.call('ZSCORE', LEASES, token) ~= false
+if again then
+  ids = leasedIds(token)
 end
 if count > 0 and not again then
   local top = redis.call('ZPOPMIN', KEYS[2], count)
@@ -85,15 +99,9 @@ for _, value in ipairs(dead) do
 end
 if #ids > 0 then
   if not again then
-    -- The score as Redis would write the number (%.17g), made once rather than per member.
-    local score = string.format('%.17g', deadline)
-    local lease = {}
-    for i, id in ipairs(ids) do
-      lease[2 * i - 1] = score
-      -- leaseMember(id, token), with the '|token' made once
-      lease[2 * i] = id .. suffix
-    end
-    redis.call('ZADD', KEYS[4], unpack(lease))
+    -- One lease for the call: a member per id in a sorted set cost a skiplist node each.
+    redis.call('ZADD', LEASES, deadline, token)
+    redis.call('SADD', leaseSet(token), unpack(ids))
   end
   local bodies = bodiesOf(ids)
   local lost = anyLost() and redis.call('HMGET', KEYS[6], unpack(ids)) or nil
@@ -114,11 +122,13 @@ else
 end
 
 local nextDue = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
-local nextLease = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2]
 if nextDue then
   out[1] = tonumber(nextDue)
 end
-if nextLease and (out[1] == -1 or tonumber(nextLease) < out[1]) then
-  out[1] = tonumber(nextLease)
+for _, leases in ipairs({ LEASES, KEYS[4] }) do
+  local nextLease = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')[2]
+  if nextLease and (out[1] == -1 or tonumber(nextLease) < out[1]) then
+    out[1] = tonumber(nextLease)
+  end
 end
 return out

@@ -2,8 +2,13 @@
 --   1 ready     list of ids at priority 0 (LPUSH in, RPOP out)
 --   2 prio      sorted set of ids with a priority (lower score first)
 --   3 delayed   sorted set of ids by eta (ms)
---   4 active    sorted set of leases by deadline (ms): members are `id|token`, a token no
---               other delivery of the id has (reserve.lua); who presents it holds the lease
+--   4 active    sorted set of leases by deadline (ms) of workers before per-call leases:
+--               members `id|token`; only read now, to give back those that run out.
+--               Leases now live beside it, one per reserve call (reserve.lua):
+--               <active>:leases        sorted set of lease tokens by deadline (ms); a token
+--                                      no other reserve call has
+--               <active>:lease:<token> set of the ids that token leased and that are not
+--                                      settled yet; who presents an id and its token holds it
 --   5 messages  the base of the message buckets: `<messages>:<n>`, n = 0..1023, are hashes
 --               id -> encoded message, n = bucketOf(id) (small, so Redis keeps them as
 --               listpacks). The hash `messages` itself holds only messages written before
@@ -462,14 +467,40 @@ local function enqueueOne(id, body, eta, priority, now, keyed)
   return isNew
 end
 
--- The active-set member of the lease with token `lease` on `id`. A lease that ran out or
--- was settled is no longer a member: its token is stale, and what presents it does nothing.
-local function leaseMember(id, lease)
-  return id .. '|' .. lease
+-- The lease tokens of reserve calls, by deadline (nil in a script given no queue keys).
+local LEASES = KEYS[4] and KEYS[4] .. ':leases'
+
+-- The ids the lease `token` holds. A lease that ran out is given back whole (reserve.lua),
+-- and an id leaves it when it is settled: an id and token not in it are stale, and what
+-- presents them does nothing.
+local function leaseSet(token)
+  return KEYS[4] .. ':lease:' .. token
 end
 
--- The id an active-set member leases: what precedes its last '|' (tokens have none; a
--- member without one, written by hand, is taken as an id).
+-- The ids the lease `token` holds, in byte order (a set's own order is its hash table's):
+-- a lease that runs out gives them back in an order every server agrees on.
+local function leasedIds(token)
+  local set = leaseSet(token)
+  local members = redis.call('SMEMBERS', set)
+  if #members < 2 then
+    return members
+  end
+  local sorted = set .. ':sorted'
+  for from = 1, #members, 1000 do
+    local chunk = {}
+    for i = from, math.min(from + 999, #members) do
+      chunk[#chunk + 1] = 0
+      chunk[#chunk + 1] = members[i]
+    end
+    redis.call('ZADD', sorted, unpack(chunk))
+  end
+  local ids = redis.call('ZRANGE', sorted, 0, -1)
+  redis.call('DEL', sorted)
+  return ids
+end
+
+-- The id a member of the old active set leases: what precedes its last '|' (tokens have
+-- none; a member without one, written by hand, is taken as an id).
 local function leasedId(member)
   local bar = string.find(member, '|[^|]*$')
   if bar then
@@ -480,7 +511,14 @@ end
 
 -- Ends the lease `lease` on `id`; false when it is not held (stale, or settled already).
 local function endLease(id, lease)
-  return redis.call('ZREM', KEYS[4], leaseMember(id, lease)) == 1
+  local set = leaseSet(lease)
+  if redis.call('SREM', set, id) == 0 then
+    return false
+  end
+  if redis.call('EXISTS', set) == 0 then
+    redis.call('ZREM', LEASES, lease)
+  end
+  return true
 end
 
 -- Drops everything stored of `id`; returns how many ids of its key became ready.
