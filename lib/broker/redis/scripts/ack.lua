@@ -8,8 +8,8 @@
 ]]
 -- @include queue-helpers
 -- An ack names the lease of each id. Usually all are held: one SMISMEMBER per lease says
--- so, and one SREM ends them; a lease left with no id goes from the leases. A stale one
--- (the lease ran out, or the id was settled already) is left alone.
+-- so (for a lone id its SREM does), and one SREM ends them; a lease left with no id goes
+-- from the leases. A stale one (the lease ran out, or the id was settled already) is left alone.
 local byToken, tokens = {}, {}
 for i = 1, #ARGV, 2 do
   local token = ARGV[i + 1]
@@ -26,20 +26,29 @@ for _, token in ipairs(tokens) do
   local ids = byToken[token]
   local set = leaseSet(token)
   local held = ids
-  local flags = redis.call('SMISMEMBER', set, unpack(ids))
-  for i = 1, #flags do
-    if flags[i] == 0 then
+  if #ids == 1 then
+    -- One id: its SREM says whether it was held.
+    if redis.call('SREM', set, ids[1]) == 0 then
       held = {}
-      for j = 1, #ids do
-        if flags[j] == 1 then
-          held[#held + 1] = ids[j]
+    end
+  else
+    local flags = redis.call('SMISMEMBER', set, unpack(ids))
+    for i = 1, #flags do
+      if flags[i] == 0 then
+        held = {}
+        for j = 1, #ids do
+          if flags[j] == 1 then
+            held[#held + 1] = ids[j]
+          end
         end
+        break
       end
-      break
+    end
+    if #held > 0 then
+      redis.call('SREM', set, unpack(held))
     end
   end
   if #held > 0 then
-    redis.call('SREM', set, unpack(held))
     if redis.call('EXISTS', set) == 0 then
       redis.call('ZREM', LEASES, token)
     end

@@ -38,25 +38,34 @@ local function giveBack(id)
     makeReady(id, true)
   end
 end
--- Its token is stale from now on: what its holder sends later does nothing. About a
--- thousand ids a call, as before per-call leases; the rest go with the next reserve.
-local givenBack = 0
-for _, token in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 100)) do
-  if givenBack >= 1000 then
-    break
+-- The earliest lease: while it has not run out (the usual case) none has, and it is the
+-- wake-up time's candidate without a second look.
+local earliest = redis.call('ZRANGE', LEASES, 0, 0, 'WITHSCORES')[2]
+local anyRanOut = earliest ~= nil and tonumber(earliest) <= now
+if anyRanOut then
+  -- Its token is stale from now on: what its holder sends later does nothing. About a
+  -- thousand ids a call, as before per-call leases; the rest go with the next reserve.
+  local givenBack = 0
+  for _, token in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0, 100)) do
+    if givenBack >= 1000 then
+      break
+    end
+    redis.call('ZREM', LEASES, token)
+    local leased = leasedIds(token)
+    for _, id in ipairs(leased) do
+      giveBack(id)
+    end
+    givenBack = givenBack + #leased
+    redis.call('DEL', leaseSet(token))
   end
-  redis.call('ZREM', LEASES, token)
-  local leased = leasedIds(token)
-  for _, id in ipairs(leased) do
-    giveBack(id)
-  end
-  givenBack = givenBack + #leased
-  redis.call('DEL', leaseSet(token))
 end
 -- Leases of workers before per-call leases, one member per id.
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)) do
-  redis.call('ZREM', KEYS[4], member)
-  giveBack(leasedId(member))
+local oldLeases = redis.call('EXISTS', KEYS[4]) == 1
+if oldLeases then
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', KEYS[4], member)
+    giveBack(leasedId(member))
+  end
 end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
@@ -125,10 +134,21 @@ local nextDue = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2]
 if nextDue then
   out[1] = tonumber(nextDue)
 end
-for _, leases in ipairs({ LEASES, KEYS[4] }) do
-  local nextLease = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')[2]
-  if nextLease and (out[1] == -1 or tonumber(nextLease) < out[1]) then
-    out[1] = tonumber(nextLease)
+local function wakeBy(deadlineText)
+  local at = tonumber(deadlineText)
+  if at and (out[1] == -1 or at < out[1]) then
+    out[1] = at
   end
+end
+if anyRanOut then
+  wakeBy(redis.call('ZRANGE', LEASES, 0, 0, 'WITHSCORES')[2])
+else
+  wakeBy(earliest)
+  if #ids > 0 and not again then
+    wakeBy(deadline)
+  end
+end
+if oldLeases then
+  wakeBy(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2])
 end
 return out
