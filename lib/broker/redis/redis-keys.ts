@@ -22,12 +22,12 @@ export interface QueueKeys {
   readonly ready: string;
   readonly prio: string;
   readonly delayed: string;
-  /** Leases of workers before per-call leases (`id|token` by deadline): only given back when they run out. */
+  /**
+   * Leases of workers before per-call leases (`id|token` by deadline), given back when they run
+   * out; the scripts keep leases beside it, `<active>:leases` and `<active>:lease:<token>`
+   * (scripts/includes/queue-helpers.lua).
+   */
   readonly active: string;
-  /** Sorted set: the lease token of each reserve call, by deadline. */
-  readonly leases: string;
-  /** Set: the ids the lease `token` holds, not settled yet. */
-  lease(token: string): string;
   /** The base of the message buckets (scripts/includes/queue-helpers.lua); itself, messages stored before 0.3. */
   readonly messages: string;
   /** The bucket hash that stores the message of `id`: `<messages>:<messageBucket(id)>`. */
@@ -101,8 +101,6 @@ export class RedisKeys {
         prio: list[1],
         delayed: list[2],
         active: list[3],
-        leases: `${list[3]}:leases`,
-        lease: (token) => `${list[3]}:lease:${token}`,
         messages: list[4],
         message: (id) => `${list[4]}:${messageBucket(id)}`,
         wake: list[6],
