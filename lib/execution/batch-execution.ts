@@ -126,9 +126,9 @@ function itemOutcome(deps: BatchExecutionDeps, message: TaskMessage, value: unkn
   if (value instanceof BatchItemFailure) return deps.outcomeForError(message, value.error, startedAt);
   const problem = findJsonProblem(value);
   if (problem) return failure(new TaskResultError(message.task, problem.path, problem.reason), message, startedAt);
-  const { json, bytes } = toJson(value, deps.maxResultBytes);
+  const { json, bytes, text } = toJson(value, deps.maxResultBytes);
   if (bytes > deps.maxResultBytes) return failure(new ResultTooLargeError(message.task, bytes, deps.maxResultBytes), message, startedAt);
-  return { kind: 'success', value: json, startedAt, finishedAt: Date.now() };
+  return { kind: 'success', value: json, text, startedAt, finishedAt: Date.now() };
 }
 
 function failure(error: Error, message: TaskMessage, startedAt: number): ExecutionOutcome {

@@ -22,7 +22,7 @@ export function recordForOutcome(
   switch (outcome.kind) {
     case 'success':
       record = { id, task, queue, worker, state: TaskState.SUCCESS, result: outcome.value, retries: message.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
-      break;
+      return outcome.text === undefined ? { record, ttl } : { record, ttl, resultText: outcome.text };
     case 'failure':
       record = { id, task, queue, worker, state: TaskState.FAILURE, error: outcome.error, retries: outcome.retries, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
       break;

@@ -156,12 +156,12 @@ export class TaskExecutor {
         const error = new TaskResultError(message.task, problem.path, problem.reason);
         return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
       }
-      const { json, bytes } = toJson(value, this.config.maxResultBytes);
+      const { json, bytes, text } = toJson(value, this.config.maxResultBytes);
       if (bytes > this.config.maxResultBytes) {
         const error = new ResultTooLargeError(message.task, bytes, this.config.maxResultBytes);
         return { kind: 'failure', error: serializeError(error), startedAt, finishedAt: Date.now(), retries: message.retries };
       }
-      return { kind: 'success', value: json, startedAt, finishedAt: Date.now() };
+      return { kind: 'success', value: json, text, startedAt, finishedAt: Date.now() };
     } catch (thrown) {
       // A toJSON() that throws, say: as if the task had thrown it.
       return this.afterError(message, thrown, maxRetries, startedAt, options);

@@ -31,6 +31,22 @@ export interface ResultWrite {
    * not: the task came from a 0.2 producer, whose `get()` subscribes without registering.
    */
   announceToAnyone?: boolean;
+  /** `record.result` as JSON, when the worker wrote it already: stored as it is (encodeResultRecord). */
+  resultText?: string;
+}
+
+/** Every field of a record but its result, each named: a field added to ResultRecord must be added to encodeResultRecord. */
+type FieldsButResult = { [K in Exclude<keyof ResultRecord, 'result'>]-?: ResultRecord[K] | undefined };
+
+/**
+ * A record as stored: its JSON, or, given `resultText` (the result's JSON), the other fields'
+ * JSON with the result added last, so that a large result is not stringified twice.
+ */
+export function encodeResultRecord(record: ResultRecord, resultText?: string): string {
+  if (resultText === undefined) return JSON.stringify(record);
+  const { id, state, task, queue, error, reason, retries, eta, worker, startedAt, finishedAt } = record;
+  const rest: FieldsButResult = { id, state, task, queue, error, reason, retries, eta, worker, startedAt, finishedAt };
+  return `${JSON.stringify(rest).slice(0, -1)},"result":${resultText}}`;
 }
 
 /** A stored record, or null when the text is missing or is not one. */

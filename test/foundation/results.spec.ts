@@ -5,6 +5,7 @@ import {
   TaskState,
   TaskWorker,
 } from '../../lib';
+import { encodeResultRecord, type ResultRecord } from '../../lib/serialization/result-record';
 import { FoundationTasks, probe } from '../fixtures/foundation-tasks';
 import { testRedisUrl, uniquePrefix } from '../support/redis-url';
 import { Harness, commandCalls, resultKey, sleep, waitFor } from './harness';
@@ -28,6 +29,39 @@ describe('AsyncResult', () => {
     await expect(result.get()).resolves.toBe('hello, value');
     // A second get() reads the stored result.
     await expect(result.get({ timeout: 100 })).resolves.toBe('hello, value');
+  });
+
+  it("an object result is stored with the JSON the worker wrote when it checked it (not stringified twice), and reads back as that JSON", async () => {
+    const { prefix, worker, client, redis } = await setup();
+    await worker.get(TaskWorker).start();
+    const first = { nested: { n: 1.5, list: [1, 'a', null, true] }, text: 'q"uote \\ back \u2028 é \ud800', empty: {}, none: undefined };
+    const result = await client.delay(FoundationTasks, 'echo', first, 'second');
+    const expected = JSON.parse(JSON.stringify({ values: [first, 'second'], types: ['object', 'string'] })) as unknown;
+    await expect(result.get({ timeout: 5000 })).resolves.toEqual(expected);
+    const stored = await redis.get(resultKey(prefix, result.id));
+    expect(stored!.endsWith(`,"result":${JSON.stringify(expected)}}`)).toBe(true);
+    expect(JSON.parse(stored!)).toEqual({ id: result.id, state: TaskState.SUCCESS, task: 'foundation.echo', queue: 'default', worker: expect.any(String), retries: 0, startedAt: expect.any(Number), finishedAt: expect.any(Number), result: expected });
+  });
+
+  it('encodeResultRecord writes what JSON.stringify of the record reads as, with every field of every state', () => {
+    const result = { at: new Date(0), deep: [{ a: [1, { b: 'c' }] }], n: -0, s: '\u0000\n"' };
+    const full: Required<ResultRecord> = {
+      id: 'id-1', state: TaskState.SUCCESS, task: 't', queue: 'q', result, error: { name: 'E', message: 'm', stack: 's' }, reason: 'r', retries: 2, eta: 3, worker: 'w', startedAt: 4, finishedAt: 5,
+    };
+    const records: ResultRecord[] = [
+      full,
+      { id: 'id-2', state: TaskState.SUCCESS, result: [1, 2] },
+      { id: 'id-3', state: TaskState.SUCCESS, result: {} },
+      { id: 'id-4', state: TaskState.FAILURE, error: { name: 'E', message: 'm' } },
+      { id: 'id-5', state: TaskState.STARTED, worker: 'w', startedAt: 1 },
+    ];
+    for (const record of records) {
+      const plain = JSON.parse(JSON.stringify(record)) as unknown;
+      expect(JSON.parse(encodeResultRecord(record))).toEqual(plain);
+      if (record.result !== undefined) expect(JSON.parse(encodeResultRecord(record, JSON.stringify(record.result)))).toEqual(plain);
+    }
+    // Every field is written: a field added to ResultRecord and not to encodeResultRecord fails here.
+    expect(Object.keys(JSON.parse(encodeResultRecord(full, JSON.stringify(result)))).sort()).toEqual(Object.keys(full).sort());
   });
 
   it('get() throws TaskFailedError with the remote name, message and stack', async () => {

@@ -1,5 +1,5 @@
 import { NestTasksError } from '../../errors';
-import { parseResultRecord, type ResultRecord, type ResultWrite } from '../../serialization/result-record';
+import { encodeResultRecord, parseResultRecord, type ResultRecord, type ResultWrite } from '../../serialization/result-record';
 import { isReadyState } from '../../serialization/task-state';
 import type { ResultStore } from '../ports/result-store';
 import { groupBySlot } from './cluster/key-slot';
@@ -70,10 +70,10 @@ export class RedisResultStore implements ResultStore {
     const args: Array<string | number> = [cluster ? 'c' : 'n', cluster ? keys.resultWaiterPrefix : keys.resultChannel(''), keys.resultPrefixBytes, Date.now()];
     for (const { ttl, mode, writes: members } of groups.values()) {
       args.push(members.length, ttl, mode);
-      for (const { record } of members) {
+      for (const { record, resultText } of members) {
         resultKeys.push(keys.result(record.id));
         if (cluster && mode % 2 === 1) args.push(keys.resultChannel(record.id));
-        args.push(JSON.stringify(record));
+        args.push(encodeResultRecord(record, resultText));
       }
     }
     if (!cluster) resultKeys.push(keys.resultWaiters);
